@@ -1,0 +1,176 @@
+// Reads the raw files of an OPA bundle, from a .tar.gz (bytes or file) or a directory in OPA's layout, into a map
+// keyed by bundle path ("/data.json", "/policy.wasm", "/.manifest"). Every read is bounded and refuses entries
+// that could escape the bundle: traversal, links, devices.
+import { lstat, readdir, readFile } from 'node:fs/promises'
+import { join, relative, sep } from 'node:path'
+import { gunzipSync } from 'node:zlib'
+import { Parser, type ReadEntry } from 'tar'
+import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
+import { type BundleLimits, defaultBundleLimits } from './bundle-limits.js'
+
+export type BundleFiles = ReadonlyMap<string, Uint8Array>
+
+function bundleError(message: string, cause?: unknown): ClearanceError {
+  return new ClearanceError(ErrorCodes.bundleError, message, cause === undefined ? undefined : { cause })
+}
+
+/** Normalises an archive path to "/a/b"; refuses traversal. OPA writes its entries with a leading "/". */
+export function normalizeBundlePath(raw: string): string {
+  const parts = raw.replaceAll('\\', '/').split('/')
+  const kept: string[] = []
+  for (const part of parts) {
+    if (part === '' || part === '.') continue
+    if (part === '..') throw bundleError(`bundle entry "${raw}" leaves the bundle (path traversal)`)
+    kept.push(part)
+  }
+  if (kept.length === 0) throw bundleError(`bundle entry "${raw}" has an empty path`)
+  return `/${kept.join('/')}`
+}
+
+class FileCollector {
+  readonly files = new Map<string, Uint8Array>()
+  private total = 0
+
+  constructor(private readonly limits: BundleLimits) {}
+
+  add(path: string, bytes: Uint8Array): void {
+    if (this.files.has(path)) throw bundleError(`bundle entry "${path}" appears twice`)
+    if (this.files.size >= this.limits.maxFiles) {
+      throw bundleError(`bundle has more than ${this.limits.maxFiles} files (at "${path}")`)
+    }
+    this.checkSize(path, bytes.byteLength)
+    this.total += bytes.byteLength
+    this.files.set(path, bytes)
+  }
+
+  checkSize(path: string, size: number): void {
+    if (size > this.limits.maxFileBytes) {
+      throw bundleError(
+        `bundle file "${path}" is ${size} bytes, over the ${this.limits.maxFileBytes}-byte limit`,
+      )
+    }
+    if (this.total + size > this.limits.maxUnpackedBytes) {
+      throw bundleError(`bundle unpacks to more than ${this.limits.maxUnpackedBytes} bytes (at "${path}")`)
+    }
+  }
+}
+
+function gunzip(bytes: Uint8Array, limits: BundleLimits): Buffer {
+  if (bytes.byteLength > limits.maxCompressedBytes) {
+    throw bundleError(
+      `bundle archive is ${bytes.byteLength} bytes, over the ${limits.maxCompressedBytes}-byte limit`,
+    )
+  }
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) throw bundleError('bundle archive is not gzip-compressed')
+  try {
+    return gunzipSync(bytes, { maxOutputLength: limits.maxUnpackedBytes + 64 * 1024 * 1024 })
+  } catch (thrown) {
+    throw bundleError(`bundle archive could not be decompressed: ${describeThrown(thrown)}`, thrown)
+  }
+}
+
+/** Reads the files of a gzip-compressed tar bundle held in memory. */
+export async function readBundleArchive(
+  archive: Uint8Array,
+  limits: BundleLimits = defaultBundleLimits,
+): Promise<BundleFiles> {
+  const tarBytes = gunzip(archive, limits)
+  const collector = new FileCollector(limits)
+  let failure: ClearanceError | undefined
+  const fail = (error: ClearanceError): void => {
+    failure ??= error
+  }
+  const parser = new Parser({ strict: true })
+  parser.on('entry', (entry: ReadEntry) => {
+    if (failure !== undefined) {
+      entry.resume()
+      return
+    }
+    try {
+      const path = normalizeBundlePath(entry.path)
+      if (entry.type === 'Directory') {
+        entry.resume()
+        return
+      }
+      if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
+        throw bundleError(`bundle entry "${entry.path}" is a ${entry.type}; only regular files are allowed`)
+      }
+      collector.checkSize(path, entry.size)
+      const chunks: Buffer[] = []
+      entry.on('data', (chunk: Buffer) => chunks.push(chunk))
+      entry.on('end', () => {
+        try {
+          collector.add(path, Buffer.concat(chunks))
+        } catch (thrown) {
+          fail(thrown as ClearanceError)
+        }
+      })
+    } catch (thrown) {
+      entry.resume()
+      fail(thrown instanceof ClearanceError ? thrown : bundleError(describeThrown(thrown), thrown))
+    }
+  })
+  await new Promise<void>((resolve) => {
+    parser.on('error', (thrown: unknown) => {
+      fail(bundleError(`bundle archive is not a valid tar file: ${describeThrown(thrown)}`, thrown))
+      resolve()
+    })
+    parser.on('warn', (_code: string, message: string | Error, data?: { header?: { path?: string } }) => {
+      const at = data?.header?.path === undefined ? '' : ` (at entry "${data.header.path}")`
+      fail(bundleError(`bundle archive is not a valid tar file: ${describeThrown(message)}${at}`))
+    })
+    parser.on('end', () => resolve())
+    parser.end(tarBytes)
+  })
+  if (failure !== undefined) throw failure
+  if (collector.files.size === 0) throw bundleError('bundle archive holds no files (truncated or empty)')
+  return collector.files
+}
+
+/** Reads the files of a bundle laid out as a directory (OPA's layout, as `opa build` would pack it). */
+export async function readBundleDirectory(
+  dir: string,
+  limits: BundleLimits = defaultBundleLimits,
+): Promise<BundleFiles> {
+  const collector = new FileCollector(limits)
+  const walk = async (current: string): Promise<void> => {
+    const names = (await readdir(current)).sort()
+    for (const name of names) {
+      const full = join(current, name)
+      const rel = relative(dir, full).split(sep).join('/')
+      const info = await lstat(full)
+      if (info.isSymbolicLink())
+        throw bundleError(`bundle entry "${rel}" is a symbolic link; only regular files are allowed`)
+      if (info.isDirectory()) {
+        await walk(full)
+      } else if (info.isFile()) {
+        collector.checkSize(rel, info.size)
+        collector.add(normalizeBundlePath(rel), await readFile(full))
+      } else {
+        throw bundleError(`bundle entry "${rel}" is not a regular file`)
+      }
+    }
+  }
+  await walk(dir)
+  return collector.files
+}
+
+/** Reads a bundle from a path: a directory or a .tar.gz file. */
+export async function readBundleFiles(
+  path: string,
+  limits: BundleLimits = defaultBundleLimits,
+): Promise<BundleFiles> {
+  let info: Awaited<ReturnType<typeof lstat>>
+  try {
+    info = await lstat(path)
+  } catch (thrown) {
+    throw bundleError(`bundle "${path}" cannot be read: ${describeThrown(thrown)}`, thrown)
+  }
+  if (info.isDirectory()) return readBundleDirectory(path, limits)
+  if (info.size > limits.maxCompressedBytes) {
+    throw bundleError(
+      `bundle archive "${path}" is ${info.size} bytes, over the ${limits.maxCompressedBytes}-byte limit`,
+    )
+  }
+  return readBundleArchive(await readFile(path), limits)
+}

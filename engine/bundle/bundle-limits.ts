@@ -1,0 +1,19 @@
+// Size bounds applied to every bundle read, so a hostile or broken bundle cannot exhaust memory.
+
+export interface BundleLimits {
+  /** Largest compressed .tar.gz accepted. */
+  maxCompressedBytes: number
+  /** Largest total of all files once unpacked. */
+  maxUnpackedBytes: number
+  /** Largest single file once unpacked. */
+  maxFileBytes: number
+  /** Most files in one bundle. */
+  maxFiles: number
+}
+
+export const defaultBundleLimits: BundleLimits = {
+  maxCompressedBytes: 256 * 1024 * 1024,
+  maxUnpackedBytes: 1024 * 1024 * 1024,
+  maxFileBytes: 512 * 1024 * 1024,
+  maxFiles: 10_000,
+}

@@ -1,0 +1,132 @@
+// The `clearance` command line: serve, build, eval. Exit codes: 0 success, 1 failure, 2 usage error.
+import { readFile } from 'node:fs/promises'
+import { Command, CommanderError, Option } from 'commander'
+import { buildBundle } from './build/build-bundle.js'
+import { loadBundleFromPath } from './bundle/index.js'
+import { parseBundleSpecs, type ServeOptions, serveConfigFromOptions } from './config.js'
+import { createDecider } from './decision/decider.js'
+import { ClearanceError, describeThrown } from './errors.js'
+import { encodeJson, parseJson } from './evaluator/json-codec.js'
+import { createPolicySet, normalizePath } from './evaluator/policy-set.js'
+import { dataResponseText } from './http/decision-response.js'
+import { createLogger, LOG_LEVELS } from './log.js'
+import { startServer } from './main.js'
+import { createPolicyRegistry } from './registry/policy-registry.js'
+import { VERSION } from './version.js'
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+async function readInput(source: string | undefined): Promise<Uint8Array | undefined> {
+  if (source === undefined) return undefined
+  const text = source === '-' ? await readStdin() : await readFile(source, 'utf8')
+  try {
+    return encodeJson(parseJson(text))
+  } catch (thrown) {
+    throw new ClearanceError(
+      'invalid_parameter',
+      `input ${source === '-' ? 'from stdin' : `"${source}"`} is not valid JSON: ${describeThrown(thrown)}`,
+    )
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+  })
+}
+
+function buildProgram(): Command {
+  const program = new Command('clearance')
+    .description("Policy decision point: OPA wasm bundles served over OPA's REST API")
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError()
+
+  program
+    .command('serve')
+    .description("serve decisions from OPA bundles over HTTP (OPA's REST API)")
+    .requiredOption(
+      '-b, --bundle <file|dir|name=path>',
+      'bundle .tar.gz or directory; repeat for several bundles',
+      collect,
+    )
+    .option('-a, --addr <host:port>', 'address to listen on', '127.0.0.1:8181')
+    .option('--default-decision <path>', 'document POST / answers', 'system/main')
+    .option('--max-body-bytes <n>', 'largest request body accepted', String(8 * 1024 * 1024))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .action(async (options: ServeOptions) => {
+      const config = serveConfigFromOptions(options)
+      const log = createLogger({ level: config.logLevel })
+      const server = await startServer(config, log)
+      const signal = await waitForSignal()
+      log.info({ signal }, 'shutting down')
+      await server.close()
+      log.flush()
+    })
+
+  program
+    .command('build')
+    .description('compile a folder of Rego into an OPA wasm bundle (.tar.gz) with opa build -t wasm')
+    .argument('[dir]', 'policy folder', 'policies')
+    .option('-o, --output <file>', 'bundle to write', 'bundles/bundle.tar.gz')
+    .option(
+      '--revision <rev>',
+      'revision for the manifest (default: git commit of the folder, -dirty when changed)',
+    )
+    .option('--capabilities <file>', 'OPA capabilities file (default: the builtins Clearance can run)')
+    .action(async (dir: string, options: { output: string; revision?: string; capabilities?: string }) => {
+      const result = await buildBundle({
+        source: dir,
+        output: options.output,
+        revision: options.revision,
+        capabilities: options.capabilities,
+      })
+      process.stdout.write(`${JSON.stringify({ bundle: result.output, revision: result.revision })}\n`)
+    })
+
+  program
+    .command('eval')
+    .description('evaluate one document path against bundles and print the answer as the Data API would')
+    .requiredOption(
+      '-b, --bundle <file|dir|name=path>',
+      'bundle .tar.gz or directory; repeat for several bundles',
+      collect,
+    )
+    .requiredOption('-p, --path <path>', 'document path, e.g. clearance/authz/decision')
+    .option('-i, --input <file|->', 'input JSON file, or - for stdin')
+    .option('--fail', 'exit with status 1 when the document is undefined')
+    .action(async (options: { bundle: string[]; path: string; input?: string; fail?: boolean }) => {
+      const specs = parseBundleSpecs(options.bundle)
+      const bundles = await Promise.all(specs.map((spec) => loadBundleFromPath(spec.name, spec.path)))
+      const registry = createPolicyRegistry()
+      registry.activate(await createPolicySet(bundles))
+      const decision = createDecider({ registry }).decide(
+        normalizePath(options.path),
+        await readInput(options.input),
+      )
+      process.stdout.write(dataResponseText(decision, { pretty: true, version: VERSION }))
+      if (options.fail === true && !decision.outcome.defined) process.exitCode = 1
+    })
+  return program
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  process.exitCode = 0
+  try {
+    await buildProgram().parseAsync([...argv])
+    return Number(process.exitCode ?? 0)
+  } catch (thrown) {
+    if (thrown instanceof CommanderError) return thrown.exitCode === 0 ? 0 : 2
+    const code = thrown instanceof ClearanceError ? thrown.code : 'internal_error'
+    process.stderr.write(`${JSON.stringify({ level: 'error', code, message: describeThrown(thrown) })}\n`)
+    return thrown instanceof ClearanceError && thrown.code === 'config_error' ? 2 : 1
+  }
+}

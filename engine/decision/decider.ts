@@ -1,0 +1,44 @@
+// Makes decisions: takes the active policy set once, evaluates a path with an input, and returns the answer with
+// its id, the revisions that made it and OPA's timers. Every failure is a thrown ClearanceError, never an allow.
+import { randomUUID } from 'node:crypto'
+import { ClearanceError, ErrorCodes } from '../errors.js'
+import type { EvalOutcome, PolicySet } from '../evaluator/policy-set.js'
+import type { PolicyRegistry } from '../registry/policy-registry.js'
+
+export interface Decision {
+  decisionId: string
+  path: string
+  outcome: EvalOutcome
+  policies: PolicySet
+  /** Nanoseconds spent in the policy. */
+  evalNs: number
+}
+
+export interface Decider {
+  /** The policy set decisions are made with right now; throws when none is active. */
+  policies(): PolicySet
+  decide(path: string, input: Uint8Array | undefined, policies?: PolicySet): Decision
+}
+
+const nowNs = (): number => Number(process.hrtime.bigint())
+
+export function createDecider({ registry }: { registry: PolicyRegistry }): Decider {
+  const policies = (): PolicySet => {
+    const current = registry.current()
+    if (current === undefined) {
+      throw new ClearanceError(
+        ErrorCodes.internalError,
+        'no policy bundle is active yet; every decision is denied',
+      )
+    }
+    return current
+  }
+  return {
+    policies,
+    decide(path, input, set = policies()) {
+      const started = nowNs()
+      const outcome = set.evaluate(path, input)
+      return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }
+    },
+  }
+}

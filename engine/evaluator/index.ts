@@ -1,0 +1,10 @@
+export { type Builtin, createBuiltins } from './builtins/index.js'
+export { encodeJson, parseJson, stringifyJson } from './json-codec.js'
+export {
+  type BundleSummary,
+  createPolicySet,
+  type EvalOutcome,
+  normalizePath,
+  type PolicySet,
+} from './policy-set.js'
+export { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'

@@ -1,0 +1,175 @@
+// One compiled Rego policy (policy.wasm) living in a wasm instance: instantiation through
+// @open-policy-agent/opa-wasm, and the evaluation call. Input goes in as JSON bytes and the result set comes back
+// as JSON text, so falsy inputs reach the policy as given and numbers keep every digit.
+import { createRequire } from 'node:module'
+import type * as OpaWasm from '@open-policy-agent/opa-wasm'
+import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
+import { type Builtin, createBuiltins } from './builtins/index.js'
+
+type LoadedPolicy = OpaWasm.LoadedPolicy
+// The package's ESM entry exports only loadPolicy; the synchronous loader (used to replace a trapped instance)
+// lives on its CommonJS entry.
+const { loadPolicy, loadPolicySync } = createRequire(import.meta.url)(
+  '@open-policy-agent/opa-wasm',
+) as typeof OpaWasm
+
+interface OpaExports {
+  opa_eval(
+    reserved: number,
+    entrypoint: number,
+    dataAddr: number,
+    inputAddr: number,
+    inputLen: number,
+    heapAddr: number,
+    format: number,
+  ): number
+}
+
+export interface WasmPolicy {
+  /** Entrypoint names (e.g. "clearance/authz/decision") and their ids in this module. */
+  readonly entrypoints: ReadonlyMap<string, number>
+  /**
+   * Evaluates one entrypoint. `input` is the UTF-8 JSON text of the input, or undefined for no input.
+   * Returns the result set as JSON text: `[]` when undefined, `[{"result":…}]` otherwise.
+   * Throws ClearanceError(evaluation_error) when the policy fails.
+   */
+  evaluate(entrypoint: number, input: Uint8Array | undefined): string
+}
+
+export interface WasmPolicyOptions {
+  /** Host builtins; defaults to Clearance's full set. */
+  builtins?: Record<string, Builtin>
+  /** Initial memory in 64 KiB pages. */
+  initialMemoryPages?: number
+}
+
+const PAGE_SIZE = 64 * 1024
+const decoder = new TextDecoder()
+
+/** Smallest ABI that exposes the single-call `opa_eval` the evaluator is built on. */
+const MIN_ABI_MINOR = 2
+
+function asExactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  // opa-wasm only recognises a real ArrayBuffer; a Buffer may be a window onto a larger shared pool.
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  ) {
+    return bytes.buffer
+  }
+  return bytes.slice().buffer as ArrayBuffer
+}
+
+class InstantiatedPolicy implements WasmPolicy {
+  readonly entrypoints: ReadonlyMap<string, number>
+  private policy: LoadedPolicy
+  private exports: OpaExports
+
+  constructor(
+    policy: LoadedPolicy,
+    private readonly module: WebAssembly.Module,
+    private readonly data: ArrayBuffer,
+    private readonly options: Required<WasmPolicyOptions>,
+  ) {
+    this.policy = policy
+    this.exports = instanceOf(policy).exports as unknown as OpaExports
+    this.entrypoints = new Map(Object.entries(policy.entrypoints as Record<string, number>))
+  }
+
+  evaluate(entrypoint: number, input: Uint8Array | undefined): string {
+    const policy = this.policy
+    const heapBase: number = policy.dataHeapPtr
+    let inputAddr = 0
+    let inputLen = 0
+    try {
+      if (input !== undefined) {
+        inputAddr = heapBase
+        inputLen = input.byteLength
+        const missing = inputAddr + inputLen - policy.mem.buffer.byteLength
+        if (missing > 0) policy.mem.grow(Math.ceil(missing / PAGE_SIZE))
+        new Uint8Array(policy.mem.buffer).set(input, inputAddr)
+      }
+      const resultAddr = this.exports.opa_eval(
+        0,
+        entrypoint,
+        policy.dataAddr,
+        inputAddr,
+        inputLen,
+        heapBase + inputLen,
+        0,
+      )
+      const memory = new Uint8Array(policy.mem.buffer)
+      const end = memory.indexOf(0, resultAddr)
+      return decoder.decode(memory.subarray(resultAddr, end))
+    } catch (thrown) {
+      // A trap can leave the instance in any state; later decisions get a fresh one.
+      if (thrown instanceof WebAssembly.RuntimeError) this.replaceInstance()
+      throw new ClearanceError(ErrorCodes.evaluationError, describeThrown(thrown), { cause: thrown })
+    }
+  }
+
+  private replaceInstance(): void {
+    const fresh = loadPolicySync(
+      this.module,
+      { initial: this.options.initialMemoryPages },
+      this.options.builtins,
+    )
+    fresh.setData(this.data)
+    this.policy = fresh
+    this.exports = instanceOf(fresh).exports as unknown as OpaExports
+  }
+}
+
+function instanceOf(policy: LoadedPolicy): WebAssembly.Instance {
+  const holder = policy.wasmInstance as WebAssembly.Instance | WebAssembly.WebAssemblyInstantiatedSource
+  return 'instance' in holder ? holder.instance : holder
+}
+
+/**
+ * Compiles and instantiates a policy.wasm and loads `data` (JSON bytes of the whole data document).
+ * Throws ClearanceError(bundle_error) for a module that is not a usable OPA policy.
+ */
+export async function loadWasmPolicy(
+  wasm: Uint8Array,
+  data: Uint8Array,
+  options: WasmPolicyOptions = {},
+): Promise<WasmPolicy> {
+  const resolved: Required<WasmPolicyOptions> = {
+    builtins: options.builtins ?? createBuiltins(),
+    initialMemoryPages: options.initialMemoryPages ?? 5,
+  }
+  let module: WebAssembly.Module
+  let policy: LoadedPolicy
+  try {
+    module = await WebAssembly.compile(asExactArrayBuffer(wasm))
+    policy = await loadPolicy(module, { initial: resolved.initialMemoryPages }, resolved.builtins)
+  } catch (thrown) {
+    throw new ClearanceError(
+      ErrorCodes.bundleError,
+      `policy.wasm is not a usable OPA wasm module: ${describeThrown(thrown)}`,
+      {
+        cause: thrown,
+      },
+    )
+  }
+  if (typeof policy.minorVersion !== 'number' || policy.minorVersion < MIN_ABI_MINOR) {
+    throw new ClearanceError(
+      ErrorCodes.bundleError,
+      `policy.wasm uses OPA wasm ABI 1.${String(policy.minorVersion)}; Clearance needs 1.${MIN_ABI_MINOR} or later (rebuild with a current opa)`,
+    )
+  }
+  const dataBuffer = asExactArrayBuffer(data)
+  try {
+    policy.setData(dataBuffer)
+  } catch (thrown) {
+    throw new ClearanceError(
+      ErrorCodes.bundleError,
+      `policy data could not be loaded into wasm: ${describeThrown(thrown)}`,
+      {
+        cause: thrown,
+      },
+    )
+  }
+  return new InstantiatedPolicy(policy, module, dataBuffer, resolved)
+}

@@ -1,0 +1,36 @@
+// The HTTP face of Clearance: OPA's REST API on hono. Routes throw coded errors; onError maps them once.
+import { Hono } from 'hono'
+import type { Logger } from 'pino'
+import type { Decider } from '../decision/decider.js'
+import { ClearanceError, ErrorCodes } from '../errors.js'
+import { errorResponse } from './error-response.js'
+import { registerBatchRoute } from './routes/batch-route.js'
+import { registerDataRoutes } from './routes/data-routes.js'
+import { registerDefaultDecisionRoute } from './routes/default-decision-route.js'
+import { registerHealthRoutes } from './routes/health-routes.js'
+import type { HttpConfig } from './routes/route-deps.js'
+
+export interface AppDeps {
+  decider: Decider
+  config: HttpConfig
+  log: Logger
+  version: string
+  bundlesNotReady(): string | undefined
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono()
+  registerDataRoutes(app, deps)
+  registerBatchRoute(app, deps)
+  registerDefaultDecisionRoute(app, deps)
+  registerHealthRoutes(app, deps)
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new ClearanceError(ErrorCodes.resourceNotFound, `no API route for ${c.req.method} ${c.req.path}`),
+      deps.log,
+    ),
+  )
+  app.onError((thrown, c) => errorResponse(c, thrown, deps.log))
+  return app
+}

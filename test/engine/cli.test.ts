@@ -1,0 +1,132 @@
+// The `clearance` command as a user runs it: build, eval, serve (with a clean exit on SIGTERM), --help and
+// exit codes. Runs the compiled CLI (dist/), which the test command builds first.
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { readBundleFiles } from '../../engine/bundle/index.js'
+import { fixtureDir } from '../helpers/fixtures.js'
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'clearance.js')
+
+async function clearance(
+  args: string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile('node', [BIN, ...args], (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr })
+    })
+    if (input !== undefined) child.stdin?.end(input)
+  })
+}
+
+describe('clearance CLI', () => {
+  let dir: string
+  let bundle: string
+  const children: ChildProcess[] = []
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'clearance-cli-'))
+    bundle = join(dir, 'basic.tar.gz')
+    const built = await clearance(['build', fixtureDir('basic'), '-o', bundle, '--revision', 'cli-rev'])
+    expect(built.code, built.stderr).toBe(0)
+  })
+
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL')
+  })
+
+  it('build writes a wasm bundle whose manifest lists the annotated entrypoints and the revision', async () => {
+    const files = await readBundleFiles(bundle)
+    expect(files.has('/policy.wasm')).toBe(true)
+    expect(files.has('/data.json')).toBe(true)
+    const manifest = JSON.parse(Buffer.from(files.get('/.manifest')!).toString())
+    expect(manifest.revision).toBe('cli-rev')
+    expect(manifest.wasm.map((w: { entrypoint: string }) => w.entrypoint).sort()).toContain(
+      'example/authz/allow',
+    )
+    expect(manifest.wasm.map((w: { entrypoint: string }) => w.entrypoint)).toContain('system/main')
+  })
+
+  it("build fails with exit 1 and opa's message for Rego that does not compile", async () => {
+    const broken = await mkdtemp(join(tmpdir(), 'broken-'))
+    await import('node:fs/promises').then((fs) =>
+      fs.writeFile(join(broken, 'p.rego'), 'package p\n\nallow if {'),
+    )
+    const result = await clearance(['build', broken, '-o', join(dir, 'broken.tar.gz')])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('build_error')
+  })
+
+  it('eval prints the decision for an input from stdin', async () => {
+    const result = await clearance(
+      ['eval', '--bundle', bundle, '--path', 'example/authz/allow', '--input', '-'],
+      '{"user":"alice"}',
+    )
+    expect(result.code).toBe(0)
+    const body = JSON.parse(result.stdout)
+    expect(body.result).toBe(true)
+    expect(body.provenance.bundles.basic.revision).toBe('cli-rev')
+  })
+
+  it('eval --fail exits 1 when the document is undefined', async () => {
+    const result = await clearance(['eval', '--bundle', bundle, '--path', 'nothing/here', '--fail'])
+    expect(result.code).toBe(1)
+  })
+
+  it('prints help for each command and exits 0', async () => {
+    for (const args of [['--help'], ['serve', '--help'], ['build', '--help'], ['eval', '--help']]) {
+      const result = await clearance(args)
+      expect(result.code).toBe(0)
+      expect(result.stdout).toContain('Usage: clearance')
+    }
+  })
+
+  it('exits 2 on a usage error', async () => {
+    expect((await clearance(['serve'])).code).toBe(2)
+    expect((await clearance(['serve', '--bundle', bundle, '--addr', 'nope'])).code).toBe(2)
+  })
+
+  it('exits 1 when a bundle cannot be loaded at start-up', async () => {
+    const result = await clearance([
+      'serve',
+      '--bundle',
+      join(dir, 'missing.tar.gz'),
+      '--addr',
+      '127.0.0.1:0',
+    ])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('bundle_error')
+  })
+
+  it('serve answers over HTTP, logs JSON and exits 0 on SIGTERM', async () => {
+    const child = spawn('node', [BIN, 'serve', '--bundle', bundle, '--addr', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    children.push(child)
+    let out = ''
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString()
+        const match = /"addr":"(http:\/\/[^"]+)"/.exec(out)
+        if (match) resolve(match[1]!)
+      })
+      child.once('exit', () => reject(new Error(`serve exited early: ${out}`)))
+    })
+    const res = await fetch(`${url}/v1/data/example/authz/allow`, {
+      method: 'POST',
+      body: '{"input":{"user":"alice"}}',
+    })
+    expect((await res.json()).result).toBe(true)
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(lines.some((line) => line.msg === 'shutting down')).toBe(true)
+  })
+})

@@ -1,0 +1,64 @@
+// Through a real socket on 127.0.0.1: the server started as `clearance serve` wires it, and an OPA client
+// written for OPA's REST API (the official @styra/opa SDK) used against it unchanged.
+import { OPAClient } from '@styra/opa'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { serveConfigFromOptions } from '../../engine/config.js'
+import { type RunningServer, startServer } from '../../engine/main.js'
+import { silentLog } from '../helpers/app.js'
+import { buildFixture } from '../helpers/fixtures.js'
+
+describe('clearance server on 127.0.0.1', () => {
+  let server: RunningServer
+  let client: OPAClient
+
+  beforeAll(async () => {
+    const config = serveConfigFromOptions({
+      bundle: [`basic=${await buildFixture('basic')}`],
+      addr: '127.0.0.1:0',
+    })
+    server = await startServer(config, silentLog)
+    client = new OPAClient(server.url)
+  })
+
+  afterAll(async () => {
+    await server.close()
+  })
+
+  it('listens on the loopback address it was given', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  })
+
+  it('answers an OPA client evaluating a data path', async () => {
+    expect(await client.evaluate('example/authz/allow', { user: 'alice' })).toBe(true)
+    expect(await client.evaluate('example/authz/allow', { user: 'mallory' })).toBe(false)
+    expect(await client.evaluate('example/users/bob')).toEqual({ role: 'viewer' })
+  })
+
+  it('answers an OPA client asking for the default decision', async () => {
+    expect(await client.evaluateDefault({ user: 'alice' })).toEqual({ hello: 'alice' })
+  })
+
+  it('answers an OPA client batch, mixed results included', async () => {
+    const all = await client.evaluateBatch('example/authz/allow', {
+      a: { user: 'alice' },
+      b: { user: 'bob' },
+    })
+    expect(all).toEqual({ a: true, b: false })
+    const mixed = await client.evaluateBatch('example/authz/conflict', {
+      ok: { values: [1] },
+      bad: { values: [1, 2] },
+    })
+    expect(mixed.ok).toBe(1)
+    expect(mixed.bad).toMatchObject({ code: 'evaluation_error', httpStatusCode: '500' })
+  })
+
+  it('serves plain HTTP clients with keep-alive', async () => {
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${server.url}/v1/data/example/authz/allow`, {
+        method: 'POST',
+        body: JSON.stringify({ input: { user: i % 2 === 0 ? 'alice' : 'bob' } }),
+      })
+      expect((await res.json()).result).toBe(i % 2 === 0)
+    }
+  })
+})

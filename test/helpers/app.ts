@@ -1,0 +1,32 @@
+// Builds the HTTP app over real bundles for route tests.
+import { pino } from 'pino'
+import { loadBundleFromPath } from '../../engine/bundle/index.js'
+import { createDecider } from '../../engine/decision/decider.js'
+import { createPolicySet } from '../../engine/evaluator/policy-set.js'
+import { createApp } from '../../engine/http/index.js'
+import { createPolicyRegistry, type PolicyRegistry } from '../../engine/registry/policy-registry.js'
+
+export const silentLog = pino({ level: 'silent' })
+
+export async function appFor(
+  bundles: Record<string, string>,
+  overrides: { defaultDecision?: string; maxBodyBytes?: number } = {},
+): Promise<{ app: ReturnType<typeof createApp>; registry: PolicyRegistry }> {
+  const registry = createPolicyRegistry()
+  const loaded = await Promise.all(
+    Object.entries(bundles).map(([name, path]) => loadBundleFromPath(name, path)),
+  )
+  registry.activate(await createPolicySet(loaded))
+  const app = createApp({
+    decider: createDecider({ registry }),
+    config: {
+      defaultDecision: overrides.defaultDecision ?? 'system/main',
+      maxBodyBytes: overrides.maxBodyBytes ?? 1024 * 1024,
+    },
+    log: silentLog,
+    version: 'test',
+    bundlesNotReady: () =>
+      registry.current() === undefined ? 'not all bundles have been activated' : undefined,
+  })
+  return { app, registry }
+}
