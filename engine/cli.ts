@@ -61,6 +61,12 @@ function buildProgram(): Command {
     .option('--default-decision <path>', 'document POST / answers', 'system/main')
     .option('--max-body-bytes <n>', 'largest request body accepted', String(8 * 1024 * 1024))
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .option('--check-path <path>', 'decision entrypoint of POST /v1/check', 'clearance/authz/decision')
+    .option(
+      '--input-schema <file>',
+      'JSON Schema for POST /v1/check bodies (default: policies/schema/input.schema.json)',
+    )
+    .option('--no-input-schema', 'do not validate POST /v1/check bodies')
     .action(async (options: ServeOptions) => {
       const config = serveConfigFromOptions(options)
       const log = createLogger({ level: config.logLevel })

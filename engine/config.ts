@@ -1,8 +1,10 @@
 // Validated configuration. Bad settings fail at start-up naming the field, never on the first request.
-import { basename } from 'node:path'
+import { existsSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { ClearanceError, ErrorCodes } from './errors.js'
 import { normalizePath } from './evaluator/policy-set.js'
 import { LOG_LEVELS, type LogLevel } from './log.js'
+import { packageRoot } from './version.js'
 
 export interface BundleSpec {
   name: string
@@ -16,6 +18,10 @@ export interface ServeConfig {
   defaultDecision: string
   maxBodyBytes: number
   logLevel: LogLevel
+  /** Decision entrypoint of POST /v1/check. */
+  checkPath: string
+  /** JSON Schema file POST /v1/check bodies are validated against; undefined turns validation off. */
+  inputSchema: string | undefined
 }
 
 export interface ServeOptions {
@@ -24,6 +30,9 @@ export interface ServeOptions {
   defaultDecision?: string
   maxBodyBytes?: string
   logLevel?: string
+  checkPath?: string
+  /** A file, or false (--no-input-schema) to turn validation off. */
+  inputSchema?: string | false
 }
 
 function invalid(field: string, message: string): ClearanceError {
@@ -67,6 +76,17 @@ function positiveInteger(field: string, raw: string): number {
   return value
 }
 
+/** The policy library's input schema ships with Clearance; a missing explicit file is a start-up error. */
+function inputSchemaFile(option: string | false | undefined): string | undefined {
+  if (option === false) return undefined
+  if (option !== undefined) {
+    if (!existsSync(option)) throw invalid('--input-schema', `"${option}" does not exist`)
+    return option
+  }
+  const shipped = join(packageRoot(), 'policies', 'schema', 'input.schema.json')
+  return existsSync(shipped) ? shipped : undefined
+}
+
 export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
   const specs = options.bundle ?? []
   if (specs.length === 0) throw invalid('--bundle', 'at least one bundle (file or directory) is required')
@@ -84,5 +104,7 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     defaultDecision,
     maxBodyBytes: positiveInteger('--max-body-bytes', options.maxBodyBytes ?? String(8 * 1024 * 1024)),
     logLevel,
+    checkPath: normalizePath(options.checkPath ?? 'clearance/authz/decision'),
+    inputSchema: inputSchemaFile(options.inputSchema),
   }
 }

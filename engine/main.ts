@@ -1,10 +1,13 @@
 // The only place that wires the parts together: bundles → policy set → registry → decider → HTTP server.
+
+import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import type { Logger } from 'pino'
 import { loadBundleFromPath } from './bundle/index.js'
 import type { ServeConfig } from './config.js'
 import { createDecider } from './decision/decider.js'
+import { createInputValidator, type InputValidator } from './decision/input-schema.js'
 import { createPolicySet } from './evaluator/policy-set.js'
 import { createApp } from './http/index.js'
 import { createPolicyRegistry } from './registry/policy-registry.js'
@@ -26,7 +29,13 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     'bundles activated',
   )
 
+  let validateInput: InputValidator | undefined
+  if (config.inputSchema !== undefined) {
+    validateInput = createInputValidator(JSON.parse(await readFile(config.inputSchema, 'utf8')))
+  }
   const app = createApp({
+    checkPath: config.checkPath,
+    ...(validateInput === undefined ? {} : { validateInput }),
     decider: createDecider({ registry }),
     config: { defaultDecision: config.defaultDecision, maxBodyBytes: config.maxBodyBytes },
     log,

@@ -44,6 +44,7 @@ export interface WasmPolicyOptions {
 }
 
 const PAGE_SIZE = 64 * 1024
+const MAX_INITIAL_PAGES = 48 * 1024
 const decoder = new TextDecoder()
 
 /** Smallest ABI that exposes the single-call `opa_eval` the evaluator is built on. */
@@ -127,6 +128,15 @@ function instanceOf(policy: LoadedPolicy): WebAssembly.Instance {
 }
 
 /**
+ * Memory to start with: the parsed data document takes several times its text size, and letting OPA's
+ * allocator grow a small memory step by step makes loading a large catalog many times slower. Untouched
+ * pages cost address space, not resident memory.
+ */
+export function initialPagesFor(dataBytes: number): number {
+  return Math.min(MAX_INITIAL_PAGES, Math.max(5, Math.ceil((dataBytes * 8) / PAGE_SIZE)))
+}
+
+/**
  * Compiles and instantiates a policy.wasm and loads `data` (JSON bytes of the whole data document).
  * Throws ClearanceError(bundle_error) for a module that is not a usable OPA policy.
  */
@@ -137,7 +147,7 @@ export async function loadWasmPolicy(
 ): Promise<WasmPolicy> {
   const resolved: Required<WasmPolicyOptions> = {
     builtins: options.builtins ?? createBuiltins(),
-    initialMemoryPages: options.initialMemoryPages ?? 5,
+    initialMemoryPages: options.initialMemoryPages ?? initialPagesFor(data.byteLength),
   }
   let module: WebAssembly.Module
   let policy: LoadedPolicy

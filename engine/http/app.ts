@@ -2,9 +2,11 @@
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
 import type { Decider } from '../decision/decider.js'
+import type { InputValidator } from '../decision/input-schema.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
 import { errorResponse } from './error-response.js'
 import { registerBatchRoute } from './routes/batch-route.js'
+import { registerCheckRoute } from './routes/check-route.js'
 import { registerDataRoutes } from './routes/data-routes.js'
 import { registerDefaultDecisionRoute } from './routes/default-decision-route.js'
 import { registerHealthRoutes } from './routes/health-routes.js'
@@ -16,12 +18,21 @@ export interface AppDeps {
   log: Logger
   version: string
   bundlesNotReady(): string | undefined
+  /** Decision entrypoint of POST /v1/check. */
+  checkPath?: string
+  /** Schema check of POST /v1/check bodies; none means every body reaches the policy. */
+  validateInput?: InputValidator
 }
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
   registerDataRoutes(app, deps)
   registerBatchRoute(app, deps)
+  registerCheckRoute(app, {
+    ...deps,
+    checkPath: deps.checkPath ?? 'clearance/authz/decision',
+    validateInput: deps.validateInput,
+  })
   registerDefaultDecisionRoute(app, deps)
   registerHealthRoutes(app, deps)
   app.notFound((c) =>

@@ -1,0 +1,328 @@
+# Stage 1: the input's shape. policies/schema/input.schema.json documents the same shape for the HTTP server, but
+# bundle users may call the Data API directly, so the policy checks it again and names every missing or bad field.
+#
+# Two passes: well_formed checks the whole shape cheaply in one rule body; only when it fails do the per-field rules
+# (field_errors) run to say what is wrong. The per-field rules are table-driven and cost about as much as the rest of
+# the decision, so running them on every well-formed request would double its latency. input_test.rego checks that
+# the two passes agree.
+package clearance.authz
+
+input_errors := set() if well_formed
+
+else := field_errors
+
+well_formed if {
+	input.subject.type in {"service", "user"}
+	is_boolean(input.subject.authenticated)
+	is_string(object.get(input.subject, "id", ""))
+	startswith(object.get(input.subject, "spiffe_id", "spiffe://"), "spiffe://")
+	startswith(object.get(input.subject, "cert_fingerprint", "sha256:"), "sha256:")
+	roles_well_formed
+	subject_identified
+	is_boolean(input.connection.tls)
+	is_boolean(input.connection.mtls)
+	is_boolean(input.connection.via_gateway)
+	is_string(input.connection.source_ip)
+	is_string(object.get(input.connection, "gateway_id", ""))
+	gateway_named
+	not mtls_without_tls
+	is_string(input.target.service)
+	operation_well_formed
+	resource_well_formed
+	is_string(object.get(input, "purpose", ""))
+	is_object(object.get(input, "context", {}))
+	time_well_formed
+}
+
+roles_well_formed if not field_present(["subject", "roles"])
+
+roles_well_formed if {
+	is_array(input.subject.roles)
+	every role in input.subject.roles { is_string(role) }
+}
+
+subject_identified if {
+	input.subject.type == "service"
+	field_present(["subject", "spiffe_id"])
+}
+
+subject_identified if {
+	input.subject.type == "service"
+	field_present(["subject", "cert_fingerprint"])
+}
+
+subject_identified if {
+	input.subject.type == "user"
+	input.subject.authenticated == false
+}
+
+subject_identified if {
+	input.subject.type == "user"
+	is_string(input.subject.id)
+}
+
+gateway_named if input.connection.via_gateway == false
+
+gateway_named if is_string(input.connection.gateway_id)
+
+mtls_without_tls if {
+	input.connection.via_gateway == false
+	input.connection.mtls == true
+	input.connection.tls == false
+}
+
+operation_well_formed if {
+	is_string(input.target.operation.rpc)
+	not field_present(["target", "operation", "method"])
+	not field_present(["target", "operation", "path"])
+}
+
+operation_well_formed if {
+	input.target.operation.method in http_methods
+	startswith(input.target.operation.path, "/")
+	not field_present(["target", "operation", "rpc"])
+}
+
+resource_well_formed if not field_present(["resource"])
+
+resource_well_formed if {
+	is_string(input.resource.classification)
+	catalog.classifications[input.resource.classification]
+	resource_tags_well_formed
+}
+
+resource_tags_well_formed if not field_present(["resource", "tags"])
+
+resource_tags_well_formed if {
+	is_array(input.resource.tags)
+	every tag in input.resource.tags { is_string(tag) }
+}
+
+# Fields every decision needs, with their JSON types.
+required_fields := [
+	{"path": ["subject"], "type": "object"},
+	{"path": ["subject", "type"], "type": "string"},
+	{"path": ["subject", "authenticated"], "type": "boolean"},
+	{"path": ["connection"], "type": "object"},
+	{"path": ["connection", "tls"], "type": "boolean"},
+	{"path": ["connection", "mtls"], "type": "boolean"},
+	{"path": ["connection", "via_gateway"], "type": "boolean"},
+	{"path": ["connection", "source_ip"], "type": "string"},
+	{"path": ["target"], "type": "object"},
+	{"path": ["target", "service"], "type": "string"},
+	{"path": ["target", "operation"], "type": "object"},
+	{"path": ["time"], "type": "string"},
+]
+
+# Fields that may be absent but have a type when present.
+optional_fields := [
+	{"path": ["subject", "id"], "type": "string"},
+	{"path": ["subject", "roles"], "type": "array"},
+	{"path": ["subject", "spiffe_id"], "type": "string"},
+	{"path": ["subject", "cert_fingerprint"], "type": "string"},
+	{"path": ["connection", "gateway_id"], "type": "string"},
+	{"path": ["target", "operation", "method"], "type": "string"},
+	{"path": ["target", "operation", "path"], "type": "string"},
+	{"path": ["target", "operation", "rpc"], "type": "string"},
+	{"path": ["resource"], "type": "object"},
+	{"path": ["resource", "classification"], "type": "string"},
+	{"path": ["resource", "tags"], "type": "array"},
+	{"path": ["purpose"], "type": "string"},
+	{"path": ["context"], "type": "object"},
+]
+
+http_methods := {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+# RFC 3339 in UTC (2025-06-01T12:00:00Z, optionally with a fraction of a second): the policy compares timestamps as
+# strings, which is only sound when every one ends in Z. Checked by character position rather than with regex.match,
+# which recompiles its pattern on every call in wasm and would cost more than the rest of the decision.
+time_well_formed if {
+	count(input.time) == 20
+	timestamp_fields_well_formed
+}
+
+time_well_formed if {
+	count(input.time) > 21
+	substring(input.time, 19, 1) == "."
+	trim(substring(input.time, 20, count(input.time) - 21), "0123456789") == ""
+	timestamp_fields_well_formed
+}
+
+timestamp_fields_well_formed if {
+	t := input.time
+	endswith(t, "Z")
+	[substring(t, 4, 1), substring(t, 7, 1), substring(t, 10, 1), substring(t, 13, 1), substring(t, 16, 1)] == ["-", "-", "T", ":", ":"]
+	digits := concat("", [
+		substring(t, 0, 4), substring(t, 5, 2), substring(t, 8, 2),
+		substring(t, 11, 2), substring(t, 14, 2), substring(t, 17, 2),
+	])
+	trim(digits, "0123456789") == ""
+}
+
+has_input if _ = input
+
+field_errors contains reason("missing_field", "The input is missing; send an object with subject, connection, target and time.") if {
+	not has_input
+}
+
+field_errors contains reason("invalid_field", "The input must be a JSON object with subject, connection, target and time.") if {
+	has_input
+	not is_object(input)
+}
+
+field_errors contains missing_field(concat(".", field.path)) if {
+	some field in required_fields
+	parent_is_object(field.path)
+	not field_present(field.path)
+}
+
+field_errors contains invalid_field(concat(".", field.path), type_phrase[field.type], type_name(value)) if {
+	some field in array.concat(required_fields, optional_fields)
+	value := field_value(field.path)
+	type_name(value) != field.type
+}
+
+field_errors contains reason("invalid_field", concat("", [
+	"input.subject.type must be \"service\" or \"user\", not \"",
+	input.subject.type, "\".",
+])) if {
+	is_string(input.subject.type)
+	not input.subject.type in {"service", "user"}
+}
+
+field_errors contains missing_field("subject.spiffe_id (or subject.cert_fingerprint)") if {
+	input.subject.type == "service"
+	not field_present(["subject", "spiffe_id"])
+	not field_present(["subject", "cert_fingerprint"])
+}
+
+field_errors contains reason("invalid_field", concat("", [
+	"input.subject.spiffe_id must be a SPIFFE ID starting with spiffe://, not \"",
+	input.subject.spiffe_id, "\".",
+])) if {
+	is_string(input.subject.spiffe_id)
+	not startswith(input.subject.spiffe_id, "spiffe://")
+}
+
+field_errors contains reason("invalid_field", concat("", [
+	"input.subject.cert_fingerprint must be a certificate fingerprint starting with sha256:, not \"",
+	input.subject.cert_fingerprint, "\".",
+])) if {
+	is_string(input.subject.cert_fingerprint)
+	not startswith(input.subject.cert_fingerprint, "sha256:")
+}
+
+field_errors contains missing_field("subject.id") if {
+	input.subject.type == "user"
+	input.subject.authenticated == true
+	not field_present(["subject", "id"])
+}
+
+field_errors contains reason("invalid_field", "Every entry of input.subject.roles must be a string.") if {
+	some role in input.subject.roles
+	not is_string(role)
+}
+
+field_errors contains reason(
+	"invalid_field",
+	"input.connection.mtls is true but input.connection.tls is false; mutual TLS is TLS, so set both.",
+) if {
+	input.connection.via_gateway == false
+	input.connection.mtls == true
+	input.connection.tls == false
+}
+
+field_errors contains missing_field("connection.gateway_id") if {
+	input.connection.via_gateway == true
+	not field_present(["connection", "gateway_id"])
+}
+
+field_errors contains missing_field("target.operation.rpc (or target.operation.method and target.operation.path)") if {
+	is_object(input.target.operation)
+	not field_present(["target", "operation", "rpc"])
+	not http_operation_present
+}
+
+field_errors contains reason(
+	"invalid_field",
+	"input.target.operation names either an RPC (rpc) or an HTTP route (method and path), not both.",
+) if {
+	field_present(["target", "operation", "rpc"])
+	some part in ["method", "path"]
+	field_present(["target", "operation", part])
+}
+
+field_errors contains reason("invalid_field", concat("", [
+	"input.target.operation.method must be one of ",
+	concat(", ", sort(http_methods)), ", not \"", input.target.operation.method, "\".",
+])) if {
+	is_string(input.target.operation.method)
+	not input.target.operation.method in http_methods
+}
+
+field_errors contains reason("invalid_field", concat("", [
+	"input.target.operation.path must be a route template starting with /, not \"",
+	input.target.operation.path, "\".",
+])) if {
+	is_string(input.target.operation.path)
+	not startswith(input.target.operation.path, "/")
+}
+
+field_errors contains missing_field("resource.classification") if {
+	is_object(input.resource)
+	not field_present(["resource", "classification"])
+}
+
+field_errors contains reason("invalid_field", concat("", [
+	"input.resource.classification must be one of public, internal, confidential, restricted, not \"",
+	input.resource.classification, "\".",
+])) if {
+	is_string(input.resource.classification)
+	not catalog.classifications[input.resource.classification]
+}
+
+field_errors contains reason("invalid_field", "Every entry of input.resource.tags must be a string.") if {
+	some tag in input.resource.tags
+	not is_string(tag)
+}
+
+field_errors contains reason("invalid_field", concat("", [
+	"input.time must be an RFC 3339 timestamp in UTC such as 2025-06-01T12:00:00Z, not \"",
+	input.time, "\".",
+])) if {
+	is_string(input.time)
+	not time_well_formed
+}
+
+missing_field(path) := reason("missing_field", concat("", ["input.", path, " is missing."]))
+
+invalid_field(path, expected, got) := reason(
+	"invalid_field",
+	concat("", ["input.", path, " must be ", expected, ", not ", type_article[got], " ", got, "."]),
+)
+
+type_phrase := {"object": "an object", "string": "a string", "boolean": "a boolean", "array": "an array"}
+
+type_article := {
+	"object": "an", "string": "a", "boolean": "a", "array": "an",
+	"number": "a", "null": "a", "set": "a",
+}
+
+http_operation_present if {
+	field_present(["target", "operation", "method"])
+	field_present(["target", "operation", "path"])
+}
+
+# The documented fields are at most three levels deep (required ones two); explicit lookups keep this free of
+# object.get's path form.
+field_value([a]) := input[a]
+
+field_value([a, b]) := input[a][b]
+
+field_value([a, b, c]) := input[a][b][c]
+
+field_present(path) if _ = field_value(path)
+
+parent_is_object([_]) if is_object(input)
+
+parent_is_object([a, _]) if is_object(input[a])

@@ -1,0 +1,143 @@
+# Service-to-service: grants, explicit denies, same-team policy.
+package clearance.authz_test
+
+import data.clearance.authz
+
+settlements := object.union(
+	service_call("spiffe://shop.example/ns/batch/sa/reporting-job-v2", "payments", rpc("payments.v1.Payments/ListSettlements")),
+	{"purpose": "finance_reporting"},
+)
+
+order_export(caller) := object.union(service_call(caller, "orders", http("GET", "/orders/export")), {"purpose": "sales_analytics"})
+
+test_cross_team_call_with_owner_grant_allowed if {
+	i := service_call(spiffe("web"), "orders", http("POST", "/orders"))
+	codes(i) == {"grant_matched"}
+	says(i, "grant_matched", "Grant SEC-102 by team checkout lets service web call orders POST /orders for purpose checkout.")
+}
+
+test_cross_team_call_without_grant_denied if {
+	i := service_call(spiffe("customers"), "orders", http("GET", "/orders/{id}"))
+	codes(i) == {"no_grant"}
+	says(i, "no_grant", "No grant lets service customers call orders GET /orders/{id}, and one is needed because the services belong to different teams.")
+}
+
+test_grant_is_per_operation if {
+	# web may create orders but holds no grant for the export.
+	codes(order_export(spiffe("web"))) == {"no_grant"}
+}
+
+test_same_team_same_zone_open_service_needs_no_grant if {
+	i := service_call(spiffe("web"), "catalog", http("GET", "/products"))
+	codes(i) == {"same_team_policy"}
+	says(i, "same_team_policy", "Services web and catalog both belong to team storefront in zone internal")
+}
+
+test_same_team_closed_service_needs_a_grant if {
+	i := service_call(spiffe("web"), "catalog", http("GET", "/products"))
+	d := authz.decision with input as i with authz.catalog as catalog_with(["services", "catalog", "same_team_access"], "grant")
+	[r.code | some r in d.reasons] == ["no_grant"]
+	contains(d.reasons[0].message, "catalog requires a grant even from its own team")
+}
+
+test_same_team_across_zones_needs_a_grant if {
+	i := service_call(spiffe("web"), "catalog", http("GET", "/products"))
+	d := authz.decision with input as i with authz.catalog as catalog_with(["services", "catalog", "zone"], "restricted")
+	"no_grant" in {r.code | some r in d.reasons}
+	some r in d.reasons
+	contains(r.message, "the services are in different zones")
+}
+
+test_explicit_grant_boundary_applies_to_same_team if {
+	# payments calling payments still needs a grant inside the restricted zone.
+	i := object.union(service_call("spiffe://shop.example/ns/pci/sa/payments", "payments", rpc("payments.v1.Payments/Charge")), {"purpose": "checkout"})
+	codes(i) == {"no_grant"}
+	says(i, "no_grant", "the boundary from zone restricted into zone restricted requires an explicit grant")
+}
+
+test_restricted_data_needs_a_grant_even_in_open_team if {
+	i := object.union(service_call(spiffe("web"), "catalog", http("GET", "/products")), {
+		"resource": {"classification": "restricted"},
+		"purpose": "checkout",
+	})
+	d := authz.decision with input as i with authz.catalog as catalog_with(["services", "web", "clearance"], "restricted")
+	[r.code | some r in d.reasons] == ["no_grant"]
+	contains(d.reasons[0].message, "restricted data always requires a grant")
+}
+
+test_explicit_deny_overrides_grant if {
+	i := service_call(spiffe("analytics"), "payments", rpc("payments.v1.Payments/GetStatus"))
+	codes(i) == {"explicitly_denied"}
+	says(i, "explicitly_denied", "The security team explicitly denies service analytics any call to payments (SEC-88")
+}
+
+test_sparse_explicit_deny_still_denies if {
+	i := service_call(spiffe("web"), "orders", http("POST", "/orders"))
+	d := authz.decision with input as i with authz.catalog as catalog_with(["denies"], {"orders": {"web": true}})
+	[r.code | some r in d.reasons] == ["explicitly_denied"]
+	contains(d.reasons[0].message, "(no ticket: no reason recorded)")
+}
+
+test_grant_made_by_another_team_rejected if {
+	i := service_call(spiffe("analytics"), "customers", rpc("customers.v1.Customers/Get"))
+	codes(i) == {"grant_not_by_owner"}
+	says(i, "grant_not_by_owner", "was made by team data, but only the owning team identity may grant access to customers")
+}
+
+test_grant_without_granted_by_rejected if {
+	i := service_call(spiffe("web"), "orders", http("POST", "/orders"))
+	d := authz.decision with input as i
+		with authz.catalog as catalog_with(["grants", "orders", "POST /orders", "web"], {"purpose": "checkout"})
+	[r.code | some r in d.reasons] == ["grant_not_by_owner"]
+	contains(d.reasons[0].message, "made by team (none recorded)")
+}
+
+test_grant_expires if {
+	i := object.union(order_export("spiffe://shop.example/ns/batch/sa/reporting-job-v2"), {"time": "2027-01-15T02:00:00Z"})
+	codes(i) == {"grant_expired"}
+	says(i, "grant_expired", "The grant SEC-111 for service reporting-job to call orders GET /orders/export expired at 2026-12-31T23:59:59Z.")
+}
+
+test_grant_valid_until_its_expiry_second if {
+	before := object.union(order_export("spiffe://shop.example/ns/batch/sa/reporting-job-v2"), {"time": "2026-12-31T23:59:58.999Z"})
+	codes(before) == {"grant_matched"}
+	at := object.union(before, {"time": "2026-12-31T23:59:59Z"})
+	codes(at) == {"grant_expired"}
+}
+
+test_restricted_data_needs_a_stated_purpose if {
+	i := object.remove(settlements, ["purpose"])
+	codes(i) == {"purpose_required"}
+	says(i, "purpose_required", "payments payments.v1.Payments/ListSettlements touches restricted data; the request must state its purpose")
+}
+
+test_restricted_data_purpose_must_match_grant if {
+	i := object.union(settlements, {"purpose": "marketing"})
+	codes(i) == {"purpose_mismatch"}
+	says(i, "purpose_mismatch", "only for purpose finance_reporting, not for marketing")
+}
+
+test_purpose_not_checked_below_restricted if {
+	codes(object.union(order_export(spiffe("analytics")), {"purpose": "anything"})) == {"grant_matched"}
+}
+
+test_restricted_grant_without_purpose_denies if {
+	d := authz.decision with input as settlements
+		with authz.catalog as catalog_with(["grants", "payments", "payments.v1.Payments/ListSettlements", "reporting-job"], {"granted_by": "payments"})
+	[r.code | some r in d.reasons] == ["purpose_mismatch"]
+	contains(d.reasons[0].message, "only for purpose (none recorded)")
+}
+
+test_no_grant_message_lists_every_reason if {
+	i := service_call(spiffe("catalog"), "payments", rpc("payments.v1.Payments/GetStatus"))
+	says(i, "no_grant", concat("", [
+		"because payments requires a grant even from its own team and the boundary from zone internal into zone ",
+		"restricted requires an explicit grant and the services are in different zones and the services belong to ",
+		"different teams.",
+	]))
+}
+
+test_grant_needed_reasons_listed if {
+	reasons := authz.grant_needed_because with input as service_call(spiffe("analytics"), "payments", rpc("payments.v1.Payments/GetStatus"))
+	reasons == {"service_policy", "boundary", "zones", "teams"}
+}
