@@ -59,7 +59,7 @@ for (const size of sizes) {
     p99: samples[Math.floor(samples.length * 0.99)]!,
     mean: samples.reduce((s, v) => s + v, 0) / samples.length,
   })
-  evaluator.close()
+  await evaluator.close()
 }
 
 console.log('| services in catalog | load ms | p50 µs | p99 µs | mean µs |')

@@ -42,6 +42,16 @@ function waitForSignal(): Promise<NodeJS.Signals> {
   })
 }
 
+interface BuildCommandOptions {
+  output: string
+  revision?: string
+  capabilities?: string
+  signingKey?: string
+  signingAlg?: string
+  signingKeyId?: string
+  claimsFile?: string
+}
+
 function buildProgram(): Command {
   const program = new Command('clearance')
     .description("Policy decision point: OPA wasm bundles served over OPA's REST API")
@@ -67,6 +77,55 @@ function buildProgram(): Command {
       'JSON Schema for POST /v1/check bodies (default: policies/schema/input.schema.json)',
     )
     .option('--no-input-schema', 'do not validate POST /v1/check bodies')
+    .addOption(
+      new Option('--authentication <mode>', 'who may call the API')
+        .choices(['off', 'token', 'tls'])
+        .default('off'),
+    )
+    .option('--token-file <file>', 'bearer tokens accepted with --authentication=token, one per line')
+    .option('--tls-cert-file <file>', 'serve HTTPS with this certificate (PEM)')
+    .option('--tls-private-key-file <file>', 'private key of --tls-cert-file (PEM)')
+    .option('--tls-ca-cert-file <file>', 'CA that client certificates must chain to (--authentication=tls)')
+    .option('--max-json-depth <n>', 'deepest JSON nesting accepted in a request', '64')
+    .option('--max-json-elements <n>', 'most JSON values accepted in a request', '100000')
+    .option('--max-concurrent <n>', 'requests in flight past which the API answers 429', '1024')
+    .option('--headers-timeout-ms <n>', 'time allowed to receive request headers', '10000')
+    .option('--request-timeout-ms <n>', 'time allowed to receive a whole request', '30000')
+    .option('--keep-alive-timeout-ms <n>', 'idle time before a keep-alive connection is closed', '5000')
+    .option('--no-watch', 'do not reload local bundles when they change')
+    .addOption(
+      new Option('--on-delete <mode>', 'when a watched bundle is deleted')
+        .choices(['keep', 'drop'])
+        .default('drop'),
+    )
+    .option('--reload-cooldown <ms>', 'quiet time after the last file event before a bundle is read', '100')
+    .option('--polling-min-delay <s>', 'shortest wait between polls of a bundle server', '60')
+    .option('--polling-max-delay <s>', 'longest wait between polls of a bundle server', '120')
+    .option('--bundle-timeout <ms>', 'time allowed for one bundle download', '30000')
+    .option('--bundle-max-bytes <n>', 'largest bundle download accepted')
+    .option('--bundle-token-file <file>', 'bearer token sent to the bundle server')
+    .option('--bundle-client-cert <file>', 'client certificate (PEM) for the bundle server')
+    .option('--bundle-client-key <file>', 'key of --bundle-client-cert (PEM)')
+    .option('--bundle-ca-cert <file>', 'CA (PEM) trusted for the bundle server')
+    .option(
+      '--persist-dir <dir>',
+      'keep the last good remote bundle here, to serve after a restart without the server',
+    )
+    .option(
+      '--max-age <ms>',
+      'deny every decision once a bundle has not been confirmed current for this long',
+    )
+    .option(
+      '--verification-key <file|secret>',
+      'verify bundle signatures with this public key (PEM) or HMAC secret',
+    )
+    .option('--verification-key-id <id>', 'key id of --verification-key (default: "default")')
+    .option(
+      '--signing-alg <alg>',
+      'signature algorithm of --verification-key: RS256 (default), PS256, ES256, HS256, …',
+    )
+    .option('--scope <scope>', 'scope the bundle signature must carry')
+    .option('--exclude-files-verify <glob>', 'bundle files left out of signature verification', collect)
     .action(async (options: ServeOptions) => {
       const config = serveConfigFromOptions(options)
       const log = createLogger({ level: config.logLevel })
@@ -87,13 +146,12 @@ function buildProgram(): Command {
       'revision for the manifest (default: git commit of the folder, -dirty when changed)',
     )
     .option('--capabilities <file>', 'OPA capabilities file (default: the builtins Clearance can run)')
-    .action(async (dir: string, options: { output: string; revision?: string; capabilities?: string }) => {
-      const result = await buildBundle({
-        source: dir,
-        output: options.output,
-        revision: options.revision,
-        capabilities: options.capabilities,
-      })
+    .option('--signing-key <file|secret>', 'sign the bundle with this private key (PEM) or HMAC secret')
+    .option('--signing-alg <alg>', 'signature algorithm: RS256 (default), PS256, ES256, HS256, …')
+    .option('--signing-key-id <id>', 'key id written into the signature (verifiers pin it)')
+    .option('--claims-file <file>', 'extra JWT claims for the signature (e.g. scope)')
+    .action(async (dir: string, options: BuildCommandOptions) => {
+      const result = await buildBundle({ source: dir, ...options })
       process.stdout.write(`${JSON.stringify({ bundle: result.output, revision: result.revision })}\n`)
     })
 

@@ -1,9 +1,11 @@
 // Validated configuration. Bad settings fail at start-up naming the field, never on the first request.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { type VerificationConfig, verificationFromFlags } from './bundle/verification-config.js'
 import { ClearanceError, ErrorCodes } from './errors.js'
 import { normalizePath } from './evaluator/policy-set.js'
 import { LOG_LEVELS, type LogLevel } from './log.js'
+import type { BundleSourceSpec } from './sources/index.js'
 import { packageRoot } from './version.js'
 
 export interface BundleSpec {
@@ -22,6 +24,24 @@ export interface ServeConfig {
   checkPath: string
   /** JSON Schema file POST /v1/check bodies are validated against; undefined turns validation off. */
   inputSchema: string | undefined
+  maxJsonDepth: number
+  maxJsonElements: number
+  maxConcurrent: number
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  keepAliveTimeoutMs: number
+  authentication: 'off' | 'token' | 'tls'
+  tokenFile: string | undefined
+  tlsCertFile: string | undefined
+  tlsPrivateKeyFile: string | undefined
+  tlsCaCertFile: string | undefined
+  /** Where each bundle comes from: a watched file or folder, or a polled bundle server. */
+  bundleSources: BundleSourceSpec[]
+  verification: VerificationConfig | undefined
+  persistDir: string | undefined
+  maxAgeMs: number | undefined
+  reloadCooldownMs: number
+  watch: boolean
 }
 
 export interface ServeOptions {
@@ -33,18 +53,56 @@ export interface ServeOptions {
   checkPath?: string
   /** A file, or false (--no-input-schema) to turn validation off. */
   inputSchema?: string | false
+  maxJsonDepth?: string
+  maxJsonElements?: string
+  maxConcurrent?: string
+  headersTimeoutMs?: string
+  requestTimeoutMs?: string
+  keepAliveTimeoutMs?: string
+  authentication?: string
+  tokenFile?: string
+  tlsCertFile?: string
+  tlsPrivateKeyFile?: string
+  tlsCaCertFile?: string
+  watch?: boolean
+  onDelete?: string
+  reloadCooldown?: string
+  pollingMinDelay?: string
+  pollingMaxDelay?: string
+  bundleTimeout?: string
+  bundleMaxBytes?: string
+  bundleTokenFile?: string
+  bundleClientCert?: string
+  bundleClientKey?: string
+  bundleCaCert?: string
+  persistDir?: string
+  maxAge?: string
+  verificationKey?: string
+  verificationKeyId?: string
+  signingAlg?: string
+  scope?: string
+  excludeFilesVerify?: string[]
 }
 
 function invalid(field: string, message: string): ClearanceError {
   return new ClearanceError(ErrorCodes.configError, `invalid ${field}: ${message}`)
 }
 
-/** "name=path" or "path" (named after the file, without .tar.gz). */
+const URL_PATTERN = /^https?:\/\//i
+const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/
+
+/** "name=location" or "location", where a location is a file, a folder or an http(s) URL. */
 export function parseBundleSpec(spec: string): BundleSpec {
   const eq = spec.indexOf('=')
-  if (eq > 0) return { name: spec.slice(0, eq), path: spec.slice(eq + 1) }
-  const name = basename(spec.replace(/\/+$/, '')).replace(/\.tar\.gz$|\.tgz$/, '')
+  if (eq > 0 && NAME_PATTERN.test(spec.slice(0, eq)))
+    return { name: spec.slice(0, eq), path: spec.slice(eq + 1) }
+  const location = URL_PATTERN.test(spec) ? new URL(spec).pathname : spec
+  const name = basename(location.replace(/\/+$/, '')).replace(/\.tar\.gz$|\.tgz$/, '')
   return { name, path: spec }
+}
+
+export function isUrl(location: string): boolean {
+  return URL_PATTERN.test(location)
 }
 
 export function parseBundleSpecs(specs: readonly string[]): BundleSpec[] {
@@ -106,5 +164,112 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     logLevel,
     checkPath: normalizePath(options.checkPath ?? 'clearance/authz/decision'),
     inputSchema: inputSchemaFile(options.inputSchema),
+    maxJsonDepth: positiveInteger('--max-json-depth', options.maxJsonDepth ?? '64'),
+    maxJsonElements: positiveInteger('--max-json-elements', options.maxJsonElements ?? '100000'),
+    maxConcurrent: positiveInteger('--max-concurrent', options.maxConcurrent ?? '1024'),
+    headersTimeoutMs: positiveInteger('--headers-timeout-ms', options.headersTimeoutMs ?? '10000'),
+    requestTimeoutMs: positiveInteger('--request-timeout-ms', options.requestTimeoutMs ?? '30000'),
+    keepAliveTimeoutMs: positiveInteger('--keep-alive-timeout-ms', options.keepAliveTimeoutMs ?? '5000'),
+    ...securityOptions(options),
+    ...lifecycleOptions(options),
   }
+}
+
+function readFileOption(field: string, file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined
+  if (!existsSync(file)) throw invalid(field, `"${file}" does not exist`)
+  return readFileSync(file)
+}
+
+/** Hot reload, remote polling, persistence, staleness and signature verification. */
+function lifecycleOptions(
+  options: ServeOptions,
+): Pick<
+  ServeConfig,
+  'bundleSources' | 'verification' | 'persistDir' | 'maxAgeMs' | 'reloadCooldownMs' | 'watch'
+> {
+  const onDelete = options.onDelete ?? 'drop'
+  if (onDelete !== 'keep' && onDelete !== 'drop')
+    throw invalid('--on-delete', `"${onDelete}" is not keep or drop`)
+  const minDelayMs = positiveInteger('--polling-min-delay', options.pollingMinDelay ?? '60') * 1000
+  const maxDelayMs = positiveInteger('--polling-max-delay', options.pollingMaxDelay ?? '120') * 1000
+  if (maxDelayMs < minDelayMs) throw invalid('--polling-max-delay', 'must not be below --polling-min-delay')
+  const token = readFileOption('--bundle-token-file', options.bundleTokenFile)?.toString('utf8').trim()
+  const cert = readFileOption('--bundle-client-cert', options.bundleClientCert)
+  const key = readFileOption('--bundle-client-key', options.bundleClientKey)
+  if ((cert === undefined) !== (key === undefined)) {
+    throw invalid('--bundle-client-cert', 'needs --bundle-client-key with it (and the other way round)')
+  }
+  const credentials = {
+    bearerToken: token,
+    clientCertificate: cert === undefined || key === undefined ? undefined : { cert, key },
+    caCertificate: readFileOption('--bundle-ca-cert', options.bundleCaCert),
+  }
+  const timeoutMs = positiveInteger('--bundle-timeout', options.bundleTimeout ?? '30000')
+  const maxDownloadBytes =
+    options.bundleMaxBytes === undefined
+      ? undefined
+      : positiveInteger('--bundle-max-bytes', options.bundleMaxBytes)
+  const bundleSources = parseBundleSpecs(options.bundle ?? []).map(
+    (spec): BundleSourceSpec =>
+      isUrl(spec.path)
+        ? {
+            name: spec.name,
+            url: spec.path,
+            polling: { minDelayMs, maxDelayMs },
+            credentials,
+            timeoutMs,
+            maxDownloadBytes,
+          }
+        : { name: spec.name, path: spec.path, onDelete },
+  )
+  return {
+    bundleSources,
+    verification: verificationFromFlags(options),
+    persistDir: options.persistDir,
+    maxAgeMs: options.maxAge === undefined ? undefined : positiveInteger('--max-age', options.maxAge),
+    reloadCooldownMs: positiveInteger('--reload-cooldown', options.reloadCooldown ?? '100'),
+    watch: options.watch ?? true,
+  }
+}
+
+const AUTHENTICATION_MODES = ['off', 'token', 'tls'] as const
+
+function existingFile(field: string, file: string | undefined): string | undefined {
+  if (file !== undefined && !existsSync(file)) throw invalid(field, `"${file}" does not exist`)
+  return file
+}
+
+/** OPA's flags: --authentication, --tls-cert-file, --tls-private-key-file, --tls-ca-cert-file; plus --token-file. */
+function securityOptions(
+  options: ServeOptions,
+): Pick<ServeConfig, 'authentication' | 'tokenFile' | 'tlsCertFile' | 'tlsPrivateKeyFile' | 'tlsCaCertFile'> {
+  const authentication = (options.authentication ?? 'off') as ServeConfig['authentication']
+  if (!AUTHENTICATION_MODES.includes(authentication)) {
+    throw invalid(
+      '--authentication',
+      `"${options.authentication}" is not one of ${AUTHENTICATION_MODES.join(', ')}`,
+    )
+  }
+  const tokenFile = existingFile('--token-file', options.tokenFile)
+  const tlsCertFile = existingFile('--tls-cert-file', options.tlsCertFile)
+  const tlsPrivateKeyFile = existingFile('--tls-private-key-file', options.tlsPrivateKeyFile)
+  const tlsCaCertFile = existingFile('--tls-ca-cert-file', options.tlsCaCertFile)
+  if ((tlsCertFile === undefined) !== (tlsPrivateKeyFile === undefined)) {
+    throw invalid('--tls-cert-file', 'needs --tls-private-key-file with it (and the other way round)')
+  }
+  if (authentication === 'token' && tokenFile === undefined)
+    throw invalid('--token-file', 'is required by --authentication=token')
+  if (authentication === 'tls' && (tlsCaCertFile === undefined || tlsCertFile === undefined)) {
+    throw invalid(
+      '--tls-ca-cert-file',
+      '--authentication=tls needs --tls-cert-file, --tls-private-key-file and --tls-ca-cert-file',
+    )
+  }
+  return { authentication, tokenFile, tlsCertFile, tlsPrivateKeyFile, tlsCaCertFile }
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
 }

@@ -10,6 +10,7 @@ export const ErrorCodes = {
   methodNotAllowed: 'method_not_allowed',
   resourceTooLarge: 'resource_too_large',
   unauthorized: 'unauthorized',
+  tooManyRequests: 'too_many_requests',
   bundleError: 'bundle_error',
   configError: 'config_error',
   buildError: 'build_error',

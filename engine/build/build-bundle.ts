@@ -25,6 +25,14 @@ export interface BuildOptions {
   capabilities?: string | undefined
   /** Extra arguments for `opa build` (e.g. signing flags). */
   extraArgs?: readonly string[]
+  /** Signs the bundle: a PEM private key file (RS/PS/ES) or the HMAC secret (`opa build --signing-key`). */
+  signingKey?: string | undefined
+  /** Signing algorithm (`--signing-alg`, OPA's default RS256). */
+  signingAlg?: string | undefined
+  /** Key id written as the JWT's `kid` (`--verification-key-id`, OPA's default "default"). */
+  signingKeyId?: string | undefined
+  /** JSON file of extra claims for the signature's payload, e.g. `scope` (`--claims-file`). */
+  claimsFile?: string | undefined
 }
 
 export interface BuildResult {
@@ -35,6 +43,27 @@ export interface BuildResult {
 export function defaultCapabilitiesFile(): string | undefined {
   const file = join(packageRoot(), 'engine', 'evaluator', 'capabilities.json')
   return existsSync(file) ? file : undefined
+}
+
+function signingArgs(options: BuildOptions): string[] {
+  if (options.signingKey === undefined) {
+    if (
+      options.signingAlg !== undefined ||
+      options.signingKeyId !== undefined ||
+      options.claimsFile !== undefined
+    ) {
+      throw new ClearanceError(
+        ErrorCodes.buildError,
+        '--signing-alg, --signing-key-id and --claims-file need --signing-key',
+      )
+    }
+    return []
+  }
+  const args = ['--signing-key', options.signingKey]
+  if (options.signingAlg !== undefined) args.push('--signing-alg', options.signingAlg)
+  if (options.signingKeyId !== undefined) args.push('--verification-key-id', options.signingKeyId)
+  if (options.claimsFile !== undefined) args.push('--claims-file', options.claimsFile)
+  return args
 }
 
 export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
@@ -59,6 +88,7 @@ export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
     '*_test.rego',
   ]
   if (capabilities !== undefined) args.push('--capabilities', capabilities)
+  args.push(...signingArgs(options))
   args.push(...(options.extraArgs ?? []))
   await mkdir(dirname(output), { recursive: true })
   try {

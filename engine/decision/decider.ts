@@ -22,8 +22,16 @@ export interface Decider {
 
 const nowNs = (): number => Number(process.hrtime.bigint())
 
-export function createDecider({ registry }: { registry: PolicyRegistry }): Decider {
+export interface DeciderDeps {
+  registry: PolicyRegistry
+  /** Why every decision must be denied right now (e.g. stale bundles); undefined when none. */
+  failClosed?: () => string | undefined
+}
+
+export function createDecider({ registry, failClosed }: DeciderDeps): Decider {
   const policies = (): PolicySet => {
+    const refusal = failClosed?.()
+    if (refusal !== undefined) throw new ClearanceError(ErrorCodes.internalError, refusal)
     const current = registry.current()
     if (current === undefined) {
       throw new ClearanceError(

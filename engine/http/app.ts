@@ -5,12 +5,15 @@ import type { Decider } from '../decision/decider.js'
 import type { InputValidator } from '../decision/input-schema.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
 import { errorResponse } from './error-response.js'
+import { type AuthenticationOptions, authentication } from './middleware/authentication.js'
+import { concurrencyLimit } from './middleware/concurrency-limit.js'
 import { registerBatchRoute } from './routes/batch-route.js'
 import { registerCheckRoute } from './routes/check-route.js'
 import { registerDataRoutes } from './routes/data-routes.js'
 import { registerDefaultDecisionRoute } from './routes/default-decision-route.js'
 import { registerHealthRoutes } from './routes/health-routes.js'
 import type { HttpConfig } from './routes/route-deps.js'
+import { registerStatusRoute } from './routes/status-route.js'
 
 export interface AppDeps {
   decider: Decider
@@ -22,10 +25,19 @@ export interface AppDeps {
   checkPath?: string
   /** Schema check of POST /v1/check bodies; none means every body reaches the policy. */
   validateInput?: InputValidator
+  /** Who may call; off when not given. */
+  authentication?: AuthenticationOptions
+  /** Requests in flight past which the API answers 429. */
+  maxConcurrent?: number
+  /** OPA-shaped bundle status for GET /v1/status. */
+  bundleStatus?: () => object
+  instanceId?: string
 }
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
+  app.use(authentication(deps.authentication ?? { mode: 'off' }))
+  app.use(concurrencyLimit(deps.maxConcurrent ?? 1024))
   registerDataRoutes(app, deps)
   registerBatchRoute(app, deps)
   registerCheckRoute(app, {
@@ -35,6 +47,11 @@ export function createApp(deps: AppDeps): Hono {
   })
   registerDefaultDecisionRoute(app, deps)
   registerHealthRoutes(app, deps)
+  registerStatusRoute(app, {
+    ...deps,
+    instanceId: deps.instanceId ?? 'clearance',
+    bundleStatus: deps.bundleStatus ?? (() => ({ bundles: {} })),
+  })
   app.notFound((c) =>
     errorResponse(
       c,

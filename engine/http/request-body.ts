@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib'
 import type { Context } from 'hono'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 import { parseJson } from '../evaluator/json-codec.js'
+import { assertJsonShape, defaultJsonShapeLimits, type JsonShapeLimits } from './json-shape.js'
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
@@ -43,8 +44,16 @@ function tooLarge(limit: number): ClearanceError {
   )
 }
 
-/** Parses JSON text from bytes; `what` names the document in the error ("input document", "request body"). */
-export function parseJsonBytes(bytes: Uint8Array, what: string): unknown {
+/**
+ * Parses JSON text from bytes; `what` names the document in the error ("input document", "request body").
+ * Depth and size are bounded before the parser sees the text.
+ */
+export function parseJsonBytes(
+  bytes: Uint8Array,
+  what: string,
+  limits: JsonShapeLimits = defaultJsonShapeLimits,
+): unknown {
+  assertJsonShape(bytes, limits)
   let text: string
   try {
     text = decoder.decode(bytes)

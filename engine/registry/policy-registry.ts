@@ -6,18 +6,23 @@ export type ActivationListener = (next: PolicySet, previous: PolicySet | undefin
 
 export interface PolicyRegistry {
   current(): PolicySet | undefined
+  /** When the current set was activated (ms since the epoch); undefined before the first activation. */
+  activatedAt(): number | undefined
   activate(next: PolicySet): void
   onActivate(listener: ActivationListener): () => void
 }
 
-export function createPolicyRegistry(): PolicyRegistry {
+export function createPolicyRegistry({ now = Date.now }: { now?: () => number } = {}): PolicyRegistry {
   let active: PolicySet | undefined
+  let activatedAt: number | undefined
   const listeners = new Set<ActivationListener>()
   return {
     current: () => active,
+    activatedAt: () => activatedAt,
     activate(next) {
       const previous = active
       active = next
+      activatedAt = now()
       for (const listener of listeners) listener(next, previous)
     },
     onActivate(listener) {

@@ -8,9 +8,11 @@ import { createPolicyRegistry, type PolicyRegistry } from '../../engine/registry
 
 export const silentLog = pino({ level: 'silent' })
 
+export type TestApp = ReturnType<typeof createApp>
+
 export async function appFor(
   bundles: Record<string, string>,
-  overrides: { defaultDecision?: string; maxBodyBytes?: number } = {},
+  overrides: { defaultDecision?: string; maxBodyBytes?: number; maxJsonDepth?: number } = {},
 ): Promise<{ app: ReturnType<typeof createApp>; registry: PolicyRegistry }> {
   const registry = createPolicyRegistry()
   const loaded = await Promise.all(
@@ -22,6 +24,7 @@ export async function appFor(
     config: {
       defaultDecision: overrides.defaultDecision ?? 'system/main',
       maxBodyBytes: overrides.maxBodyBytes ?? 1024 * 1024,
+      json: { maxDepth: overrides.maxJsonDepth ?? 64, maxElements: 100_000 },
     },
     log: silentLog,
     version: 'test',

@@ -31,7 +31,7 @@ interface Item {
 }
 
 async function batch(c: Context, deps: RouteDeps): Promise<Response> {
-  const body = parseJsonBytes(await readBodyBytes(c, deps.config), 'input document')
+  const body = parseJsonBytes(await readBodyBytes(c, deps.config), 'input document', deps.config.json)
   if (!isRecord(body)) {
     throw new ClearanceError(
       ErrorCodes.invalidParameter,

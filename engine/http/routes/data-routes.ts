@@ -27,7 +27,7 @@ interface RequestInput {
 async function inputFromBody(c: Context, deps: RouteDeps): Promise<RequestInput> {
   const bytes = await readBodyBytes(c, deps.config)
   if (isBlank(bytes)) return { input: undefined, warning: MISSING_INPUT_WARNING }
-  const body = parseJsonBytes(bytes, 'input document')
+  const body = parseJsonBytes(bytes, 'input document', deps.config.json)
   if (!isRecord(body)) {
     throw new ClearanceError(
       ErrorCodes.invalidParameter,
@@ -38,10 +38,14 @@ async function inputFromBody(c: Context, deps: RouteDeps): Promise<RequestInput>
   return { input: encodeJson(body.input), warning: undefined }
 }
 
-function inputFromQuery(c: Context): RequestInput {
+function inputFromQuery(c: Context, deps: RouteDeps): RequestInput {
   const raw = c.req.query('input')
   if (raw === undefined) return { input: undefined, warning: undefined }
-  const value = parseJsonBytes(new TextEncoder().encode(raw), 'input document (query parameter "input")')
+  const value = parseJsonBytes(
+    new TextEncoder().encode(raw),
+    'input document (query parameter "input")',
+    deps.config.json,
+  )
   return { input: encodeJson(value), warning: undefined }
 }
 
@@ -81,7 +85,7 @@ const readOnly = (): never => {
 export function registerDataRoutes(app: Hono, deps: RouteDeps): void {
   for (const route of ['/v1/data', '/v1/data/*']) {
     app.post(route, (c) => answer(c, deps, () => inputFromBody(c, deps)))
-    app.get(route, (c) => answer(c, deps, () => inputFromQuery(c)))
+    app.get(route, (c) => answer(c, deps, () => inputFromQuery(c, deps)))
     app.on(['PUT', 'PATCH', 'DELETE'], route, readOnly)
   }
 }

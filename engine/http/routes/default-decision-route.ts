@@ -7,9 +7,9 @@ import { queryFlag } from '../query-flags.js'
 import { isBlank, parseJsonBytes, readBodyBytes } from '../request-body.js'
 import type { RouteDeps } from './route-deps.js'
 
-function parseInput(bytes: Uint8Array): unknown {
+function parseInput(bytes: Uint8Array, deps: RouteDeps): unknown {
   try {
-    return parseJsonBytes(bytes, 'input document')
+    return parseJsonBytes(bytes, 'input document', deps.config.json)
   } catch (thrown) {
     if (!(thrown instanceof ClearanceError)) throw thrown
     throw new ClearanceError(thrown.code, `unexpected parse error for input: ${thrown.message}`)
@@ -20,7 +20,7 @@ export function registerDefaultDecisionRoute(app: Hono, deps: RouteDeps): void {
   const path = deps.config.defaultDecision
   app.post('/', async (c) => {
     const bytes = await readBodyBytes(c, deps.config)
-    const input = isBlank(bytes) ? undefined : encodeJson(parseInput(bytes))
+    const input = isBlank(bytes) ? undefined : encodeJson(parseInput(bytes, deps))
     const decision = deps.decider.decide(path, input)
     if (!decision.outcome.defined) {
       throw new ClearanceError(

@@ -239,7 +239,11 @@ describe('HTTP API', () => {
       const registry = createPolicyRegistry()
       const empty = makeApp({
         decider: createDecider({ registry }),
-        config: { defaultDecision: 'system/main', maxBodyBytes: 1024 },
+        config: {
+          defaultDecision: 'system/main',
+          maxBodyBytes: 1024,
+          json: { maxDepth: 64, maxElements: 1000 },
+        },
         log: silentLog,
         version: 'test',
         bundlesNotReady: () =>
@@ -258,5 +262,36 @@ describe('HTTP API', () => {
     const res = await app.request('/v2/data/x')
     expect(res.status).toBe(404)
     expect((await res.json()).code).toBe('resource_not_found')
+  })
+})
+
+describe('request limits', () => {
+  let app: App
+
+  beforeAll(async () => {
+    app = (await appFor({ basic: await buildFixture('basic') }, { maxJsonDepth: 16 })).app
+  })
+
+  it('refuses JSON nested deeper than the limit with 400, naming the limit', async () => {
+    const deep = `{"input":${'['.repeat(40)}${']'.repeat(40)}}`
+    const res = await post(app, '/v1/data/example/authz/echo', deep)
+    expect(res.status).toBe(400)
+    const body = await res.json()
+    expect(body.code).toBe('invalid_parameter')
+    expect(body.message).toContain('16')
+  })
+
+  it('accepts nesting within the limit, and brackets inside strings do not count', async () => {
+    const res = await post(
+      app,
+      '/v1/data/example/authz/echo',
+      `{"input":{"s":"${'['.repeat(100)}","a":[[[1]]]}}`,
+    )
+    expect(res.status).toBe(200)
+  })
+
+  it('refuses a query-parameter input nested past the limit too', async () => {
+    const input = encodeURIComponent(`${'['.repeat(40)}${']'.repeat(40)}`)
+    expect((await app.request(`/v1/data/example/authz/echo?input=${input}`)).status).toBe(400)
   })
 })
