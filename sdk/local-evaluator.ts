@@ -1,51 +1,211 @@
-// In-process decisions from the same bundles the server loads, built on engine's bundle reader, policy set and
-// decider (no copies). Decisions are synchronous once the evaluator is ready.
-import { loadBundleFromPath } from '../engine/bundle/index.js'
-import { parseBundleSpecs } from '../engine/config.js'
+// In-process decisions from the same bundles the server loads, for services that cannot spend a network hop. Built
+// on engine's bundle manager (files, folders, bundle servers; hot reload with `watch`), policy set, decider and
+// verdict shaping (no copies), so check(input) answers exactly what the server's POST /v1/check answers for the
+// same input and revision, decision id included. Decisions are synchronous once the bundles are active; like the
+// HTTP client, a failure is a deny carrying the reason unless the caller asks for throwing.
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type Logger, pino } from 'pino'
+import type { VerificationConfig } from '../engine/bundle/index.js'
 import { createDecider } from '../engine/decision/decider.js'
-import { encodeJson, parseJson } from '../engine/evaluator/json-codec.js'
-import { createPolicySet, normalizePath } from '../engine/evaluator/policy-set.js'
+import { createInputValidator, type InputValidator } from '../engine/decision/input-schema.js'
+import { decideVerdict, type VerdictDeps } from '../engine/decision/verdict.js'
+import { ClearanceError, ErrorCodes } from '../engine/errors.js'
+import { encodeJson, parseJson, stringifyJson } from '../engine/evaluator/json-codec.js'
+import { normalizePath } from '../engine/evaluator/policy-set.js'
 import { createPolicyRegistry } from '../engine/registry/policy-registry.js'
+import {
+  type BundleSourceSpec,
+  createBundleManager,
+  type PollingConfig,
+  type StatusReport,
+} from '../engine/sources/index.js'
+import { packageRoot } from '../engine/version.js'
+import { bundleSourceSpec } from './bundle-locations.js'
+import {
+  type CheckDecision,
+  type DataDecision,
+  type DecisionError,
+  type DecisionOptions,
+  deniedCheck,
+  failedData,
+  failWith,
+  type Revisions,
+} from './decision.js'
 
-export interface LocalDecision<T = unknown> {
-  decisionId: string
-  /** Undefined when the document is undefined. */
-  result: T | undefined
-  /** Bundle name → revision that made the decision. */
-  revisions: Readonly<Record<string, string>>
+export interface LocalEvaluatorOptions {
+  /**
+   * Bundle files, unpacked bundle folders, folders of bundles or http(s) bundle-server URLs, as `location` or
+   * `name=location`, or the bundle manager's source specs for full control (polling, credentials, signing).
+   */
+  bundles: ReadonlyArray<string | BundleSourceSpec>
+  /** Reload path bundles when their files change (default false). URL bundles are always polled. */
+  watch?: boolean | undefined
+  /** Polling of URL bundles given as strings (default: OPA's 60–120 s). */
+  polling?: PollingConfig | undefined
+  /** Signature verification of the bundles (default: signed bundles are refused). */
+  verification?: VerificationConfig | undefined
+  /** Deny every decision once a bundle has not been known current for this long. */
+  maxAgeMs?: number | undefined
+  /** Decision entrypoint of check() (default clearance/authz/decision, as the server's). */
+  checkPath?: string | undefined
+  /** JSON Schema (file or parsed) check() validates inputs against; false turns it off (default: the shipped one). */
+  inputSchema?: string | object | false | undefined
+  /** Throw PdpError instead of answering failures with a deny (default false). */
+  throwOnError?: boolean | undefined
+  log?: Logger | undefined
 }
 
 export interface LocalEvaluator {
-  /** Evaluates `data.<path>` with `input` (omit for no input). Throws ClearanceError when evaluation fails. */
-  evaluate<T = unknown>(path: string, input?: unknown): LocalDecision<T>
-  close(): void
+  /** The decision entrypoint's {allow, reasons, obligations} for `input`, as POST /v1/check answers it. */
+  check(input: unknown, options?: DecisionOptions): CheckDecision
+  /** The document `data.<path>` for `input` (omit for none), as OPA's Data API answers it. */
+  evaluate<T = unknown>(path: string, input?: unknown, options?: DecisionOptions): DataDecision<T>
+  /** True once every bundle is active. Before that every decision is denied. */
+  ready(): boolean
+  /** Resolves once every bundle is active (URL bundles may activate after creation). */
+  whenReady(): Promise<void>
+  /** Bundle name → revision of the active bundles. */
+  revisions(): Revisions
+  /** The bundle manager's status (OPA's bundle status per bundle). */
+  status(): StatusReport
+  /** Stops watching and polling. */
+  close(): Promise<void>
 }
 
-export interface LocalEvaluatorOptions {
-  /** Bundle files or directories, as `path` or `name=path`. */
-  bundles: string[]
+/** Kept for code written against the first local evaluator. */
+export type LocalDecision<T = unknown> = DataDecision<T>
+
+async function inputValidator(
+  option: LocalEvaluatorOptions['inputSchema'],
+): Promise<InputValidator | undefined> {
+  if (option === false) return undefined
+  if (typeof option === 'object') return createInputValidator(option)
+  const file = option ?? join(packageRoot(), 'policies', 'schema', 'input.schema.json')
+  if (option === undefined && !existsSync(file)) return undefined
+  let schema: unknown
+  try {
+    schema = JSON.parse(await readFile(file, 'utf8'))
+  } catch (thrown) {
+    throw new ClearanceError(
+      ErrorCodes.configError,
+      `invalid inputSchema: "${file}" cannot be read as JSON: ${(thrown as Error).message}`,
+    )
+  }
+  return createInputValidator(schema)
 }
 
-export async function createLocalEvaluator({ bundles }: LocalEvaluatorOptions): Promise<LocalEvaluator> {
-  const specs = parseBundleSpecs(bundles)
-  const loaded = await Promise.all(specs.map((spec) => loadBundleFromPath(spec.name, spec.path)))
-  const registry = createPolicyRegistry()
-  registry.activate(await createPolicySet(loaded))
-  const decider = createDecider({ registry })
+/** The decision failure a thrown engine error amounts to, worded as the server's error answer is. */
+function failureOf(thrown: unknown): DecisionError {
+  if (!(thrown instanceof ClearanceError)) {
+    return {
+      code: 'pdp_error',
+      pdpCode: ErrorCodes.internalError,
+      message: `internal_error: ${String(thrown)}`,
+    }
+  }
   return {
-    evaluate<T>(path: string, input?: unknown): LocalDecision<T> {
-      const decision = decider.decide(
-        normalizePath(path),
-        input === undefined ? undefined : encodeJson(input),
-      )
-      return {
-        decisionId: decision.decisionId,
-        result: decision.outcome.defined ? (parseJson(decision.outcome.json) as T) : undefined,
-        revisions: decision.policies.revisions,
+    code: 'pdp_error',
+    pdpCode: thrown.code,
+    message: `${thrown.code}: ${thrown.message}`,
+    ...(thrown.details !== undefined && thrown.details.length > 0
+      ? { details: thrown.details.map(({ code, message }) => ({ code, message })) }
+      : {}),
+  }
+}
+
+export async function createLocalEvaluator(options: LocalEvaluatorOptions): Promise<LocalEvaluator> {
+  if (options.bundles.length === 0) throw new TypeError('bundles: at least one bundle is required')
+  const specs = options.bundles.map((bundle) => {
+    const spec = bundleSourceSpec(bundle)
+    return spec.url !== undefined && spec.polling === undefined && options.polling !== undefined
+      ? { ...spec, polling: options.polling }
+      : spec
+  })
+  const registry = createPolicyRegistry()
+  const manager = createBundleManager({
+    specs,
+    registry,
+    log: options.log ?? pino({ level: 'silent' }),
+    watch: options.watch ?? false,
+    verification: options.verification,
+    maxAgeMs: options.maxAgeMs,
+  })
+  const validateInput = await inputValidator(options.inputSchema)
+  await manager.start()
+
+  const decider = createDecider({ registry })
+  const deps: VerdictDeps = {
+    decider,
+    checkPath: normalizePath(options.checkPath ?? 'clearance/authz/decision'),
+    validateInput,
+  }
+  const callOptions = (call: DecisionOptions | undefined): DecisionOptions =>
+    call?.throwOnError === undefined ? { throwOnError: options.throwOnError } : call
+  /** Why no decision can be made right now: no active bundles, or stale ones. */
+  const unavailable = (): DecisionError | undefined => {
+    if (registry.current() === undefined) {
+      return { code: 'pdp_unavailable', message: 'no policy bundle is active yet; every decision is denied' }
+    }
+    const stale = manager.staleReason()
+    return stale === undefined ? undefined : { code: 'pdp_unavailable', message: stale }
+  }
+  const encoder = new TextEncoder()
+
+  return {
+    check(input, call) {
+      const down = unavailable()
+      if (down !== undefined) return failWith(down, callOptions(call), deniedCheck)
+      try {
+        // Validate what the server would receive: the input's JSON, not the object (a Date, an undefined member).
+        const text = stringifyJson(input)
+        if (text === undefined) {
+          throw new ClearanceError(ErrorCodes.invalidParameter, 'input document is not a JSON value')
+        }
+        const value = validateInput === undefined ? input : parseJson(text)
+        const { decision, verdict } = decideVerdict(deps, value, encoder.encode(text))
+        return {
+          decisionId: decision.decisionId,
+          allow: verdict.allow,
+          reasons: verdict.reasons,
+          obligations: verdict.obligations,
+          revisions: decision.policies.revisions,
+        }
+      } catch (thrown) {
+        return failWith(failureOf(thrown), callOptions(call), deniedCheck)
       }
     },
-    close() {
-      // Nothing to release yet; watchers attach here once bundles hot-reload.
+    evaluate<T>(path: string, input?: unknown, call?: DecisionOptions): DataDecision<T> {
+      const down = unavailable()
+      if (down !== undefined) return failWith(down, callOptions(call), failedData<T>)
+      try {
+        const decision = decider.decide(
+          normalizePath(path),
+          input === undefined ? undefined : encodeJson(input),
+        )
+        return {
+          decisionId: decision.decisionId,
+          result: decision.outcome.defined ? (parseJson(decision.outcome.json) as T) : undefined,
+          revisions: decision.policies.revisions,
+        }
+      } catch (thrown) {
+        return failWith(failureOf(thrown), callOptions(call), failedData<T>)
+      }
     },
+    ready: () => manager.ready(),
+    whenReady() {
+      if (manager.ready()) return Promise.resolve()
+      return new Promise<void>((resolve) => {
+        const stop = registry.onActivate(() => {
+          if (!manager.ready()) return
+          stop()
+          resolve()
+        })
+      })
+    },
+    revisions: () => registry.current()?.revisions ?? {},
+    status: () => manager.status(),
+    close: () => manager.stop(),
   }
 }

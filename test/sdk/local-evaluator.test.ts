@@ -1,12 +1,35 @@
-import { beforeAll, describe, expect, it } from 'vitest'
-import { createLocalEvaluator, type LocalEvaluator } from '../../sdk/index.js'
-import { buildFixture } from '../helpers/fixtures.js'
+// The in-process evaluator: decisions from the same bundles the server loads, with ids and revisions, failing
+// closed like the HTTP client, and following the bundles as they change (watched files, bundle servers).
+import { copyFile, readFile, rename } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLocalEvaluator, type LocalEvaluator, PdpError } from '../../sdk/index.js'
+import { buildFixture, tempDir } from '../helpers/fixtures.js'
+import { buildPolicyBundle, POLICIES } from './support/policy-bundle.js'
 
-describe('local evaluator', () => {
+const EXAMPLE = JSON.parse(
+  await readFile(join(POLICIES, 'examples', 'allow-orders-to-payments.json'), 'utf8'),
+) as Record<string, unknown>
+
+async function eventually(probe: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+describe('local evaluator on a data bundle', () => {
   let evaluator: LocalEvaluator
 
   beforeAll(async () => {
     evaluator = await createLocalEvaluator({ bundles: [`basic=${await buildFixture('basic')}`] })
+  })
+
+  afterAll(async () => {
+    await evaluator.close()
   })
 
   it('decides in-process from the same bundle, with id and revision', () => {
@@ -14,17 +37,169 @@ describe('local evaluator', () => {
     expect(decision.result).toBe(true)
     expect(decision.decisionId).toMatch(/^[0-9a-f-]{36}$/)
     expect(decision.revisions).toEqual({ basic: 'rev-basic' })
+    expect(evaluator.revisions()).toEqual({ basic: 'rev-basic' })
+    expect(evaluator.ready()).toBe(true)
   })
 
   it('passes falsy inputs through and reports undefined documents as undefined', () => {
     expect(evaluator.evaluate('example/authz/echo', false).result).toBe(false)
     expect(evaluator.evaluate('example/authz/echo', 0).result).toBe(0)
     expect(evaluator.evaluate('example/authz/echo').result).toBeUndefined()
+    expect(evaluator.evaluate('example/authz/echo').error).toBeUndefined()
   })
 
-  it('throws a coded error when the policy fails', () => {
-    expect(() => evaluator.evaluate('example/authz/conflict', { values: [1, 2] })).toThrow(
-      expect.objectContaining({ code: 'evaluation_error' }),
-    )
+  it('answers a failing policy with no result and the coded error instead of throwing', () => {
+    const decision = evaluator.evaluate('example/authz/conflict', { values: [1, 2] })
+    expect(decision.result).toBeUndefined()
+    expect(decision.error).toMatchObject({ code: 'pdp_error', pdpCode: 'evaluation_error' })
+  })
+
+  it('throws PdpError when the caller asks for throwOnError', () => {
+    expect(() =>
+      evaluator.evaluate('example/authz/conflict', { values: [1, 2] }, { throwOnError: true }),
+    ).toThrow(PdpError)
+  })
+
+  it('throws for every call of an evaluator created with throwOnError, unless a call says otherwise', async () => {
+    const strict = await createLocalEvaluator({
+      bundles: [`basic=${await buildFixture('basic')}`],
+      throwOnError: true,
+    })
+    expect(() => strict.evaluate('example/authz/conflict', { values: [1, 2] })).toThrow(PdpError)
+    expect(
+      strict.evaluate('example/authz/conflict', { values: [1, 2] }, { throwOnError: false }).error,
+    ).toBeDefined()
+    await strict.close()
+  })
+
+  it('denies a check when the bundles have no decision entrypoint', () => {
+    const decision = evaluator.check({})
+    expect(decision.allow).toBe(false)
+    expect(decision.error).toMatchObject({ code: 'pdp_error' })
+  })
+})
+
+describe('local evaluator on the policy library', () => {
+  let bundle: string
+  let evaluator: LocalEvaluator
+
+  beforeAll(async () => {
+    bundle = await buildPolicyBundle('local-1')
+    evaluator = await createLocalEvaluator({ bundles: [`clearance=${bundle}`] })
+  })
+
+  afterAll(async () => {
+    await evaluator.close()
+  })
+
+  it('checks an input as POST /v1/check does: id, verdict, obligations and revisions', () => {
+    const decision = evaluator.check(EXAMPLE)
+    expect(decision).toMatchObject({
+      allow: true,
+      reasons: [{ code: 'grant_matched' }],
+      obligations: [{ type: 'audit' }, { type: 'mask_fields', fields: ['card.expiry', 'card.pan'] }],
+      revisions: { clearance: 'local-1' },
+    })
+    expect(decision.decisionId).toMatch(/^[0-9a-f-]{36}$/)
+    expect(decision.error).toBeUndefined()
+  })
+
+  it('validates the input as it would be sent: a Date is its ISO text', () => {
+    const decision = evaluator.check({ ...EXAMPLE, time: new Date('2025-06-01T12:00:00Z') })
+    expect(decision.allow).toBe(true)
+  })
+
+  it('denies an input that fails the schema, naming the failing fields', () => {
+    const decision = evaluator.check({ ...EXAMPLE, time: 'yesterday' })
+    expect(decision.allow).toBe(false)
+    expect(decision.error).toMatchObject({ code: 'pdp_error', pdpCode: 'invalid_parameter' })
+    expect(decision.reasons.slice(1)).toEqual([
+      { code: 'schema_violation', message: expect.stringContaining('input.time') },
+    ])
+  })
+
+  it('can leave schema validation to the policy', async () => {
+    const lenient = await createLocalEvaluator({ bundles: [`clearance=${bundle}`], inputSchema: false })
+    const decision = lenient.check({ ...EXAMPLE, time: 'yesterday' })
+    expect(decision.error).toBeUndefined()
+    await lenient.close()
+  })
+
+  it('refuses a bundle that cannot be read at creation', async () => {
+    await expect(
+      createLocalEvaluator({ bundles: ['missing=/nonexistent/bundle.tar.gz'] }),
+    ).rejects.toMatchObject({
+      code: 'bundle_error',
+    })
+  })
+})
+
+describe('local evaluator following its bundles', () => {
+  let r1: string
+  let r2: string
+
+  beforeAll(async () => {
+    r1 = await buildPolicyBundle('watch-1')
+    r2 = await buildPolicyBundle('watch-2')
+  })
+
+  it('hot-reloads a watched bundle file and decides with the new revision', async () => {
+    const dir = await tempDir()
+    const live = join(dir, 'live-clearance.tar.gz')
+    await copyFile(r1, live)
+    const evaluator = await createLocalEvaluator({ bundles: [`clearance=${live}`], watch: true })
+    try {
+      expect(evaluator.check(EXAMPLE).revisions).toEqual({ clearance: 'watch-1' })
+      const staged = join(dir, 'staged.tar.gz.tmp')
+      await copyFile(r2, staged)
+      await rename(staged, live)
+      await eventually(() => evaluator.revisions().clearance === 'watch-2')
+      const decision = evaluator.check(EXAMPLE)
+      expect(decision).toMatchObject({ allow: true, revisions: { clearance: 'watch-2' } })
+    } finally {
+      await evaluator.close()
+    }
+  })
+
+  it('loads a bundle from a bundle server URL', async () => {
+    const bytes = await readFile(r2)
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/gzip', etag: '"r2"' })
+      res.end(bytes)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    const evaluator = await createLocalEvaluator({
+      bundles: [`clearance=http://127.0.0.1:${port}/bundles/clearance.tar.gz`],
+    })
+    try {
+      await evaluator.whenReady()
+      expect(evaluator.check(EXAMPLE)).toMatchObject({ allow: true, revisions: { clearance: 'watch-2' } })
+    } finally {
+      await evaluator.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+
+  it('denies every decision with pdp_unavailable until a URL bundle has activated', async () => {
+    const server: Server = createServer((_req, res) => {
+      res.writeHead(503)
+      res.end()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    const evaluator = await createLocalEvaluator({ bundles: [`http://127.0.0.1:${port}/clearance.tar.gz`] })
+    try {
+      expect(evaluator.ready()).toBe(false)
+      const decision = evaluator.check(EXAMPLE)
+      expect(decision.allow).toBe(false)
+      expect(decision.error?.code).toBe('pdp_unavailable')
+      expect(evaluator.evaluate('clearance/authz/allow', EXAMPLE).error?.code).toBe('pdp_unavailable')
+    } finally {
+      await evaluator.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 })
