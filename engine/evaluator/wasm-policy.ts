@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module'
 import type * as OpaWasm from '@open-policy-agent/opa-wasm'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import { type Builtin, createBuiltins } from './builtins/index.js'
+import { type Builtin, beginEvaluation, createBuiltins } from './builtins/index.js'
 
 type LoadedPolicy = OpaWasm.LoadedPolicy
 // The package's ESM entry exports only loadPolicy; the synchronous loader (used to replace a trapped instance)
@@ -59,7 +59,8 @@ function asExactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   ) {
     return bytes.buffer
   }
-  return bytes.slice().buffer as ArrayBuffer
+  // Copy into a buffer of exactly this length (Buffer#slice would only make another view of the pool).
+  return new Uint8Array(bytes).buffer
 }
 
 class InstantiatedPolicy implements WasmPolicy {
@@ -91,6 +92,8 @@ class InstantiatedPolicy implements WasmPolicy {
         if (missing > 0) policy.mem.grow(Math.ceil(missing / PAGE_SIZE))
         new Uint8Array(policy.mem.buffer).set(input, inputAddr)
       }
+      // time.now_ns and friends hold one value for exactly one evaluation
+      beginEvaluation(this.options.builtins)
       const resultAddr = this.exports.opa_eval(
         0,
         entrypoint,

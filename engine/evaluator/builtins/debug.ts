@@ -1,0 +1,46 @@
+// trace() and print(). Clearance records no evaluation traces, so trace() only checks its operand and succeeds,
+// as OPA does when tracing is off. print() calls reach the host as internal.print with every operand wrapped
+// in a set (an array here); each combination of elements is one printed line, like OPA's print hook.
+import { operandTypeError } from './builtin-error.js'
+import { regoText } from './go-quote.js'
+import type { BuiltinTable, HostContext } from './host-context.js'
+import { arrayOperand } from './operands.js'
+
+function printCrossProduct(operands: unknown[], emit: (line: string) => void): void {
+  const buf: string[] = new Array(operands.length).fill('')
+  const walk = (i: number): void => {
+    if (i >= operands.length) {
+      emit(buf.join(' '))
+      return
+    }
+    const operand = operands[i]
+    if (!Array.isArray(operand)) {
+      buf[i] = typeof operand === 'string' ? operand : regoText(operand)
+      walk(i + 1)
+      return
+    }
+    if (operand.length === 0) {
+      buf[i] = '<undefined>'
+      walk(i + 1)
+      return
+    }
+    for (const x of operand) {
+      buf[i] = typeof x === 'string' ? x : regoText(x)
+      walk(i + 1)
+    }
+  }
+  walk(0)
+}
+
+export function debugBuiltins(host: HostContext): BuiltinTable {
+  return {
+    trace: (note) => {
+      if (typeof note !== 'string') throw operandTypeError(1, note, 'string')
+      return true
+    },
+    'internal.print': (operands) => {
+      printCrossProduct(arrayOperand(operands, 1), host.print)
+      return undefined
+    },
+  }
+}

@@ -1,0 +1,9 @@
+// glob.quote_meta (glob.match is compiled into the wasm module). Escapes gobwas/glob's meta characters.
+import type { BuiltinTable } from './host-context.js'
+import { stringOperand } from './operands.js'
+
+export function globBuiltins(): BuiltinTable {
+  return {
+    'glob.quote_meta': (pattern) => stringOperand(pattern, 1).replace(/[*?\\[\]{}]/g, '\\$&'),
+  }
+}
