@@ -126,6 +126,34 @@ function buildProgram(): Command {
     )
     .option('--scope <scope>', 'scope the bundle signature must carry')
     .option('--exclude-files-verify <glob>', 'bundle files left out of signature verification', collect)
+    .option('--decision-log-console', 'write every decision to stdout as a JSON line')
+    .option('--decision-log-file <path>', 'append every decision to this file as JSON lines')
+    .option('--decision-log-url <url>', "upload decisions to this service in OPA's decision-log protocol")
+    .option('--decision-log-resource <path>', 'path of the upload endpoint on --decision-log-url', '/logs')
+    .option('--decision-log-token-file <file>', 'bearer token for --decision-log-url')
+    .option('--decision-log-upload-limit-bytes <n>', 'largest gzip upload', '32768')
+    .option('--decision-log-min-delay <s>', 'shortest wait between uploads', '5')
+    .option('--decision-log-max-delay <s>', 'longest wait between uploads', '10')
+    .option('--decision-log-buffer-events <n>', 'events held before the oldest are dropped', '10000')
+    .option(
+      '--decision-log-buffer-bytes <n>',
+      'bytes held before the oldest events are dropped',
+      String(64 * 1024 * 1024),
+    )
+    .option(
+      '--decision-log-mask <pointer>',
+      'JSON pointer erased from every event, e.g. /input/card',
+      collect,
+    )
+    .option(
+      '--decision-log-allow-sample-rate <0..1>',
+      'fraction of allow decisions logged (denies and errors always are)',
+      '1',
+    )
+    .option('--decision-log-drop-path <path>', 'decision paths under this prefix are not logged', collect)
+    .option('--decision-log-label <key=value>', 'label added to every event', collect)
+    .option('--no-metrics', 'do not serve GET /metrics')
+    .option('--instance-id <id>', "this instance's id in status and decision-log labels (default: random)")
     .action(async (options: ServeOptions) => {
       const config = serveConfigFromOptions(options)
       const log = createLogger({ level: config.logLevel })

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { type VerificationConfig, verificationFromFlags } from './bundle/verification-config.js'
+import { type MaskRule, parseConfiguredMasks } from './decision-log/index.js'
 import { ClearanceError, ErrorCodes } from './errors.js'
 import { normalizePath } from './evaluator/policy-set.js'
 import { LOG_LEVELS, type LogLevel } from './log.js'
@@ -42,6 +43,26 @@ export interface ServeConfig {
   maxAgeMs: number | undefined
   reloadCooldownMs: number
   watch: boolean
+  decisionLog: DecisionLogConfig
+  metrics: boolean
+  instanceId: string | undefined
+}
+
+export interface DecisionLogConfig {
+  console: boolean
+  file: string | undefined
+  url: string | undefined
+  resource: string
+  token: string | undefined
+  uploadLimitBytes: number
+  minDelayMs: number
+  maxDelayMs: number
+  bufferEvents: number
+  bufferBytes: number
+  maskRules: MaskRule[]
+  allowSampleRate: number
+  dropPaths: string[]
+  labels: Record<string, string>
 }
 
 export interface ServeOptions {
@@ -82,6 +103,22 @@ export interface ServeOptions {
   signingAlg?: string
   scope?: string
   excludeFilesVerify?: string[]
+  decisionLogConsole?: boolean
+  decisionLogFile?: string
+  decisionLogUrl?: string
+  decisionLogResource?: string
+  decisionLogTokenFile?: string
+  decisionLogUploadLimitBytes?: string
+  decisionLogMinDelay?: string
+  decisionLogMaxDelay?: string
+  decisionLogBufferEvents?: string
+  decisionLogBufferBytes?: string
+  decisionLogMask?: string[]
+  decisionLogAllowSampleRate?: string
+  decisionLogDropPath?: string[]
+  decisionLogLabel?: string[]
+  metrics?: boolean
+  instanceId?: string
 }
 
 function invalid(field: string, message: string): ClearanceError {
@@ -172,6 +209,49 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     keepAliveTimeoutMs: positiveInteger('--keep-alive-timeout-ms', options.keepAliveTimeoutMs ?? '5000'),
     ...securityOptions(options),
     ...lifecycleOptions(options),
+    decisionLog: decisionLogOptions(options),
+    metrics: options.metrics ?? true,
+    instanceId: options.instanceId,
+  }
+}
+
+function decisionLogOptions(options: ServeOptions): DecisionLogConfig {
+  const rate = Number(options.decisionLogAllowSampleRate ?? '1')
+  if (!(rate >= 0 && rate <= 1)) throw invalid('--decision-log-allow-sample-rate', 'must be between 0 and 1')
+  const labels: Record<string, string> = {}
+  for (const label of options.decisionLogLabel ?? []) {
+    const eq = label.indexOf('=')
+    if (eq <= 0) throw invalid('--decision-log-label', `"${label}" is not key=value`)
+    labels[label.slice(0, eq)] = label.slice(eq + 1)
+  }
+  if (options.decisionLogUrl !== undefined && !isUrl(options.decisionLogUrl)) {
+    throw invalid('--decision-log-url', `"${options.decisionLogUrl}" is not an http(s) URL`)
+  }
+  const minDelayMs = positiveInteger('--decision-log-min-delay', options.decisionLogMinDelay ?? '5') * 1000
+  const maxDelayMs = positiveInteger('--decision-log-max-delay', options.decisionLogMaxDelay ?? '10') * 1000
+  if (maxDelayMs < minDelayMs)
+    throw invalid('--decision-log-max-delay', 'must not be below --decision-log-min-delay')
+  return {
+    console: options.decisionLogConsole ?? false,
+    file: options.decisionLogFile,
+    url: options.decisionLogUrl,
+    resource: options.decisionLogResource ?? '/logs',
+    token: readFileOption('--decision-log-token-file', options.decisionLogTokenFile)?.toString('utf8').trim(),
+    uploadLimitBytes: positiveInteger(
+      '--decision-log-upload-limit-bytes',
+      options.decisionLogUploadLimitBytes ?? '32768',
+    ),
+    minDelayMs,
+    maxDelayMs,
+    bufferEvents: positiveInteger('--decision-log-buffer-events', options.decisionLogBufferEvents ?? '10000'),
+    bufferBytes: positiveInteger(
+      '--decision-log-buffer-bytes',
+      options.decisionLogBufferBytes ?? String(64 * 1024 * 1024),
+    ),
+    maskRules: parseConfiguredMasks(options.decisionLogMask ?? [], '--decision-log-mask'),
+    allowSampleRate: rate,
+    dropPaths: (options.decisionLogDropPath ?? []).map(normalizePath),
+    labels,
   }
 }
 

@@ -6,10 +6,22 @@ import type { Logger } from 'pino'
 import { isLoopback, type ServeConfig } from './config.js'
 import { createDecider } from './decision/decider.js'
 import { createInputValidator, type InputValidator } from './decision/input-schema.js'
+import { observeDecisions } from './decision/observed-decider.js'
+import {
+  createConsoleSink,
+  createDecisionLogger,
+  createDecisionObserver,
+  createFileSink,
+  createHttpUploader,
+  type DecisionLogger,
+  type DecisionLogSink,
+  logPolicyEvaluators,
+} from './decision-log/index.js'
 import { createApp } from './http/index.js'
 import { listen, type TlsFiles } from './http/listen.js'
 import type { AuthenticationOptions } from './http/middleware/authentication.js'
-import { createPolicyRegistry } from './registry/policy-registry.js'
+import { createMetrics, type Metrics } from './metrics/index.js'
+import { createPolicyRegistry, type PolicyRegistry } from './registry/policy-registry.js'
 import { createBundleManager } from './sources/index.js'
 import { VERSION } from './version.js'
 
@@ -34,13 +46,63 @@ async function readTls(config: ServeConfig): Promise<TlsFiles | undefined> {
   }
 }
 
+/** The decision log the configuration asks for, or undefined when no sink is configured. */
+function createDecisionLog(
+  config: ServeConfig,
+  registry: PolicyRegistry,
+  metrics: Metrics,
+  instanceId: string,
+  log: Logger,
+): DecisionLogger | undefined {
+  const dl = config.decisionLog
+  const hooks = { onDrop: metrics.decisionLogDropped, onDelivered: metrics.decisionLogDelivered }
+  const sinks: DecisionLogSink[] = []
+  if (dl.console) sinks.push(createConsoleSink(hooks))
+  if (dl.file !== undefined) sinks.push(createFileSink({ path: dl.file, ...hooks }))
+  if (dl.url !== undefined) {
+    sinks.push(
+      createHttpUploader({
+        url: dl.url,
+        resource: dl.resource,
+        credentials: { bearerToken: dl.token },
+        uploadSizeLimitBytes: dl.uploadLimitBytes,
+        minDelayMs: dl.minDelayMs,
+        maxDelayMs: dl.maxDelayMs,
+        buffer: { maxEvents: dl.bufferEvents, maxBytes: dl.bufferBytes },
+        log,
+        ...hooks,
+      }),
+    )
+  }
+  if (sinks.length === 0) return undefined
+  const { evaluateMask, evaluateDrop } = logPolicyEvaluators(() => registry.current())
+  return createDecisionLogger({
+    sinks,
+    log,
+    onDrop: metrics.decisionLogDropped,
+    labels: { id: instanceId, version: VERSION, ...dl.labels },
+    mask: { rules: dl.maskRules, evaluateMask },
+    evaluateDrop,
+    buffer: { maxEvents: dl.bufferEvents, maxBytes: dl.bufferBytes },
+    sampling: { allowRate: dl.allowSampleRate, dropPathPrefixes: dl.dropPaths },
+  })
+}
+
 /**
  * Starts the bundle sources (a local bundle that fails its first load fails start-up; remote ones may arrive
  * later, and until then every decision is denied), then serves the API.
  */
 export async function startServer(config: ServeConfig, log: Logger): Promise<RunningServer> {
   const registry = createPolicyRegistry()
+  const metrics = createMetrics()
+  const instanceId = config.instanceId ?? randomUUID()
+  registry.onActivate((next, previous) => {
+    for (const bundle of next.bundles) {
+      if (previous?.revisions[bundle.name] !== bundle.revision) metrics.bundleActivated(bundle.name)
+    }
+  })
   const manager = createBundleManager({
+    onBundleFailed: metrics.bundleFailed,
     specs: config.bundleSources,
     registry,
     log,
@@ -51,6 +113,12 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     watch: config.watch,
   })
   await manager.start()
+  const decisionLog = createDecisionLog(config, registry, metrics, instanceId, log)
+  if (decisionLog !== undefined) {
+    metrics.watchDecisionLog(() => decisionLog.stats())
+    await decisionLog.start()
+  }
+  const observer = createDecisionObserver({ metrics, decisionLog })
 
   let validateInput: InputValidator | undefined
   if (config.inputSchema !== undefined) {
@@ -58,8 +126,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
   }
   const authentication: AuthenticationOptions =
     config.authentication === 'token' && config.tokenFile !== undefined
-      ? { mode: 'token', tokens: await readTokens(config.tokenFile) }
-      : { mode: config.authentication }
+      ? { mode: 'token', tokens: await readTokens(config.tokenFile), onRefused: metrics.authRefused }
+      : { mode: config.authentication, onRefused: metrics.authRefused }
   const tls = await readTls(config)
   if (!isLoopback(config.host) && tls === undefined && config.authentication === 'off') {
     log.warn(
@@ -73,7 +141,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     validateInput,
     authentication,
     maxConcurrent: config.maxConcurrent,
-    decider: createDecider({ registry, failClosed: () => manager.staleReason() }),
+    decider: observeDecisions(createDecider({ registry, failClosed: () => manager.staleReason() }), observer),
+    ...(config.metrics ? { metrics } : {}),
     config: {
       defaultDecision: config.defaultDecision,
       maxBodyBytes: config.maxBodyBytes,
@@ -81,7 +150,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     },
     log,
     version: VERSION,
-    instanceId: randomUUID(),
+    instanceId,
     bundlesNotReady: () => manager.notReadyReason(),
     bundleStatus: () => manager.status(),
   })
@@ -100,6 +169,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     close: async () => {
       await manager.stop()
       await server.close()
+      await decisionLog?.stop()
     },
   }
 }

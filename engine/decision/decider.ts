@@ -14,10 +14,25 @@ export interface Decision {
   evalNs: number
 }
 
+/** Who asked, for the decision log. */
+export interface DecisionContext {
+  requestedBy?: string | undefined
+  batchDecisionId?: string | undefined
+}
+
 export interface Decider {
   /** The policy set decisions are made with right now; throws when none is active. */
   policies(): PolicySet
-  decide(path: string, input: Uint8Array | undefined, policies?: PolicySet): Decision
+  /**
+   * Evaluates `path` with `input` (JSON bytes; the caller must not change them afterwards, observers keep a
+   * reference). Throws a ClearanceError when no decision can be made.
+   */
+  decide(
+    path: string,
+    input: Uint8Array | undefined,
+    policies?: PolicySet,
+    context?: DecisionContext,
+  ): Decision
 }
 
 const nowNs = (): number => Number(process.hrtime.bigint())

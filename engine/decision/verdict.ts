@@ -4,7 +4,7 @@
 // a well-formed verdict are coded errors, never an allow.
 import { ClearanceError, ErrorCodes } from '../errors.js'
 import { encodeJson, parseJson } from '../evaluator/json-codec.js'
-import type { Decider, Decision } from './decider.js'
+import type { Decider, Decision, DecisionContext } from './decider.js'
 import type { InputValidator } from './input-schema.js'
 
 export interface VerdictReason {
@@ -81,9 +81,14 @@ export function assertValidInput(validateInput: InputValidator | undefined, inpu
  * very value validated: not the raw request body, whose duplicate keys could parse one way here and another in
  * wasm. Throws ClearanceError.
  */
-export function decideVerdict(deps: VerdictDeps, input: unknown, encoded?: Uint8Array): VerdictDecision {
+export function decideVerdict(
+  deps: VerdictDeps,
+  input: unknown,
+  encoded?: Uint8Array,
+  context?: DecisionContext,
+): VerdictDecision {
   assertValidInput(deps.validateInput, input)
-  const decision = deps.decider.decide(deps.checkPath, encoded ?? encodeJson(input))
+  const decision = deps.decider.decide(deps.checkPath, encoded ?? encodeJson(input), undefined, context)
   if (!decision.outcome.defined) {
     throw new ClearanceError(
       ErrorCodes.evaluationError,

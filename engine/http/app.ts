@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { Decider } from '../decision/decider.js'
 import type { InputValidator } from '../decision/input-schema.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
+import { type Metrics, metricsMiddleware } from '../metrics/index.js'
 import { errorResponse } from './error-response.js'
 import { type AuthenticationOptions, authentication } from './middleware/authentication.js'
 import { concurrencyLimit } from './middleware/concurrency-limit.js'
@@ -29,6 +30,8 @@ export interface AppDeps {
   authentication?: AuthenticationOptions
   /** Requests in flight past which the API answers 429. */
   maxConcurrent?: number
+  /** Prometheus metrics: served on GET /metrics and fed by every request. */
+  metrics?: Metrics
   /** OPA-shaped bundle status for GET /v1/status. */
   bundleStatus?: () => object
   instanceId?: string
@@ -36,6 +39,14 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
+  const metrics = deps.metrics
+  if (metrics !== undefined) {
+    app.use(metricsMiddleware(metrics))
+    app.get('/metrics', async (c) => {
+      const { contentType, body } = await metrics.render()
+      return c.body(body, 200, { 'content-type': contentType })
+    })
+  }
   app.use(authentication(deps.authentication ?? { mode: 'off' }))
   app.use(concurrencyLimit(deps.maxConcurrent ?? 1024))
   registerDataRoutes(app, deps)

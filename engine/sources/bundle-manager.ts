@@ -79,6 +79,8 @@ export interface BundleManagerOptions {
   wasm?: WasmPolicyOptions | undefined
   /** start() rejects when a local bundle fails its first load (default true), as start-up always has. */
   strict?: boolean | undefined
+  /** Told of every refused download or activation, with the error's code (for metrics). */
+  onBundleFailed?: ((name: string, code: string) => void) | undefined
 }
 
 export type PluginState = 'OK' | 'NOT_READY' | 'ERROR'
@@ -105,13 +107,19 @@ export interface BundleManager {
   staleReason(): string | undefined
 }
 
-const _nowNs = (): bigint => process.hrtime.bigint()
-
 export function createBundleManager(options: BundleManagerOptions): BundleManager {
   const { registry, log } = options
   const clock = options.clock ?? systemClock
   const limits = options.limits ?? defaultBundleLimits
   const status = createActivationStatus({ clock })
+  const { onBundleFailed } = options
+  if (onBundleFailed !== undefined) {
+    const recordFailure = status.failed.bind(status)
+    status.failed = (name, error, info) => {
+      recordFailure(name, error, info)
+      onBundleFailed(name, error instanceof ClearanceError ? error.code : ErrorCodes.internalError)
+    }
+  }
   const bundles = createBundleRegistry({ registry, wasm: options.wasm ?? {} })
   const globalVerifier =
     options.verification === undefined ? undefined : createBundleVerifier(options.verification)

@@ -2,6 +2,7 @@
 // {"inputs": {"<id>": input}, "common_input"?: object} → {"responses": {"<id>": answer}}. 200 when every item
 // succeeds, 207 when some fail (every item then carries "http_status_code"), 500 when all fail. A failed item
 // holds OPA's error body.
+import { randomUUID } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
 import { encodeJson } from '../../evaluator/json-codec.js'
@@ -10,6 +11,7 @@ import { decisionMembers, prettify } from '../decision-response.js'
 import { describeError } from '../error-response.js'
 import { queryFlag } from '../query-flags.js'
 import { parseJsonBytes, readBodyBytes } from '../request-body.js'
+import { requestedBy } from '../requested-by.js'
 import type { RouteDeps } from './route-deps.js'
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -47,11 +49,12 @@ async function batch(c: Context, deps: RouteDeps): Promise<Response> {
   const inputs = body.inputs ?? {}
   const path = normalizePath(c.req.path.slice('/v1/batch/data'.length))
   const policies = deps.decider.policies()
+  const context = { requestedBy: requestedBy(c), batchDecisionId: randomUUID() }
   const items: Item[] = []
   for (const [id, input] of Object.entries(inputs)) {
     try {
       const merged = body.common_input === undefined ? input : mergeCommonInput(body.common_input, input)
-      const decision = deps.decider.decide(path, encodeJson(merged), policies)
+      const decision = deps.decider.decide(path, encodeJson(merged), policies, context)
       items.push({ id, ok: true, text: decisionMembers(decision, { pretty: false, version: deps.version }) })
     } catch (thrown) {
       const { status, body: error } = describeError(thrown, deps.log)

@@ -9,6 +9,7 @@ import { parseJson, stringifyJson } from '../../evaluator/json-codec.js'
 import { provenanceJson } from '../decision-response.js'
 import { queryFlag } from '../query-flags.js'
 import { parseJsonBytes, readBodyBytes } from '../request-body.js'
+import { requestedBy } from '../requested-by.js'
 import type { RouteDeps } from './route-deps.js'
 
 export interface CheckRouteDeps extends RouteDeps {
@@ -20,7 +21,7 @@ export interface CheckRouteDeps extends RouteDeps {
 export function registerCheckRoute(app: Hono, deps: CheckRouteDeps): void {
   app.post('/v1/check', async (c) => {
     const input = parseJsonBytes(await readBodyBytes(c, deps.config), 'input document', deps.config.json)
-    const { decision, verdict } = decideVerdict(deps, input)
+    const { decision, verdict } = decideVerdict(deps, input, undefined, { requestedBy: requestedBy(c) })
     const members = stringifyJson(verdict)
     const text = `{"decision_id":"${decision.decisionId}",${members.slice(1, -1)},"provenance":${provenanceJson(decision.policies, deps.version)}}`
     const body = queryFlag(c, 'pretty') ? `${stringifyJson(parseJson(text), 2)}\n` : `${text}\n`

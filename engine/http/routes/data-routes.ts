@@ -7,6 +7,7 @@ import { normalizePath } from '../../evaluator/policy-set.js'
 import { dataResponseText, MISSING_INPUT_WARNING, type Warning } from '../decision-response.js'
 import { queryFlag } from '../query-flags.js'
 import { isBlank, parseJsonBytes, readBodyBytes } from '../request-body.js'
+import { requestedBy } from '../requested-by.js'
 import type { RouteDeps } from './route-deps.js'
 
 const nowNs = (): number => Number(process.hrtime.bigint())
@@ -57,7 +58,7 @@ async function answer(
   const started = nowNs()
   const { input, warning } = await read()
   const parsed = nowNs()
-  const decision = deps.decider.decide(pathOf(c), input)
+  const decision = deps.decider.decide(pathOf(c), input, undefined, { requestedBy: requestedBy(c) })
   const wantMetrics = queryFlag(c, 'metrics') || queryFlag(c, 'instrument')
   const metrics = wantMetrics
     ? {

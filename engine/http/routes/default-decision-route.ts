@@ -5,6 +5,7 @@ import { encodeJson } from '../../evaluator/json-codec.js'
 import { prettify } from '../decision-response.js'
 import { queryFlag } from '../query-flags.js'
 import { isBlank, parseJsonBytes, readBodyBytes } from '../request-body.js'
+import { requestedBy } from '../requested-by.js'
 import type { RouteDeps } from './route-deps.js'
 
 function parseInput(bytes: Uint8Array, deps: RouteDeps): unknown {
@@ -21,7 +22,7 @@ export function registerDefaultDecisionRoute(app: Hono, deps: RouteDeps): void {
   app.post('/', async (c) => {
     const bytes = await readBodyBytes(c, deps.config)
     const input = isBlank(bytes) ? undefined : encodeJson(parseInput(bytes, deps))
-    const decision = deps.decider.decide(path, input)
+    const decision = deps.decider.decide(path, input, undefined, { requestedBy: requestedBy(c) })
     if (!decision.outcome.defined) {
       throw new ClearanceError(
         ErrorCodes.undefinedDocument,

@@ -1,0 +1,226 @@
+// The decision log: one OPA-shaped event per decision, to every configured sink. record() is the only part on the
+// request path and does constant work: sample, stamp the time, enqueue a reference (dropping and counting when
+// the bounded queue is full), schedule a drain. The drain runs in setImmediate batches, after the pending I/O of
+// the turn, and does the costly work there: decode, drop and mask policies, encode, hand lines to sinks.
+import type { Logger } from 'pino'
+import { describeThrown } from '../errors.js'
+import type { Clock } from '../registry/clock.js'
+import { systemClock } from '../registry/clock.js'
+import { BoundedQueue } from './bounded-queue.js'
+import type { DecisionRecord } from './decision-event.js'
+import { createEventProcessor } from './event-processor.js'
+import type { LogPolicyEvaluator } from './log-policy.js'
+import type { MaskRule } from './mask-rules.js'
+import { createSampler, type SamplingConfig } from './sampling.js'
+import type { DecisionLogSink, DropReason, OnDrop, SinkState, SinkStats } from './sink.js'
+
+export interface DecisionLoggerOptions {
+  sinks: readonly DecisionLogSink[]
+  /** Instance labels: OPA sends `id` and `version` and any configured ones. */
+  labels: { id: string; version: string } & Record<string, string>
+  mask?: {
+    /** Configured pointers (parseConfiguredMasks), erased from every event. */
+    rules?: readonly MaskRule[] | undefined
+    /** data.system.log.mask from the bundles (logPolicyEvaluators). */
+    evaluateMask?: LogPolicyEvaluator | undefined
+  }
+  /** data.system.log.drop from the bundles. */
+  evaluateDrop?: LogPolicyEvaluator | undefined
+  /** Bounds of the queue between record() and the drain (default 10,000 events, 64 MiB). */
+  buffer?: { maxEvents?: number | undefined; maxBytes?: number | undefined }
+  sampling?: SamplingConfig | undefined
+  /** Events processed per setImmediate turn before yielding to I/O (default 256). */
+  batchSize?: number
+  clock?: Clock
+  log: Logger
+  onDrop?: OnDrop | undefined
+  /** Defers a drain turn (default setImmediate). */
+  defer?: (run: () => void) => void
+}
+
+export interface DecisionLogStats {
+  state: SinkState
+  recorded: number
+  /** Events waiting for the drain. */
+  pendingEvents: number
+  pendingBytes: number
+  /** Waiting for the drain plus waiting in sinks. */
+  bufferedEvents: number
+  bufferedBytes: number
+  dropped: Partial<Record<DropReason, number>>
+  sinks: SinkStats[]
+}
+
+export interface DecisionLogger {
+  /** Logs one decision. Constant work; never throws, never waits. The record must not be mutated afterwards. */
+  record(event: DecisionRecord): void
+  start(): Promise<void>
+  /** Drains what was recorded, then stops every sink (each within its own deadline). */
+  stop(): Promise<void>
+  /** Drains the queue now (tests, shutdown). */
+  drain(): void
+  status(): SinkState
+  stats(): DecisionLogStats
+}
+
+// A fixed cost per event on top of its input and result text: labels, ids, bundles, timestamp.
+const EVENT_OVERHEAD_BYTES = 256
+const ERROR_LOG_INTERVAL_MS = 10_000
+
+const sizeOf = (event: DecisionRecord): number => {
+  const input = event.input
+  const inputSize = input === undefined ? 0 : typeof input === 'string' ? input.length : input.byteLength
+  return EVENT_OVERHEAD_BYTES + inputSize + (event.result?.length ?? 0)
+}
+
+export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLogger {
+  const { sinks, log } = options
+  const clock = options.clock ?? systemClock
+  const batchSize = options.batchSize ?? 256
+  const defer = options.defer ?? setImmediate
+  const sample = createSampler(options.sampling)
+  const processor = createEventProcessor({
+    labels: options.labels,
+    rules: options.mask?.rules,
+    evaluateMask: options.mask?.evaluateMask,
+    evaluateDrop: options.evaluateDrop,
+    now: () => clock.now(),
+  })
+  const queue = new BoundedQueue<DecisionRecord>({
+    maxItems: options.buffer?.maxEvents ?? 10_000,
+    maxBytes: options.buffer?.maxBytes ?? 64 * 1024 * 1024,
+  })
+  const dropped: Partial<Record<DropReason, number>> = {}
+  let recorded = 0
+  let scheduled = false
+  let started = false
+  let stopped = false
+  let lastErrorLogAt = Number.NEGATIVE_INFINITY
+  let suppressedErrors = 0
+
+  const drop = (reason: DropReason, count = 1): void => {
+    dropped[reason] = (dropped[reason] ?? 0) + count
+    options.onDrop?.(reason, count)
+  }
+
+  const reportFailure = (event: DecisionRecord, reason: DropReason, error: unknown): void => {
+    // A broken mask policy fails every event; say so at most every few seconds, with how many were not said.
+    const now = clock.now()
+    if (now - lastErrorLogAt < ERROR_LOG_INTERVAL_MS) {
+      suppressedErrors++
+      return
+    }
+    log.error(
+      { decision_id: event.decisionId, reason, err: describeThrown(error), suppressed: suppressedErrors },
+      'decision log event dropped',
+    )
+    lastErrorLogAt = now
+    suppressedErrors = 0
+  }
+
+  const processBatch = (limit: number): void => {
+    const lines: string[] = []
+    for (let i = 0; i < limit; i++) {
+      const event = queue.shift()
+      if (event === undefined) break
+      const line = processor.process(event)
+      if (typeof line === 'string') lines.push(line)
+      else {
+        drop(line.dropped)
+        if (line.error !== undefined) reportFailure(event, line.dropped, line.error)
+      }
+    }
+    if (lines.length === 0) return
+    for (const sink of sinks) {
+      try {
+        sink.write(lines)
+      } catch (error) {
+        // Sinks must not throw; if one does, the others still get the events.
+        log.error({ sink: sink.name, err: describeThrown(error) }, 'decision log sink failed')
+      }
+    }
+  }
+
+  const turn = (): void => {
+    scheduled = false
+    try {
+      processBatch(batchSize)
+    } catch (error) {
+      // Not expected (processing and sinks catch their own failures); never let it take the server down.
+      log.error({ err: describeThrown(error) }, 'decision log batch failed')
+    }
+    if (queue.length > 0 && !scheduled) {
+      scheduled = true
+      defer(turn)
+    }
+  }
+
+  const drain = (): void => {
+    while (queue.length > 0) processBatch(batchSize)
+  }
+
+  const stats = (): DecisionLogStats => {
+    const sinkStats = sinks.map((sink) => sink.stats())
+    let bufferedEvents = queue.length
+    let bufferedBytes = queue.bytes
+    for (const sink of sinkStats) {
+      bufferedEvents += sink.bufferedEvents
+      bufferedBytes += sink.bufferedBytes
+    }
+    return {
+      state: status(),
+      recorded,
+      pendingEvents: queue.length,
+      pendingBytes: queue.bytes,
+      bufferedEvents,
+      bufferedBytes,
+      dropped: { ...dropped },
+      sinks: sinkStats,
+    }
+  }
+
+  const status = (): SinkState => {
+    if (!started) return 'not_ready'
+    for (const sink of sinks) if (sink.status() === 'error') return 'error'
+    return 'ok'
+  }
+
+  return {
+    record(event) {
+      if (stopped) {
+        drop('stopped')
+        return
+      }
+      const skip = sample(event)
+      if (skip !== undefined) {
+        drop(skip)
+        return
+      }
+      if (event.timestampMs === undefined) event.timestampMs = clock.now()
+      const size = sizeOf(event)
+      if (!queue.fits(size)) {
+        drop('buffer_full')
+        return
+      }
+      queue.push(event, size)
+      recorded++
+      if (!scheduled) {
+        scheduled = true
+        defer(turn)
+      }
+    },
+    async start() {
+      await Promise.all(sinks.map((sink) => sink.start()))
+      started = true
+    },
+    async stop() {
+      if (stopped) return
+      stopped = true
+      drain()
+      await Promise.all(sinks.map((sink) => sink.stop()))
+    },
+    drain,
+    status,
+    stats,
+  }
+}

@@ -1,0 +1,27 @@
+// The outcome vocabulary shared by metrics labels and decision-log sampling: allow, deny, undefined, error.
+// "allow" is a result of `true` or an object whose top-level `allow` is `true`; every other defined result is a
+// deny. Classifying reads the result's JSON text and parses it only when it could be an allow object.
+import type { EvalOutcome } from '../evaluator/policy-set.js'
+
+export type DecisionOutcome = 'allow' | 'deny' | 'undefined' | 'error'
+
+export const DECISION_OUTCOMES: readonly DecisionOutcome[] = ['allow', 'deny', 'undefined', 'error']
+
+/** Classifies a result's JSON text (undefined: the decision was undefined). */
+export function classifyResult(json: string | undefined): DecisionOutcome {
+  if (json === undefined) return 'undefined'
+  if (json === 'true') return 'allow'
+  // Cheap rejections first: only an object that spells `"allow":true` somewhere can be an allow.
+  if (json.charCodeAt(0) !== 123 /* { */ || !json.includes('"allow":true')) return 'deny'
+  try {
+    const value = JSON.parse(json) as { allow?: unknown }
+    return value.allow === true ? 'allow' : 'deny'
+  } catch {
+    return 'deny'
+  }
+}
+
+/** Classifies what a policy set answered. */
+export function classifyOutcome(outcome: EvalOutcome): DecisionOutcome {
+  return outcome.defined ? classifyResult(outcome.json) : 'undefined'
+}

@@ -1,0 +1,195 @@
+// Clearance's Prometheus metrics: one registry of its own (never prom-client's global one, so two servers in a
+// process or a test never share counters), the metric objects, and small functions the rest of the engine calls.
+// Label values are bounded: decision paths past a cap fold into "other", HTTP routes are route patterns.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import type { DecisionOutcome } from './decision-outcome.js'
+
+export interface MetricsOptions {
+  /** Prefix of every Clearance metric name (default "clearance_"); process metrics keep their usual names. */
+  prefix?: string
+  /** Distinct decision paths labelled before the rest fold into "other" (default 200). */
+  maxPathLabels?: number
+  /** Collect Node.js process metrics (default true). */
+  processMetrics?: boolean
+  /** Labels added to every series, e.g. { instance_id }. */
+  defaultLabels?: Record<string, string>
+  /** Milliseconds since the epoch, for the last-success/failure gauges (default Date.now). */
+  now?: () => number
+}
+
+export interface DecisionLogGauges {
+  /** Events waiting in buffers (pending processing and waiting for upload). */
+  bufferedEvents: number
+  bufferedBytes: number
+}
+
+export interface Metrics {
+  readonly registry: Registry
+  /** One decision: its path, outcome and time spent in the policy (nanoseconds). */
+  observeDecision(path: string, outcome: DecisionOutcome, evalNs: number): void
+  /** One HTTP request answered: route pattern (never the raw path), status and duration in seconds. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void
+  bundleActivated(name: string): void
+  bundleFailed(name: string, code: string): void
+  /** A request refused by authentication or authorization, by reason (e.g. missing_token, bad_signature). */
+  authRefused(reason: string): void
+  /** Decision-log events dropped, by reason (buffer_full, sink_buffer_full, mask_error, sampled, …). */
+  decisionLogDropped(reason: string, count: number): void
+  /** Decision-log events handed to a sink that accepted them (uploaded, written). */
+  decisionLogDelivered(sink: string, count: number): void
+  /** Reads the decision-log buffer sizes at every scrape. */
+  watchDecisionLog(read: () => DecisionLogGauges): void
+  /** The exposition text for GET /metrics. */
+  render(): Promise<{ contentType: string; body: string }>
+}
+
+const DECISION_BUCKETS = [
+  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+  0.5, 1,
+]
+const HTTP_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]
+
+export const OTHER_PATH = 'other'
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const prefix = options.prefix ?? 'clearance_'
+  const maxPathLabels = options.maxPathLabels ?? 200
+  const now = options.now ?? Date.now
+  const registry = new Registry()
+  if (options.defaultLabels !== undefined) registry.setDefaultLabels(options.defaultLabels)
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry })
+  const registers = [registry]
+
+  const decisionDuration = new Histogram({
+    name: `${prefix}decision_duration_seconds`,
+    help: 'Time spent evaluating a decision in the policy, by decision path and outcome.',
+    labelNames: ['path', 'outcome'] as const,
+    buckets: DECISION_BUCKETS,
+    registers,
+  })
+  const decisions = new Counter({
+    name: `${prefix}decisions_total`,
+    help: 'Decisions made, by outcome (allow, deny, undefined, error).',
+    labelNames: ['outcome'] as const,
+    registers,
+  })
+  const requests = new Counter({
+    name: `${prefix}http_requests_total`,
+    help: 'HTTP requests answered, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+  })
+  const requestDuration = new Histogram({
+    name: `${prefix}http_request_duration_seconds`,
+    help: 'Time to answer an HTTP request, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: HTTP_BUCKETS,
+    registers,
+  })
+  const activations = new Counter({
+    name: `${prefix}bundle_activations_total`,
+    help: 'Bundle revisions activated, by bundle name.',
+    labelNames: ['bundle'] as const,
+    registers,
+  })
+  const failures = new Counter({
+    name: `${prefix}bundle_failures_total`,
+    help: 'Bundle downloads or activations that failed, by bundle name and error code.',
+    labelNames: ['bundle', 'code'] as const,
+    registers,
+  })
+  const lastSuccess = new Gauge({
+    name: `${prefix}bundle_last_success_timestamp_seconds`,
+    help: 'Unix time of the last successful activation of a bundle.',
+    labelNames: ['bundle'] as const,
+    registers,
+  })
+  const lastFailure = new Gauge({
+    name: `${prefix}bundle_last_failure_timestamp_seconds`,
+    help: 'Unix time of the last failed download or activation of a bundle.',
+    labelNames: ['bundle'] as const,
+    registers,
+  })
+  const authRefusals = new Counter({
+    name: `${prefix}auth_refusals_total`,
+    help: 'Requests refused by authentication or authorization, by reason.',
+    labelNames: ['reason'] as const,
+    registers,
+  })
+  const logDropped = new Counter({
+    name: `${prefix}decision_log_events_dropped_total`,
+    help: 'Decision-log events not delivered, by reason (buffer_full, sink_buffer_full, mask_error, sampled, …).',
+    labelNames: ['reason'] as const,
+    registers,
+  })
+  const logDelivered = new Counter({
+    name: `${prefix}decision_log_events_delivered_total`,
+    help: 'Decision-log events accepted by a sink (uploaded or written), by sink.',
+    labelNames: ['sink'] as const,
+    registers,
+  })
+  let readLogGauges: (() => DecisionLogGauges) | undefined
+  new Gauge({
+    name: `${prefix}decision_log_buffer_events`,
+    help: 'Decision-log events buffered in memory (waiting to be processed or uploaded).',
+    registers,
+    collect() {
+      this.set(readLogGauges?.().bufferedEvents ?? 0)
+    },
+  })
+  new Gauge({
+    name: `${prefix}decision_log_buffer_bytes`,
+    help: 'Approximate bytes of decision-log events buffered in memory.',
+    registers,
+    collect() {
+      this.set(readLogGauges?.().bufferedBytes ?? 0)
+    },
+  })
+
+  // Decision paths come from request URLs (GET /v1/data/<anything>), so their label values are capped.
+  const seenPaths = new Set<string>()
+  const pathLabel = (path: string): string => {
+    if (seenPaths.has(path)) return path
+    if (seenPaths.size >= maxPathLabels) return OTHER_PATH
+    seenPaths.add(path)
+    return path
+  }
+
+  return {
+    registry,
+    observeDecision(path, outcome, evalNs) {
+      decisionDuration.observe({ path: pathLabel(path), outcome }, evalNs / 1e9)
+      decisions.inc({ outcome })
+    },
+    observeRequest(method, route, status, seconds) {
+      const labels = { method, route, status: String(status) }
+      requests.inc(labels)
+      requestDuration.observe(labels, seconds)
+    },
+    bundleActivated(name) {
+      activations.inc({ bundle: name })
+      lastSuccess.set({ bundle: name }, now() / 1000)
+    },
+    bundleFailed(name, code) {
+      failures.inc({ bundle: name, code })
+      lastFailure.set({ bundle: name }, now() / 1000)
+    },
+    authRefused(reason) {
+      authRefusals.inc({ reason })
+    },
+    decisionLogDropped(reason, count) {
+      if (count > 0) logDropped.inc({ reason }, count)
+    },
+    decisionLogDelivered(sink, count) {
+      if (count > 0) logDelivered.inc({ sink }, count)
+    },
+    watchDecisionLog(read) {
+      readLogGauges = read
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() }
+    },
+  }
+}
