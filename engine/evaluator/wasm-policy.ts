@@ -41,10 +41,17 @@ export interface WasmPolicyOptions {
   builtins?: Record<string, Builtin>
   /** Initial memory in 64 KiB pages. */
   initialMemoryPages?: number
+  /**
+   * Memory one instance may grow to, in pages, beyond which an evaluation fails (evaluation_error) instead of
+   * taking the process down. Default: the initial size plus 1 GiB, within wasm32's 4 GiB.
+   */
+  maxMemoryPages?: number
 }
 
 const PAGE_SIZE = 64 * 1024
 const MAX_INITIAL_PAGES = 48 * 1024
+const WASM32_MAX_PAGES = 64 * 1024
+const DEFAULT_HEADROOM_PAGES = 16 * 1024
 const decoder = new TextDecoder()
 
 /** Smallest ABI that exposes the single-call `opa_eval` the evaluator is built on. */
@@ -116,7 +123,7 @@ class InstantiatedPolicy implements WasmPolicy {
   private replaceInstance(): void {
     const fresh = loadPolicySync(
       this.module,
-      { initial: this.options.initialMemoryPages },
+      { initial: this.options.initialMemoryPages, maximum: this.options.maxMemoryPages },
       this.options.builtins,
     )
     fresh.setData(this.data)
@@ -148,15 +155,24 @@ export async function loadWasmPolicy(
   data: Uint8Array,
   options: WasmPolicyOptions = {},
 ): Promise<WasmPolicy> {
+  const initialMemoryPages = options.initialMemoryPages ?? initialPagesFor(data.byteLength)
   const resolved: Required<WasmPolicyOptions> = {
     builtins: options.builtins ?? createBuiltins(),
-    initialMemoryPages: options.initialMemoryPages ?? initialPagesFor(data.byteLength),
+    initialMemoryPages,
+    maxMemoryPages: Math.max(
+      initialMemoryPages,
+      options.maxMemoryPages ?? Math.min(WASM32_MAX_PAGES, initialMemoryPages + DEFAULT_HEADROOM_PAGES),
+    ),
   }
   let module: WebAssembly.Module
   let policy: LoadedPolicy
   try {
     module = await WebAssembly.compile(asExactArrayBuffer(wasm))
-    policy = await loadPolicy(module, { initial: resolved.initialMemoryPages }, resolved.builtins)
+    policy = await loadPolicy(
+      module,
+      { initial: resolved.initialMemoryPages, maximum: resolved.maxMemoryPages },
+      resolved.builtins,
+    )
   } catch (thrown) {
     throw new ClearanceError(
       ErrorCodes.bundleError,

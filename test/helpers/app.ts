@@ -12,7 +12,12 @@ export type TestApp = ReturnType<typeof createApp>
 
 export async function appFor(
   bundles: Record<string, string>,
-  overrides: { defaultDecision?: string; maxBodyBytes?: number; maxJsonDepth?: number } = {},
+  overrides: {
+    defaultDecision?: string
+    maxBodyBytes?: number
+    maxJsonDepth?: number
+    checkPath?: string
+  } = {},
 ): Promise<{ app: ReturnType<typeof createApp>; registry: PolicyRegistry }> {
   const registry = createPolicyRegistry()
   const loaded = await Promise.all(
@@ -20,6 +25,7 @@ export async function appFor(
   )
   registry.activate(await createPolicySet(loaded))
   const app = createApp({
+    ...(overrides.checkPath === undefined ? {} : { checkPath: overrides.checkPath }),
     decider: createDecider({ registry }),
     config: {
       defaultDecision: overrides.defaultDecision ?? 'system/main',

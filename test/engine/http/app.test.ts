@@ -295,3 +295,37 @@ describe('request limits', () => {
     expect((await app.request(`/v1/data/example/authz/echo?input=${input}`)).status).toBe(400)
   })
 })
+
+describe('fail-closed answers', () => {
+  it('answers a policy whose decision is not {allow, reasons, obligations} with 500, never an allow', async () => {
+    const { app } = await appFor({ basic: await buildFixture('basic') }, { checkPath: 'example/authz/echo' })
+    const res = await post(app, '/v1/check', '{"allow":true}')
+    expect(res.status).toBe(500)
+    const body = await res.json()
+    expect(body.code).toBe('evaluation_error')
+    expect(body.allow).toBeUndefined()
+  })
+
+  it('answers an undefined decision on /v1/check with 500', async () => {
+    const { app } = await appFor({ basic: await buildFixture('basic') }, { checkPath: 'example/nothing' })
+    const res = await post(app, '/v1/check', '{}')
+    expect(res.status).toBe(500)
+    expect((await res.json()).code).toBe('evaluation_error')
+  })
+
+  it('answers a corrupt gzip body and an unknown content encoding with 400', async () => {
+    const { app } = await appFor({ basic: await buildFixture('basic') })
+    for (const [encoding, body] of [
+      ['gzip', 'not gzip at all'],
+      ['br', '{"input":{}}'],
+    ] as const) {
+      const res = await app.request('/v1/data/example/authz/allow', {
+        method: 'POST',
+        body,
+        headers: { 'content-encoding': encoding },
+      })
+      expect(res.status).toBe(400)
+      expect((await res.json()).code).toBe('invalid_parameter')
+    }
+  })
+})
