@@ -1,6 +1,8 @@
 // A throwaway PKI made with the openssl CLI for TLS tests: two CAs, a server certificate for 127.0.0.1, and
 // client certificates that are good, from the other CA, and expired.
+
 import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -70,7 +72,8 @@ async function makeLeaf(dir: string, name: string, ca: string, extensions: strin
     `${ca}.pem`,
     '-CAkey',
     `${ca}.key`,
-    '-CAcreateserial',
+    '-set_serial',
+    `0x${randomBytes(8).toString('hex')}`,
     '-days',
     '2',
     '-extfile',

@@ -138,6 +138,7 @@ function validReply(path: string, status: number, text: string): string | undefi
 describe('API fuzz', () => {
   let server: ChildProcess
   let url: string
+  let serverOutput = ''
 
   beforeAll(async () => {
     const bundle = await buildPolicyBundle('fuzz')
@@ -154,13 +155,20 @@ describe('API fuzz', () => {
         String(MAX_BODY_BYTES),
       ],
       {
-        stdio: ['ignore', 'pipe', 'inherit'],
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
     )
+    server.stderr!.on('data', (chunk: Buffer) => {
+      serverOutput = (serverOutput + chunk.toString()).slice(-20_000)
+    })
+    server.on('exit', (code, signal) => {
+      serverOutput += `\n[server exited: code ${code}, signal ${signal}]`
+    })
     url = await new Promise<string>((resolve, reject) => {
       let out = ''
       server.stdout!.on('data', (chunk: Buffer) => {
         out += chunk.toString()
+        serverOutput = (serverOutput + chunk.toString()).slice(-20_000)
         const match = /"addr":"(http:\/\/[^"]+)"/.exec(out)
         if (match) resolve(match[1]!)
       })
@@ -196,9 +204,10 @@ describe('API fuzz', () => {
       sent += wave.length
       for (const problem of await Promise.all(wave)) if (problem !== undefined) problems.push(problem)
     }
+    expect(server.exitCode, serverOutput).toBeNull()
+    expect(server.signalCode, serverOutput).toBeNull()
     const after = rssOf(server.pid!)
     expect(problems.slice(0, 10)).toEqual([])
-    expect(server.exitCode).toBeNull()
     const health = await fetch(`${url}/health?bundles`)
     expect(health.status).toBe(200)
     console.log(

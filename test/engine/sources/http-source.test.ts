@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -232,7 +233,8 @@ describe('remote bundle source', () => {
         join(dir, 'ca.pem'),
         '-CAkey',
         join(dir, 'ca.key'),
-        '-CAcreateserial',
+        '-set_serial',
+        `0x${randomBytes(8).toString('hex')}`,
         '-out',
         join(dir, `${who}.pem`),
         '-days',

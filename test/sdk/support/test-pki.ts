@@ -1,6 +1,8 @@
 // A throwaway PKI made with the openssl CLI: a trust bundle (CA), a server certificate for 127.0.0.1, and client
 // X.509-SVIDs whose URI SAN is a SPIFFE ID; plus a client certificate from a CA nobody trusts.
+
 import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -56,7 +58,8 @@ async function issue(
     ca.cert,
     '-CAkey',
     ca.key,
-    '-CAcreateserial',
+    '-set_serial',
+    `0x${randomBytes(8).toString('hex')}`,
     '-out',
     cert,
     '-days',

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -74,7 +75,8 @@ beforeAll(() => {
     'root.crt',
     '-CAkey',
     'root.key',
-    '-CAcreateserial',
+    '-set_serial',
+    `0x${randomBytes(8).toString('hex')}`,
     '-out',
     'inter.crt',
     '-days',
@@ -105,7 +107,8 @@ beforeAll(() => {
     'inter.crt',
     '-CAkey',
     'inter.key',
-    '-CAcreateserial',
+    '-set_serial',
+    `0x${randomBytes(8).toString('hex')}`,
     '-out',
     'leaf.crt',
     '-days',
