@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { Command, CommanderError, Option } from 'commander'
 import { buildBundle } from './build/build-bundle.js'
 import { loadBundleFromPath } from './bundle/index.js'
+import { createClusterSupervisor, isClusterWorker, leaveCluster, parseWorkerCount } from './cluster.js'
 import { parseBundleSpecs, type ServeOptions, serveConfigFromOptions } from './config.js'
 import { createDecider } from './decision/decider.js'
 import { ClearanceError, describeThrown } from './errors.js'
@@ -154,14 +155,31 @@ function buildProgram(): Command {
     .option('--decision-log-label <key=value>', 'label added to every event', collect)
     .option('--no-metrics', 'do not serve GET /metrics')
     .option('--instance-id <id>', "this instance's id in status and decision-log labels (default: random)")
-    .action(async (options: ServeOptions) => {
+    .option(
+      '--workers <n|auto>',
+      'serve from n processes sharing the port (node:cluster); auto: one per core',
+      '1',
+    )
+    .action(async (options: ServeOptions & { workers?: string }) => {
       const config = serveConfigFromOptions(options)
+      const workers = parseWorkerCount(options.workers ?? '1')
       const log = createLogger({ level: config.logLevel })
+      if (workers > 1 && !isClusterWorker()) {
+        const supervisor = createClusterSupervisor({ workers, log })
+        await supervisor.start()
+        const signal = await waitForSignal()
+        log.info({ signal }, 'shutting down')
+        await supervisor.stop()
+        log.flush()
+        return
+      }
       const server = await startServer(config, log)
       const signal = await waitForSignal()
       log.info({ signal }, 'shutting down')
       await server.close()
       log.flush()
+      // a worker's channel to the primary would otherwise keep it alive after shutdown
+      leaveCluster()
     })
 
   program

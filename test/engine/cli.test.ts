@@ -130,3 +130,41 @@ describe('clearance CLI', () => {
     expect(lines.some((line) => line.msg === 'shutting down')).toBe(true)
   })
 })
+
+describe('clearance serve --workers', () => {
+  it('serves from two worker processes on one port and stops them all on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clearance-workers-'))
+    const bundle = join(dir, 'basic.tar.gz')
+    expect((await clearance(['build', fixtureDir('basic'), '-o', bundle, '--revision', 'w'])).code).toBe(0)
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const child = spawn(
+      'node',
+      [BIN, 'serve', '--bundle', bundle, '--addr', `127.0.0.1:${port}`, '--workers', '2'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+    })
+    const deadline = Date.now() + 30_000
+    let listening = 0
+    while (listening < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      listening = (out.match(/"msg":"server listening"/g) ?? []).length
+    }
+    expect(listening).toBe(2)
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/data/example/authz/allow`, {
+        method: 'POST',
+        body: '{"input":{"user":"alice"}}',
+        headers: { connection: 'close' },
+      })
+      expect((await res.json()).result).toBe(true)
+    }
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  }, 60_000)
+})
