@@ -98,6 +98,11 @@ export function ipToString(ip: IpAddr | bigint): string {
   }
   const groups: number[] = []
   for (let i = 7; i >= 0; i--) groups.push(Number((v >> BigInt(i * 16)) & 0xffffn))
+  return formatIpv6Groups(groups)
+}
+
+/** Eight 16-bit groups in Go's (RFC 5952) form: lowercase hex, the longest run of two or more zeros as "::". */
+export function formatIpv6Groups(groups: readonly number[]): string {
   let bestStart = -1
   let bestLen = 0
   for (let i = 0; i < 8; ) {

@@ -1,10 +1,12 @@
 // The X.509 extensions Go's crypto/x509 turns into certificate fields (key usage, basic constraints, subject
 // alternative names, extended key usage, key ids, CRL distribution points, authority info access, policies,
 // name constraints), applied to the JSON view x509-fields.ts builds.
+
 import { isIP } from 'node:net'
 import { bitString, children, integer, oidArcs, oidString, parseDer, type Tlv } from './asn1-der.js'
 import { BuiltinError } from './builtin-error.js'
 import { type GoUrl, parseGoUrl } from './go-url.js'
+import { formatIpv6Groups } from './net-ip.js'
 
 type Json = Record<string, unknown>
 
@@ -51,24 +53,7 @@ export function ipString(b: Buffer): string {
     return [...b.subarray(12)].join('.')
   const groups: number[] = []
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i))
-  let bestStart = -1
-  let bestLen = 0
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++
-      continue
-    }
-    let j = i
-    while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i
-      bestLen = j - i
-    }
-    i = j
-  }
-  const hex = groups.map((g) => g.toString(16))
-  if (bestStart < 0) return hex.join(':')
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`
+  return formatIpv6Groups(groups)
 }
 
 function goUrlJson(u: GoUrl): Json {
