@@ -2,7 +2,7 @@
 // modules with their entrypoints. Everything is verified here, before any of it can reach an evaluator.
 import { parse as parseYaml } from 'yaml'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import { parseJson } from '../evaluator/json-codec.js'
+import { isRecord, parseJson } from '../evaluator/json-codec.js'
 import type { BundleFiles } from './bundle-files.js'
 import { type Manifest, normalizeDocPath, parseManifest } from './manifest.js'
 import { isUnderRoot } from './roots.js'
@@ -34,10 +34,6 @@ function bundleError(bundle: string, message: string, cause?: unknown): Clearanc
     `bundle "${bundle}": ${message}`,
     cause === undefined ? undefined : { cause },
   )
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
 function parseDataFile(bundle: string, path: string, bytes: Uint8Array): unknown {

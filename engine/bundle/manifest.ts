@@ -1,5 +1,6 @@
 // The bundle's .manifest, as OPA defines it: revision, roots, wasm modules and their entrypoints, metadata.
 import { ClearanceError, ErrorCodes } from '../errors.js'
+import { isRecord } from '../evaluator/json-codec.js'
 
 export interface WasmResolver {
   entrypoint: string
@@ -16,10 +17,6 @@ export interface Manifest {
 
 function invalid(message: string): ClearanceError {
   return new ClearanceError(ErrorCodes.bundleError, `bundle .manifest is invalid: ${message}`)
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
 /** Normalises a root or entrypoint path to "a/b" (no leading or trailing slash). */

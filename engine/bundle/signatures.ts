@@ -5,6 +5,7 @@
 // matching digest, and every listed file must be present.
 import { compactVerify, decodeProtectedHeader } from 'jose'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
+import { isRecord } from '../evaluator/json-codec.js'
 import type { BundleFiles } from './bundle-files.js'
 import { hashBundleFile, isSupportedHashAlgorithm } from './signature-hash.js'
 import type { BundleVerifier } from './verification-config.js'
@@ -23,10 +24,6 @@ function refused(bundle: string, message: string, cause?: unknown): ClearanceErr
     `bundle "${bundle}": ${message}`,
     cause === undefined ? undefined : { cause },
   )
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true })

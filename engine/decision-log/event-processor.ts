@@ -2,7 +2,7 @@
 // policy, apply the mask policy's rules and the configured pointers, add the policy's reasons. Parsing happens
 // only when a rule applies (and configured pointers first check the field can be there at all). Anything that
 // goes wrong while masking drops the event: an unmasked event never reaches a sink.
-import { parseJson, stringifyJson } from '../evaluator/json-codec.js'
+import { isRecord, parseJson, stringifyJson } from '../evaluator/json-codec.js'
 import type { DecisionRecord } from './decision-event.js'
 import { createEventEncoder, withReasons } from './event-encoder.js'
 import { topLevelMember } from './json-member.js'
@@ -32,9 +32,6 @@ export interface EventProcessor {
 const utf8Decoder = new TextDecoder()
 const utf8Encoder = new TextEncoder()
 const DROPPED_BY_POLICY: Dropped = { dropped: 'drop_policy' }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value)
 
 /** The result's `reasons` as JSON text when the result is an object that has them. */
 function reasonsOf(result: unknown): string | undefined {

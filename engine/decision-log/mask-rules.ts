@@ -4,6 +4,7 @@
 // the event's `erased` (removed) and `masked` (upserted), as OPA does. A malformed rule set is an error: the
 // caller drops the event rather than log it unmasked.
 import { ClearanceError, ErrorCodes } from '../errors.js'
+import { isRecord } from '../evaluator/json-codec.js'
 
 export type MaskOp = 'remove' | 'upsert'
 export type MaskPart = 'input' | 'result' | 'nd_builtin_cache'
@@ -84,9 +85,6 @@ export function parseConfiguredMasks(pointers: readonly string[], field: string)
     }
   })
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value)
 
 // "__proto__" from a policy must become an own key, never the object's prototype.
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {

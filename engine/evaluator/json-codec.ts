@@ -52,3 +52,8 @@ const encoder = new TextEncoder()
 export function encodeJson(value: unknown): Uint8Array {
   return encoder.encode(stringifyJson(value))
 }
+
+/** True for a JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}

@@ -4,7 +4,7 @@
 import type { Bundle, DataDocument } from '../bundle/load-bundle.js'
 import { assertDisjointRoots } from '../bundle/roots.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
-import { encodeJson, parseJson, stringifyJson } from './json-codec.js'
+import { encodeJson, isRecord, parseJson, stringifyJson } from './json-codec.js'
 import { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
 
 /** What a path evaluates to: undefined, or the JSON text of its value. */
@@ -51,10 +51,6 @@ export function unwrapResultSet(resultSet: string): EvalOutcome {
     )
   }
   return { defined: true, json: stringifyJson(parsed[0]!.result) }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
 /** Walks `segments` into a JSON value as OPA refs do: object keys, and array indexes given as integers. */

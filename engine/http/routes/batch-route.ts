@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
-import { encodeJson } from '../../evaluator/json-codec.js'
+import { encodeJson, isRecord } from '../../evaluator/json-codec.js'
 import { normalizePath } from '../../evaluator/policy-set.js'
 import { decisionMembers, prettify } from '../decision-response.js'
 import { describeError } from '../error-response.js'
@@ -13,10 +13,6 @@ import { queryFlag } from '../query-flags.js'
 import { parseJsonBytes, readBodyBytes } from '../request-body.js'
 import { requestedBy } from '../requested-by.js'
 import type { RouteDeps } from './route-deps.js'
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
 
 /** Lays `specific` over `common`, recursing where both hold objects; the per-input value wins. */
 export function mergeCommonInput(common: unknown, specific: unknown): unknown {

@@ -2,7 +2,7 @@
 // read-only because all data comes from bundles.
 import type { Context, Hono } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
-import { encodeJson } from '../../evaluator/json-codec.js'
+import { encodeJson, isRecord } from '../../evaluator/json-codec.js'
 import { normalizePath } from '../../evaluator/policy-set.js'
 import { dataResponseText, MISSING_INPUT_WARNING, type Warning } from '../decision-response.js'
 import { queryFlag } from '../query-flags.js'
@@ -11,10 +11,6 @@ import { requestedBy } from '../requested-by.js'
 import type { RouteDeps } from './route-deps.js'
 
 const nowNs = (): number => Number(process.hrtime.bigint())
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
 
 function pathOf(c: Context): string {
   return normalizePath(c.req.path.slice('/v1/data'.length))
