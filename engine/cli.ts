@@ -93,6 +93,11 @@ function buildProgram(): Command {
     .option('--headers-timeout-ms <n>', 'time allowed to receive request headers', '10000')
     .option('--request-timeout-ms <n>', 'time allowed to receive a whole request', '30000')
     .option('--keep-alive-timeout-ms <n>', 'idle time before a keep-alive connection is closed', '5000')
+    .option(
+      '--eval-timeout-ms <n>',
+      'longest one policy evaluation may run before it is stopped and denied (0: no limit)',
+      '1000',
+    )
     .option('--no-watch', 'do not reload local bundles when they change')
     .addOption(
       new Option('--on-delete <mode>', 'when a watched bundle is deleted')

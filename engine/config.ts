@@ -31,6 +31,8 @@ export interface ServeConfig {
   headersTimeoutMs: number
   requestTimeoutMs: number
   keepAliveTimeoutMs: number
+  /** Longest time one evaluation may take; undefined: no limit (evaluation on the serving thread). */
+  evaluationTimeoutMs: number | undefined
   authentication: 'off' | 'token' | 'tls'
   tokenFile: string | undefined
   tlsCertFile: string | undefined
@@ -80,6 +82,7 @@ export interface ServeOptions {
   headersTimeoutMs?: string
   requestTimeoutMs?: string
   keepAliveTimeoutMs?: string
+  evalTimeoutMs?: string
   authentication?: string
   tokenFile?: string
   tlsCertFile?: string
@@ -171,6 +174,13 @@ function positiveInteger(field: string, raw: string): number {
   return value
 }
 
+const DEFAULT_EVAL_TIMEOUT_MS = 1000
+
+/** --eval-timeout-ms: a positive limit, or 0 for none. */
+function evaluationTimeout(raw: string): number | undefined {
+  return raw.trim() === '0' ? undefined : positiveInteger('--eval-timeout-ms', raw)
+}
+
 /** The policy library's input schema ships with Clearance; a missing explicit file is a start-up error. */
 function inputSchemaFile(option: string | false | undefined): string | undefined {
   if (option === false) return undefined
@@ -207,6 +217,7 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     headersTimeoutMs: positiveInteger('--headers-timeout-ms', options.headersTimeoutMs ?? '10000'),
     requestTimeoutMs: positiveInteger('--request-timeout-ms', options.requestTimeoutMs ?? '30000'),
     keepAliveTimeoutMs: positiveInteger('--keep-alive-timeout-ms', options.keepAliveTimeoutMs ?? '5000'),
+    evaluationTimeoutMs: evaluationTimeout(options.evalTimeoutMs ?? String(DEFAULT_EVAL_TIMEOUT_MS)),
     ...securityOptions(options),
     ...lifecycleOptions(options),
     decisionLog: decisionLogOptions(options),

@@ -109,6 +109,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     verification: config.verification,
     persistDir: config.persistDir,
     maxAgeMs: config.maxAgeMs,
+    wasm: { evaluationTimeoutMs: config.evaluationTimeoutMs },
     cooldownMs: config.reloadCooldownMs,
     watch: config.watch,
   })
@@ -170,6 +171,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       await manager.stop()
       await server.close()
       await decisionLog?.stop()
+      registry.current()?.close()
     },
   }
 }

@@ -48,6 +48,12 @@ export interface LocalEvaluatorOptions {
   verification?: VerificationConfig | undefined
   /** Deny every decision once a bundle has not been known current for this long. */
   maxAgeMs?: number | undefined
+  /**
+   * Longest time one evaluation may take, in ms: the policy then runs on a worker thread that is stopped and
+   * replaced when an evaluation overruns, and that decision is denied. Costs a thread hand-off per decision
+   * (~20 µs); default: no limit, evaluation on the calling thread.
+   */
+  evaluationTimeoutMs?: number | undefined
   /** Decision entrypoint of check() (default clearance/authz/decision, as the server's). */
   checkPath?: string | undefined
   /** JSON Schema (file or parsed) check() validates inputs against; false turns it off (default: the shipped one). */
@@ -131,6 +137,7 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
     watch: options.watch ?? false,
     verification: options.verification,
     maxAgeMs: options.maxAgeMs,
+    wasm: { evaluationTimeoutMs: options.evaluationTimeoutMs },
   })
   const validateInput = await inputValidator(options.inputSchema)
   await manager.start()
@@ -206,6 +213,9 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
     },
     revisions: () => registry.current()?.revisions ?? {},
     status: () => manager.status(),
-    close: () => manager.stop(),
+    close: async () => {
+      await manager.stop()
+      registry.current()?.close()
+    },
   }
 }

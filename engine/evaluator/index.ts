@@ -6,5 +6,6 @@ export {
   type EvalOutcome,
   normalizePath,
   type PolicySet,
+  type PolicySetOptions,
 } from './policy-set.js'
 export { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'

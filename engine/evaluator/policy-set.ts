@@ -4,8 +4,18 @@
 import type { Bundle, DataDocument } from '../bundle/load-bundle.js'
 import { assertDisjointRoots } from '../bundle/roots.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
+import { type ClosablePolicy, loadGuardedWasmPolicy } from './guarded-policy.js'
 import { encodeJson, isRecord, parseJson, stringifyJson } from './json-codec.js'
 import { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
+
+export interface PolicySetOptions extends WasmPolicyOptions {
+  /**
+   * Longest time one evaluation may take, in ms. When set, each module runs on its own worker thread that is
+   * stopped and replaced when an evaluation overruns (the decision is denied with evaluation_error). Unset: the
+   * module runs on the calling thread with no time limit.
+   */
+  evaluationTimeoutMs?: number | undefined
+}
 
 /** What a path evaluates to: undefined, or the JSON text of its value. */
 export type EvalOutcome = { defined: false } | { defined: true; json: string }
@@ -24,6 +34,8 @@ export interface PolicySet {
   readonly entrypoints: readonly string[]
   /** Evaluates `data.<path>` ("a/b/c"). Throws ClearanceError(evaluation_error) when the policy fails. */
   evaluate(path: string, input: Uint8Array | undefined): EvalOutcome
+  /** Releases the set's evaluation threads, if any; evaluations afterwards are denied. */
+  close(): void
 }
 
 interface Target {
@@ -101,8 +113,13 @@ class LoadedPolicySet implements PolicySet {
     readonly revisions: Readonly<Record<string, string>>,
     private readonly targets: ReadonlyMap<string, Target>,
     private readonly data: DataDocument,
+    private readonly threads: readonly ClosablePolicy[],
   ) {
     this.entrypoints = [...targets.keys()].sort()
+  }
+
+  close(): void {
+    for (const thread of this.threads) thread.close()
   }
 
   evaluate(path: string, input: Uint8Array | undefined): EvalOutcome {
@@ -158,18 +175,43 @@ class LoadedPolicySet implements PolicySet {
  */
 export async function createPolicySet(
   bundles: readonly Bundle[],
-  options: WasmPolicyOptions = {},
+  options: PolicySetOptions = {},
 ): Promise<PolicySet> {
   assertDisjointRoots(bundles.map((bundle) => ({ name: bundle.name, roots: bundle.manifest.roots })))
   const data = mergeData(bundles)
   const dataBytes = encodeJson(data)
+  const threads: ClosablePolicy[] = []
+  const { evaluationTimeoutMs, ...wasmOptions } = options
+  const load = async (wasm: Uint8Array): Promise<WasmPolicy> => {
+    if (evaluationTimeoutMs === undefined) return loadWasmPolicy(wasm, dataBytes, wasmOptions)
+    const guarded = await loadGuardedWasmPolicy(wasm, dataBytes, {
+      ...wasmOptions,
+      timeoutMs: evaluationTimeoutMs,
+    })
+    threads.push(guarded)
+    return guarded
+  }
+  try {
+    return await assemble(bundles, data, load, threads)
+  } catch (thrown) {
+    for (const thread of threads) thread.close()
+    throw thrown
+  }
+}
+
+async function assemble(
+  bundles: readonly Bundle[],
+  data: DataDocument,
+  load: (wasm: Uint8Array) => Promise<WasmPolicy>,
+  threads: readonly ClosablePolicy[],
+): Promise<PolicySet> {
   const targets = new Map<string, Target>()
   const summaries: BundleSummary[] = []
   const revisions: Record<string, string> = {}
   for (const bundle of bundles) {
     const entrypoints: string[] = []
     for (const module of bundle.modules) {
-      const policy = await loadWasmPolicy(module.bytes, dataBytes, options)
+      const policy = await load(module.bytes)
       const wanted = module.entrypoints === 'all' ? [...policy.entrypoints.keys()] : module.entrypoints
       for (const name of wanted) {
         const id = policy.entrypoints.get(name)
@@ -197,5 +239,5 @@ export async function createPolicySet(
     })
     revisions[bundle.name] = bundle.manifest.revision
   }
-  return new LoadedPolicySet(summaries, revisions, targets, data)
+  return new LoadedPolicySet(summaries, revisions, targets, data, threads)
 }

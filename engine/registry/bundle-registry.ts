@@ -4,8 +4,7 @@
 // registry, in one assignment. Changes are applied one batch at a time, so two reloads never race.
 import type { Bundle } from '../bundle/load-bundle.js'
 import { ClearanceError, ErrorCodes, toClearanceError } from '../errors.js'
-import { createPolicySet, type PolicySet } from '../evaluator/policy-set.js'
-import type { WasmPolicyOptions } from '../evaluator/wasm-policy.js'
+import { createPolicySet, type PolicySet, type PolicySetOptions } from '../evaluator/policy-set.js'
 import type { PolicyRegistry } from './policy-registry.js'
 import { smokeEvaluate } from './smoke-evaluation.js'
 
@@ -33,15 +32,21 @@ export interface BundleRegistry {
 
 export interface BundleRegistryDeps {
   registry: PolicyRegistry
-  wasm?: WasmPolicyOptions
+  wasm?: PolicySetOptions
   /** Builds a policy set; the evaluator's createPolicySet unless a test replaces it. */
-  build?: (bundles: readonly Bundle[], options: WasmPolicyOptions) => Promise<PolicySet>
+  build?: (bundles: readonly Bundle[], options: PolicySetOptions) => Promise<PolicySet>
+  /**
+   * How long a replaced policy set stays usable before its threads are released, for readers that took it
+   * just before the swap. Default 1000 ms.
+   */
+  retireAfterMs?: number
 }
 
 export function createBundleRegistry({
   registry,
   wasm = {},
   build = createPolicySet,
+  retireAfterMs = 1000,
 }: BundleRegistryDeps): BundleRegistry {
   let active = new Map<string, Bundle>()
   let queue: Promise<unknown> = Promise.resolve()
@@ -53,9 +58,16 @@ export function createBundleRegistry({
       else next.set(name, bundle)
     }
     const set = await build([...next.values()], wasm)
-    smokeEvaluate(set, new Set(changes.filter((c) => c.bundle !== undefined).map((c) => c.name)))
+    try {
+      smokeEvaluate(set, new Set(changes.filter((c) => c.bundle !== undefined).map((c) => c.name)))
+    } catch (thrown) {
+      set.close()
+      throw thrown
+    }
+    const previous = registry.current()
     active = next
     registry.activate(set)
+    if (previous !== undefined) setTimeout(() => previous.close(), retireAfterMs).unref()
   }
 
   const success = (change: BundleChange): ChangeOutcome => ({

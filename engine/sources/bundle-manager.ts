@@ -10,7 +10,7 @@ import {
   type VerificationConfig,
 } from '../bundle/verification-config.js'
 import { ClearanceError, ErrorCodes, toClearanceError } from '../errors.js'
-import type { WasmPolicyOptions } from '../evaluator/wasm-policy.js'
+import type { PolicySetOptions } from '../evaluator/policy-set.js'
 import { type BundleStatus, createActivationStatus } from '../registry/activation-status.js'
 import { createBundleRegistry } from '../registry/bundle-registry.js'
 import { type Clock, systemClock } from '../registry/clock.js'
@@ -76,7 +76,7 @@ export interface BundleManagerOptions {
   watch?: boolean | undefined
   watcher?: WatchFactory | undefined
   random?: (() => number) | undefined
-  wasm?: WasmPolicyOptions | undefined
+  wasm?: PolicySetOptions | undefined
   /** start() rejects when a local bundle fails its first load (default true), as start-up always has. */
   strict?: boolean | undefined
   /** Told of every refused download or activation, with the error's code (for metrics). */

@@ -1,7 +1,7 @@
 // Through a real socket on 127.0.0.1: the server started as `clearance serve` wires it, and an OPA client
 // written for OPA's REST API (the official @styra/opa SDK) used against it unchanged.
 import { OPAClient } from '@styra/opa'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { serveConfigFromOptions } from '../../engine/config.js'
 import { type RunningServer, startServer } from '../../engine/main.js'
 import { silentLog } from '../helpers/app.js'
@@ -60,5 +60,38 @@ describe('clearance server on 127.0.0.1', () => {
       })
       expect((await res.json()).result).toBe(i % 2 === 0)
     }
+  })
+})
+
+describe('clearance server with an evaluation time limit', () => {
+  let server: RunningServer
+  const ask = (n: number): Promise<Response> =>
+    fetch(`${server.url}/v1/data/slow/pairs`, { method: 'POST', body: JSON.stringify({ input: { n } }) })
+
+  beforeAll(async () => {
+    const config = serveConfigFromOptions({
+      bundle: [`slow=${await buildFixture('slow-loop')}`],
+      addr: '127.0.0.1:0',
+      evalTimeoutMs: '200',
+    })
+    server = await startServer(config, silentLog)
+  })
+
+  afterAll(async () => {
+    await server.close()
+  })
+
+  it('denies an evaluation that overruns with evaluation_error, stays up, and serves again once replaced', async () => {
+    expect(await (await ask(5)).json()).toMatchObject({ result: true })
+    const stopped = await ask(1000)
+    expect(stopped.status).toBe(500)
+    expect(await stopped.json()).toMatchObject({
+      code: 'evaluation_error',
+      message: 'evaluation exceeded the 200 ms time limit and was stopped',
+    })
+    await vi.waitFor(async () => expect(await (await ask(5)).json()).toMatchObject({ result: true }), {
+      timeout: 15_000,
+      interval: 50,
+    })
   })
 })

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { type Bundle, loadBundleFromPath } from '../../../engine/bundle/index.js'
+import { ClearanceError } from '../../../engine/errors.js'
+import { type ClosablePolicy, loadGuardedWasmPolicy } from '../../../engine/evaluator/guarded-policy.js'
+import { encodeJson } from '../../../engine/evaluator/json-codec.js'
+import { createPolicySet } from '../../../engine/evaluator/policy-set.js'
+import { buildFixture } from '../../helpers/fixtures.js'
+
+function thrownBy(run: () => unknown): ClearanceError {
+  try {
+    run()
+  } catch (thrown) {
+    expect(thrown).toBeInstanceOf(ClearanceError)
+    return thrown as ClearanceError
+  }
+  throw new Error('expected the call to throw')
+}
+
+describe('guarded wasm policy (evaluation on a worker thread under a time limit)', () => {
+  let bundle: Bundle
+  let policy: ClosablePolicy
+  const id = (name: string): number => {
+    const found = policy.entrypoints.get(`slow/${name}`)
+    if (found === undefined) throw new Error(`no entrypoint slow/${name}`)
+    return found
+  }
+
+  beforeAll(async () => {
+    bundle = await loadBundleFromPath('slow', await buildFixture('slow-loop'))
+    policy = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      timeoutMs: 250,
+      initialMemoryPages: 32,
+      maxMemoryPages: 2048,
+    })
+  })
+
+  afterAll(() => policy.close())
+
+  it('answers like the in-thread evaluator: input, no input, and payloads beyond the shared area', () => {
+    expect(policy.evaluate(id('pairs'), encodeJson({ n: 20 }))).toBe('[{"result":true}]')
+    expect(policy.evaluate(id('echo'), undefined)).toBe('[]')
+    expect(policy.evaluate(id('echo'), encodeJson(false))).toBe('[{"result":false}]')
+    const large = { text: 'é'.repeat(1_500_000) }
+    expect(policy.evaluate(id('echo'), encodeJson(large))).toBe(`[{"result":${JSON.stringify(large)}}]`)
+  })
+
+  it('reports a policy error as evaluation_error without replacing the instance', () => {
+    const error = thrownBy(() => policy.evaluate(id('conflict'), encodeJson({ values: [1, 2] })))
+    expect(error.code).toBe('evaluation_error')
+    expect(error.message).toMatch(/conflict/)
+    expect(policy.evaluate(id('pairs'), encodeJson({ n: 3 }))).toBe('[{"result":true}]')
+  })
+
+  it('fails an evaluation past its memory ceiling with evaluation_error and keeps serving', async () => {
+    const small = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      timeoutMs: 30_000,
+      initialMemoryPages: 16,
+      maxMemoryPages: 256,
+    })
+    const hog = small.entrypoints.get('slow/hog')!
+    try {
+      const error = thrownBy(() => small.evaluate(hog, encodeJson({ n: 10_000_000 })))
+      expect(error.code).toBe('evaluation_error')
+      expect(error.message).not.toMatch(/time limit/)
+      expect(small.evaluate(hog, encodeJson({ n: 10 }))).toBe('[{"result":10}]')
+    } finally {
+      small.close()
+    }
+  })
+
+  it('stops an evaluation past the time limit, denies while a fresh instance starts, then serves again', async () => {
+    // n = 1000 is a million iterations: seconds of wasm without the guard.
+    const stopped = thrownBy(() => policy.evaluate(id('pairs'), encodeJson({ n: 1000 })))
+    expect(stopped.code).toBe('evaluation_error')
+    expect(stopped.message).toBe('evaluation exceeded the 250 ms time limit and was stopped')
+    const replacing = thrownBy(() => policy.evaluate(id('pairs'), encodeJson({ n: 3 })))
+    expect(replacing.code).toBe('evaluation_error')
+    expect(replacing.message).toMatch(/being replaced/)
+    await vi.waitFor(
+      () => expect(policy.evaluate(id('pairs'), encodeJson({ n: 3 }))).toBe('[{"result":true}]'),
+      {
+        timeout: 15_000,
+        interval: 50,
+      },
+    )
+  })
+
+  it('denies every evaluation once closed', async () => {
+    const other = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), { timeoutMs: 1000 })
+    other.close()
+    const error = thrownBy(() => other.evaluate(0, encodeJson({})))
+    expect(error.code).toBe('evaluation_error')
+    expect(error.message).toBe('policy was closed')
+  })
+
+  it('refuses a module that is not an OPA policy, as the in-thread loader does', async () => {
+    const error = await loadGuardedWasmPolicy(new Uint8Array([0, 97, 115, 109]), encodeJson({}), {
+      timeoutMs: 1000,
+    }).catch((thrown: unknown) => thrown)
+    expect(error).toBeInstanceOf(ClearanceError)
+    expect((error as ClearanceError).code).toBe('bundle_error')
+  })
+
+  it('is what a policy set uses when given evaluationTimeoutMs, released by close()', async () => {
+    const set = await createPolicySet([bundle], { evaluationTimeoutMs: 250 })
+    const outcome = set.evaluate('slow/pairs', encodeJson({ n: 5 }))
+    expect(outcome).toEqual({ defined: true, json: 'true' })
+    expect(thrownBy(() => set.evaluate('slow/pairs', encodeJson({ n: 1000 }))).message).toMatch(/time limit/)
+    set.close()
+    expect(thrownBy(() => set.evaluate('slow/echo', encodeJson({}))).message).toBe('policy was closed')
+  })
+})
