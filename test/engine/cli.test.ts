@@ -1,41 +1,28 @@
 // The `clearance` command as a user runs it: build, eval, serve (with a clean exit on SIGTERM), --help and
 // exit codes. Runs the compiled CLI (dist/), which the test command builds first.
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { readBundleFiles } from '../../engine/bundle/index.js'
+import { CLEARANCE_BIN, runClearance, type ServeProcess, startServe } from '../helpers/clearance-cli.js'
 import { fixtureDir } from '../helpers/fixtures.js'
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'clearance.js')
-
-async function clearance(
-  args: string[],
-  input?: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile('node', [BIN, ...args], (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr })
-    })
-    if (input !== undefined) child.stdin?.end(input)
-  })
-}
 
 describe('clearance CLI', () => {
   let dir: string
   let bundle: string
-  const children: ChildProcess[] = []
+  const servers: ServeProcess[] = []
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'clearance-cli-'))
     bundle = join(dir, 'basic.tar.gz')
-    const built = await clearance(['build', fixtureDir('basic'), '-o', bundle, '--revision', 'cli-rev'])
+    const built = await runClearance(['build', fixtureDir('basic'), '-o', bundle, '--revision', 'cli-rev'])
     expect(built.code, built.stderr).toBe(0)
   })
 
   afterEach(() => {
-    for (const child of children.splice(0)) child.kill('SIGKILL')
+    for (const { child } of servers.splice(0)) child.kill('SIGKILL')
   })
 
   it('build writes a wasm bundle whose manifest lists the annotated entrypoints and the revision', async () => {
@@ -55,13 +42,13 @@ describe('clearance CLI', () => {
     await import('node:fs/promises').then((fs) =>
       fs.writeFile(join(broken, 'p.rego'), 'package p\n\nallow if {'),
     )
-    const result = await clearance(['build', broken, '-o', join(dir, 'broken.tar.gz')])
+    const result = await runClearance(['build', broken, '-o', join(dir, 'broken.tar.gz')])
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('build_error')
   })
 
   it('eval prints the decision for an input from stdin', async () => {
-    const result = await clearance(
+    const result = await runClearance(
       ['eval', '--bundle', bundle, '--path', 'example/authz/allow', '--input', '-'],
       '{"user":"alice"}',
     )
@@ -72,25 +59,25 @@ describe('clearance CLI', () => {
   })
 
   it('eval --fail exits 1 when the document is undefined', async () => {
-    const result = await clearance(['eval', '--bundle', bundle, '--path', 'nothing/here', '--fail'])
+    const result = await runClearance(['eval', '--bundle', bundle, '--path', 'nothing/here', '--fail'])
     expect(result.code).toBe(1)
   })
 
   it('prints help for each command and exits 0', async () => {
     for (const args of [['--help'], ['serve', '--help'], ['build', '--help'], ['eval', '--help']]) {
-      const result = await clearance(args)
+      const result = await runClearance(args)
       expect(result.code).toBe(0)
       expect(result.stdout).toContain('Usage: clearance')
     }
   })
 
   it('exits 2 on a usage error', async () => {
-    expect((await clearance(['serve'])).code).toBe(2)
-    expect((await clearance(['serve', '--bundle', bundle, '--addr', 'nope'])).code).toBe(2)
+    expect((await runClearance(['serve'])).code).toBe(2)
+    expect((await runClearance(['serve', '--bundle', bundle, '--addr', 'nope'])).code).toBe(2)
   })
 
   it('exits 1 when a bundle cannot be loaded at start-up', async () => {
-    const result = await clearance([
+    const result = await runClearance([
       'serve',
       '--bundle',
       join(dir, 'missing.tar.gz'),
@@ -102,28 +89,16 @@ describe('clearance CLI', () => {
   })
 
   it('serve answers over HTTP, logs JSON and exits 0 on SIGTERM', async () => {
-    const child = spawn('node', [BIN, 'serve', '--bundle', bundle, '--addr', '127.0.0.1:0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    children.push(child)
-    let out = ''
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString()
-        const match = /"addr":"(http:\/\/[^"]+)"/.exec(out)
-        if (match) resolve(match[1]!)
-      })
-      child.once('exit', () => reject(new Error(`serve exited early: ${out}`)))
-    })
-    const res = await fetch(`${url}/v1/data/example/authz/allow`, {
+    const server = await startServe(['--bundle', bundle])
+    servers.push(server)
+    const res = await fetch(`${server.url}/v1/data/example/authz/allow`, {
       method: 'POST',
       body: '{"input":{"user":"alice"}}',
     })
     expect((await res.json()).result).toBe(true)
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-    child.kill('SIGTERM')
-    expect(await exited).toBe(0)
-    const lines = out
+    expect(await server.stop()).toBe(0)
+    const lines = server
+      .stdout()
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line))
@@ -135,11 +110,11 @@ describe('clearance serve --workers', () => {
   it('serves from two worker processes on one port and stops them all on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'clearance-workers-'))
     const bundle = join(dir, 'basic.tar.gz')
-    expect((await clearance(['build', fixtureDir('basic'), '-o', bundle, '--revision', 'w'])).code).toBe(0)
+    expect((await runClearance(['build', fixtureDir('basic'), '-o', bundle, '--revision', 'w'])).code).toBe(0)
     const port = 20000 + Math.floor(Math.random() * 20000)
     const child = spawn(
       'node',
-      [BIN, 'serve', '--bundle', bundle, '--addr', `127.0.0.1:${port}`, '--workers', '2'],
+      [CLEARANCE_BIN, 'serve', '--bundle', bundle, '--addr', `127.0.0.1:${port}`, '--workers', '2'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -18,9 +18,15 @@ import {
   type DecisionInput,
   type LocalEvaluator,
 } from '../../sdk/index.js'
+import {
+  type Authority,
+  type Credential,
+  createAuthority,
+  issueLoopbackServer,
+  issueSvid,
+} from '../helpers/pki.js'
 import { httpsJson } from './support/https-request.js'
 import { buildPolicyBundle, servePolicyBundle } from './support/policy-bundle.js'
-import { createTestPki, type KeyPair, type TestPki } from './support/test-pki.js'
 
 const ORDERS = 'spiffe://shop.example/ns/prod/sa/orders'
 const WEB = 'spiffe://shop.example/ns/prod/sa/web'
@@ -40,21 +46,26 @@ async function shut(server: {
 }
 
 describe('middleware behind mutual TLS', () => {
-  let pki: TestPki
-  let orders: KeyPair
-  let web: KeyPair
-  let analytics: KeyPair
+  let ca: Authority
+  let serverCert: Credential
+  /** A client certificate for ORDERS from a CA the servers do not trust. */
+  let rogue: Credential
+  let orders: Credential
+  let web: Credential
+  let analytics: Credential
   let bundle: string
   let local: LocalEvaluator
   let pdp: RunningServer
   const seen: DecisionInput[] = []
 
   beforeAll(async () => {
-    pki = await createTestPki()
-    ;[orders, web, analytics] = await Promise.all([
-      pki.client(ORDERS),
-      pki.client(WEB),
-      pki.client(ANALYTICS),
+    ca = await createAuthority('trust-bundle')
+    ;[serverCert, orders, web, analytics, rogue] = await Promise.all([
+      issueLoopbackServer(ca),
+      issueSvid(ca, ORDERS),
+      issueSvid(ca, WEB),
+      issueSvid(ca, ANALYTICS),
+      createAuthority('rogue-ca').then((rogueCa) => issueSvid(rogueCa, ORDERS)),
     ])
     bundle = await buildPolicyBundle('mtls-1')
     local = await createLocalEvaluator({ bundles: [`clearance=${bundle}`] })
@@ -67,9 +78,9 @@ describe('middleware behind mutual TLS', () => {
   })
 
   const tlsOptions = () => ({
-    key: pki.server.key,
-    cert: pki.server.cert,
-    ca: pki.ca,
+    key: serverCert.key,
+    cert: serverCert.cert,
+    ca: ca.cert,
     requestCert: true,
     // Unverified certificates reach the middleware, which reports them as unauthenticated; the policy denies.
     rejectUnauthorized: false,
@@ -106,9 +117,9 @@ describe('middleware behind mutual TLS', () => {
       await shut(server)
     })
 
-    const charge = (client: KeyPair | undefined, purpose?: string) =>
+    const charge = (client: Credential | undefined, purpose?: string) =>
       httpsJson(`${url}/payments.v1.Payments/Charge`, {
-        ca: pki.ca,
+        ca: ca.cert,
         client,
         method: 'POST',
         headers: purpose === undefined ? {} : { 'x-clearance-purpose': purpose },
@@ -141,7 +152,7 @@ describe('middleware behind mutual TLS', () => {
     })
 
     it('denies a certificate that does not chain to the trust bundle, as unauthenticated', async () => {
-      const answer = await charge(pki.rogue, 'checkout')
+      const answer = await charge(rogue, 'checkout')
       expect(answer.status).toBe(403)
       expect(seen.at(-1)).toMatchObject({
         subject: { spiffe_id: ORDERS, authenticated: false },
@@ -197,7 +208,7 @@ describe('middleware behind mutual TLS', () => {
 
     it('lets web read an order for order_status', async () => {
       const answer = await httpsJson(`${url}/orders/17`, {
-        ca: pki.ca,
+        ca: ca.cert,
         client: web,
         headers: { 'x-clearance-purpose': 'order_status' },
       })
@@ -209,7 +220,7 @@ describe('middleware behind mutual TLS', () => {
 
     it('lets analytics export orders, with the customers’ personal data masked', async () => {
       const answer = await httpsJson(`${url}/orders/export`, {
-        ca: pki.ca,
+        ca: ca.cert,
         client: analytics,
         headers: { 'x-clearance-purpose': 'sales_analytics' },
       })
@@ -223,7 +234,7 @@ describe('middleware behind mutual TLS', () => {
     })
 
     it('denies a caller without a certificate', async () => {
-      const answer = await httpsJson(`${url}/orders/17`, { ca: pki.ca })
+      const answer = await httpsJson(`${url}/orders/17`, { ca: ca.cert })
       expect(answer.status).toBe(403)
     })
   })

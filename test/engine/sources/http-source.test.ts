@@ -1,16 +1,11 @@
-import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { buildFixture } from '../../helpers/fixtures.js'
+import { createAuthority, issueLoopbackServer } from '../../helpers/pki.js'
 import { corruptions, eventually, type Files, readArchive, reloadVersion } from './support/bundle-kit.js'
 import { type BundleServer, startBundleServer } from './support/bundle-server.js'
 import { freshDir, type Managed, managerFor, reloadVersionOf } from './support/manager-kit.js'
 import { createManualClock, type ManualClock } from './support/manual-clock.js'
 
-const run = promisify(execFile)
 const POLLING = { minDelayMs: 60_000, maxDelayMs: 120_000 }
 
 describe('remote bundle source', () => {
@@ -185,75 +180,20 @@ describe('remote bundle source', () => {
   })
 
   it('authenticates with a client certificate over TLS', async () => {
-    const dir = await freshDir('tls')
-    const pem = async (name: string): Promise<string> => readFile(join(dir, name), 'utf8')
-    try {
-      await run('openssl', ['version'])
-    } catch {
-      return // no openssl here to make certificates
-    }
-    const subject = (cn: string): string[] => ['-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1']
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'ca.key'),
-      '-out',
-      join(dir, 'ca.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=test-ca',
-    ])
-    for (const who of ['server', 'client']) {
-      await run('openssl', [
-        'req',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, `${who}.key`),
-        '-out',
-        join(dir, `${who}.csr`),
-        ...subject(who),
-      ])
-      await run('openssl', [
-        'x509',
-        '-req',
-        '-in',
-        join(dir, `${who}.csr`),
-        '-CA',
-        join(dir, 'ca.pem'),
-        '-CAkey',
-        join(dir, 'ca.key'),
-        '-set_serial',
-        `0x${randomBytes(8).toString('hex')}`,
-        '-out',
-        join(dir, `${who}.pem`),
-        '-days',
-        '1',
-        '-copy_extensions',
-        'copy',
-      ])
-    }
+    const ca = await createAuthority('test-ca')
+    const serverCert = await issueLoopbackServer(ca)
+    const client = await ca.issue('client', { extendedKeyUsage: 'clientAuth' })
     server = await startBundleServer({
-      key: await pem('server.key'),
-      cert: await pem('server.pem'),
-      ca: await pem('ca.pem'),
+      key: serverCert.key,
+      cert: serverCert.cert,
+      ca: ca.cert,
       requestCert: true,
       rejectUnauthorized: true,
     })
     server.serve(reloadVersion(base, 1), '"e1"')
     const credentials = {
-      caCertificate: await pem('ca.pem'),
-      clientCertificate: { cert: await pem('client.pem'), key: await pem('client.key') },
+      caCertificate: ca.cert,
+      clientCertificate: { cert: client.cert, key: client.key },
     }
     const managed = remote(createManualClock(), { credentials })
     await managed.manager.start()

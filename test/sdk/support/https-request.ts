@@ -1,6 +1,6 @@
 // One HTTPS request from a client that may present a certificate, answered as status and parsed JSON.
 import { request } from 'node:https'
-import type { KeyPair } from './test-pki.js'
+import type { Credential } from '../../helpers/pki.js'
 
 export interface HttpsAnswer {
   status: number
@@ -9,7 +9,7 @@ export interface HttpsAnswer {
 
 export function httpsJson(
   url: string,
-  options: { ca: Buffer; client?: KeyPair | undefined; method?: string; headers?: Record<string, string> },
+  options: { ca: string; client?: Credential | undefined; method?: string; headers?: Record<string, string> },
 ): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(

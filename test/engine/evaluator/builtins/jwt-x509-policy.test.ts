@@ -1,52 +1,20 @@
-import { execFileSync } from 'node:child_process'
-import { createPrivateKey, sign } from 'node:crypto'
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadBundleFromPath } from '../../../../engine/bundle/index.js'
 import { encodeJson, parseJson } from '../../../../engine/evaluator/json-codec.js'
 import { loadWasmPolicy, type WasmPolicy } from '../../../../engine/evaluator/wasm-policy.js'
 import { buildFixture } from '../../../helpers/fixtures.js'
+import { signRs256 } from '../../../helpers/jwt.js'
+import { createAuthority } from '../../../helpers/pki.js'
 
-// The done-when check for Clearance's host builtins: a policy using io.jwt.decode_verify, time.now_ns and
-// crypto.x509.parse_certificates builds with Clearance's capabilities file and decides through loadWasmPolicy.
+// Clearance's host builtins in one policy: io.jwt.decode_verify, time.now_ns and crypto.x509.parse_certificates
+// build with Clearance's capabilities file and decide through loadWasmPolicy. The same policy through
+// `clearance serve` and the SDK: test/engine/jwt-x509-end-to-end.test.ts.
 let policy: WasmPolicy
 let certPem = ''
-let signingKey: ReturnType<typeof createPrivateKey>
-let otherKey: ReturnType<typeof createPrivateKey>
+let signingKey = ''
+let otherKey = ''
 
-function certificate(dir: string, name: string, cn: string): { cert: string; key: string } {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-keyout',
-      join(dir, `${name}.key`),
-      '-out',
-      join(dir, `${name}.crt`),
-      '-subj',
-      `/CN=${cn}`,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  return {
-    cert: readFileSync(join(dir, `${name}.crt`), 'utf8'),
-    key: readFileSync(join(dir, `${name}.key`), 'utf8'),
-  }
-}
-
-function token(claims: object, key = signingKey, alg = 'RS256'): string {
-  const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url')
-  const input = `${b64({ alg, typ: 'JWT' })}.${b64(claims)}`
-  return `${input}.${sign('sha256', Buffer.from(input), key).toString('base64url')}`
-}
+const token = (claims: object, key = signingKey): string => signRs256(claims, key)
 
 function decide(entrypoint: string, input: object): unknown {
   const id = policy.entrypoints.get(entrypoint)
@@ -58,12 +26,11 @@ function decide(entrypoint: string, input: object): unknown {
 const now = () => Math.floor(Date.now() / 1000)
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'clearance-jwt-x509-'))
-  const issuer = certificate(dir, 'issuer', 'issuer.clearance.test')
-  const other = certificate(dir, 'other', 'other.clearance.test')
+  const issuer = await createAuthority('issuer', { keyType: 'rsa', commonName: 'issuer.clearance.test' })
+  const other = await createAuthority('other', { keyType: 'rsa', commonName: 'other.clearance.test' })
   certPem = issuer.cert
-  signingKey = createPrivateKey(issuer.key)
-  otherKey = createPrivateKey(other.key)
+  signingKey = issuer.key
+  otherKey = other.key
   const bundle = await loadBundleFromPath('jwt-x509', await buildFixture('jwt-x509'))
   const module = bundle.modules[0]
   if (module === undefined) throw new Error('bundle has no wasm module')

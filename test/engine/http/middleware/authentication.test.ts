@@ -1,5 +1,4 @@
 // API authentication through real sockets on 127.0.0.1: bearer tokens and client certificates.
-import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { request } from 'node:https'
 import { join } from 'node:path'
@@ -8,7 +7,13 @@ import { serveConfigFromOptions } from '../../../../engine/config.js'
 import { type RunningServer, startServer } from '../../../../engine/main.js'
 import { silentLog } from '../../../helpers/app.js'
 import { buildFixture } from '../../../helpers/fixtures.js'
-import { createPki, type Pki } from '../../../helpers/pki.js'
+import {
+  type Authority,
+  type Credential,
+  createAuthority,
+  issueLoopbackServer,
+  issueSvid,
+} from '../../../helpers/pki.js'
 
 const BODY = '{"input":{"user":"alice"}}'
 
@@ -62,19 +67,27 @@ describe('bearer token authentication', () => {
 
 describe('client certificate authentication', () => {
   let server: RunningServer
-  let pki: Pki
+  let ca: Authority
+  let client: Credential
+  let otherCaClient: Credential
+  let expiredClient: Credential
 
   beforeAll(async () => {
-    pki = await createPki()
+    ca = await createAuthority('ca')
+    const serverCert = await issueLoopbackServer(ca)
+    client = await issueSvid(ca, 'spiffe://shop.example/ns/prod/sa/orders')
+    const otherCa = await createAuthority('other-ca')
+    otherCaClient = await otherCa.issue('stranger', { extendedKeyUsage: 'clientAuth' })
+    expiredClient = await ca.issue('expired', { extendedKeyUsage: 'clientAuth', expired: true })
     const bundle = await buildFixture('basic')
     server = await startServer(
       serveConfigFromOptions({
         bundle: [bundle],
         addr: '127.0.0.1:0',
         authentication: 'tls',
-        tlsCertFile: pki.serverCert,
-        tlsPrivateKeyFile: pki.serverKey,
-        tlsCaCertFile: pki.caCert,
+        tlsCertFile: serverCert.certFile,
+        tlsPrivateKeyFile: serverCert.keyFile,
+        tlsCaCertFile: ca.certFile,
       }),
       silentLog,
     )
@@ -84,10 +97,7 @@ describe('client certificate authentication', () => {
     await server.close()
   })
 
-  function call(client?: {
-    cert: string
-    key: string
-  }): Promise<{ status: number; body: Record<string, unknown> }> {
+  function call(client?: Credential): Promise<{ status: number; body: Record<string, unknown> }> {
     const url = new URL(`${server.url}/v1/data/example/authz/allow`)
     return new Promise((resolve, reject) => {
       const req = request(
@@ -96,8 +106,8 @@ describe('client certificate authentication', () => {
           port: url.port,
           path: url.pathname,
           method: 'POST',
-          ca: readFileSync(pki.caCert),
-          ...(client === undefined ? {} : { cert: readFileSync(client.cert), key: readFileSync(client.key) }),
+          ca: ca.cert,
+          ...(client === undefined ? {} : { cert: client.cert, key: client.key }),
         },
         (res) => {
           let text = ''
@@ -117,13 +127,13 @@ describe('client certificate authentication', () => {
   })
 
   it('accepts a client certificate from the configured CA', async () => {
-    const { status, body } = await call(pki.client)
+    const { status, body } = await call(client)
     expect(status).toBe(200)
     expect(body.result).toBe(true)
   })
 
   it('refuses no certificate, another CA and an expired certificate with 401', async () => {
-    for (const client of [undefined, pki.otherCaClient, pki.expiredClient]) {
+    for (const client of [undefined, otherCaClient, expiredClient]) {
       const { status, body } = await call(client)
       expect(status).toBe(401)
       expect(body.code).toBe('unauthorized')
@@ -131,7 +141,7 @@ describe('client certificate authentication', () => {
   })
 
   it('names why an expired certificate was refused', async () => {
-    const { body } = await call(pki.expiredClient)
+    const { body } = await call(expiredClient)
     expect(String(body.message)).toContain('CERT_HAS_EXPIRED')
   })
 })
