@@ -79,6 +79,26 @@ describe('local evaluator on a data bundle', () => {
   })
 })
 
+describe('local evaluator with an evaluation time limit', () => {
+  it('answers an overrunning evaluation with an evaluation_error and decides again once the instance is replaced', async () => {
+    const guarded = await createLocalEvaluator({
+      bundles: [`slow=${await buildFixture('slow-loop')}`],
+      evaluationTimeoutMs: 200,
+    })
+    try {
+      expect(guarded.evaluate('slow/pairs', { n: 5 }).result).toBe(true)
+      const stopped = guarded.evaluate('slow/pairs', { n: 1000 })
+      expect(stopped.result).toBeUndefined()
+      expect(stopped.error).toMatchObject({ code: 'pdp_error', pdpCode: 'evaluation_error' })
+      expect(stopped.error?.message).toMatch(/200 ms time limit/)
+      await eventually(() => guarded.evaluate('slow/pairs', { n: 5 }).result === true, 15_000)
+    } finally {
+      await guarded.close()
+    }
+    expect(guarded.evaluate('slow/pairs', { n: 5 }).error).toBeDefined()
+  })
+})
+
 describe('local evaluator on the policy library', () => {
   let bundle: string
   let evaluator: LocalEvaluator
