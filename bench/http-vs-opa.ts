@@ -3,7 +3,9 @@
 // concurrency (the most decisions/s each sustains; rounds alternate the servers so both see the same machine), then
 // an open loop at half of OPA's rate for the latency each gives when neither is saturated.
 // Usage: npx tsx bench/http-vs-opa.ts [--connections 16] [--seconds 5] [--rounds 2] [--rate-seconds 5]
-//        [--warmup 2] [--workers 0|n] [--controls] [--catalog N] [--json file]
+//        [--warmup 2] [--workers 0|n] [--unguarded] [--controls] [--catalog N] [--json file]
+// --unguarded adds a Clearance server with --eval-timeout-ms 0 (evaluation on the serving thread, no time limit):
+// the cost of the per-evaluation time guard.
 // --controls adds two bare hono servers answering a constant (bench/support/http-floor-server.ts): the cost of the
 // HTTP stack alone, with the body read as Clearance reads it and straight from Node's IncomingMessage.
 import { parseArgs } from 'node:util'
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '2' },
     workers: { type: 'string', default: '0' },
     controls: { type: 'boolean', default: false },
+    unguarded: { type: 'boolean', default: false },
     catalog: { type: 'string' },
     json: { type: 'string' },
   },
@@ -46,6 +49,15 @@ try {
   servers.push(await startClearance({ bundle: bundle.wasm }))
   servers.push(await startOpa({ opa, bundle: bundle.rego }))
   if (workers > 1) servers.push(await startClearance({ bundle: bundle.wasm, workers }))
+  if (values.unguarded) {
+    servers.push(
+      await startClearance({
+        bundle: bundle.wasm,
+        serveArgs: ['--eval-timeout-ms', '0'],
+        name: 'clearance (no time limit)',
+      }),
+    )
+  }
   const decisionServers = servers.length
   if (values.controls) {
     servers.push(await startHttpFloor('request'))

@@ -166,12 +166,24 @@ export interface ClearanceServerOptions {
   /** Node flags for the server process (e.g. --cpu-prof). */
   nodeArgs?: readonly string[]
   timeoutMs?: number
+  /** Extra `clearance serve` flags, e.g. ['--eval-timeout-ms', '0']. */
+  serveArgs?: readonly string[]
+  /** Name in the results; default "clearance" or "clearance ×N". */
+  name?: string
 }
 
 export async function startClearance(options: ClearanceServerOptions): Promise<ServerProcess> {
   const workers = options.workers ?? 1
   const port = await freePort()
-  const serveArgs = ['--bundle', options.bundle, '--addr', `127.0.0.1:${port}`, '--log-level', 'info']
+  const serveArgs = [
+    '--bundle',
+    options.bundle,
+    '--addr',
+    `127.0.0.1:${port}`,
+    '--log-level',
+    'info',
+    ...(options.serveArgs ?? []),
+  ]
   let args: string[]
   let viaTsx = false
   if (workers === 1) {
@@ -212,7 +224,7 @@ export async function startClearance(options: ClearanceServerOptions): Promise<S
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   return {
-    name: workers === 1 ? 'clearance' : `clearance ×${workers}`,
+    name: options.name ?? (workers === 1 ? 'clearance' : `clearance ×${workers}`),
     url,
     pid: child.pid!,
     memory: () => treeMemory(child.pid!, viaTsx),

@@ -33,6 +33,13 @@ export interface Decider {
     policies?: PolicySet,
     context?: DecisionContext,
   ): Decision
+  /** Like decide, without blocking while a time-limited policy evaluates on its own thread. */
+  decideAsync(
+    path: string,
+    input: Uint8Array | undefined,
+    policies?: PolicySet,
+    context?: DecisionContext,
+  ): Promise<Decision>
 }
 
 const nowNs = (): number => Number(process.hrtime.bigint())
@@ -61,6 +68,11 @@ export function createDecider({ registry, failClosed }: DeciderDeps): Decider {
     decide(path, input, set = policies()) {
       const started = nowNs()
       const outcome = set.evaluate(path, input)
+      return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }
+    },
+    async decideAsync(path, input, set = policies()) {
+      const started = nowNs()
+      const outcome = await set.evaluateAsync(path, input)
       return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }
     },
   }

@@ -19,6 +19,22 @@ export interface DecisionObserverLike {
 const nowNs = (): number => Number(process.hrtime.bigint())
 
 export function observeDecisions(decider: Decider, observer: DecisionObserverLike): Decider {
+  const failed = (
+    path: string,
+    input: Uint8Array | undefined,
+    thrown: unknown,
+    started: number,
+    context: DecisionContext | undefined,
+  ): never => {
+    observer.failed(
+      path,
+      input,
+      toClearanceError(thrown, ErrorCodes.internalError),
+      nowNs() - started,
+      context,
+    )
+    throw thrown
+  }
   return {
     policies: () => decider.policies(),
     decide(path, input, policies, context) {
@@ -27,14 +43,18 @@ export function observeDecisions(decider: Decider, observer: DecisionObserverLik
       try {
         decision = decider.decide(path, input, policies, context)
       } catch (thrown) {
-        observer.failed(
-          path,
-          input,
-          toClearanceError(thrown, ErrorCodes.internalError),
-          nowNs() - started,
-          context,
-        )
-        throw thrown
+        return failed(path, input, thrown, started, context)
+      }
+      observer.decided(decision, input, context)
+      return decision
+    },
+    async decideAsync(path, input, policies, context) {
+      const started = nowNs()
+      let decision: Decision
+      try {
+        decision = await decider.decideAsync(path, input, policies, context)
+      } catch (thrown) {
+        return failed(path, input, thrown, started, context)
       }
       observer.decided(decision, input, context)
       return decision

@@ -86,11 +86,32 @@ export function decideVerdict(
 ): VerdictDecision {
   assertValidInput(deps.validateInput, input)
   const decision = deps.decider.decide(deps.checkPath, encoded ?? encodeJson(input), undefined, context)
+  return { decision, verdict: verdictOf(decision, deps.checkPath) }
+}
+
+/** decideVerdict without blocking while a time-limited policy evaluates on its own thread. */
+export async function decideVerdictAsync(
+  deps: VerdictDeps,
+  input: unknown,
+  encoded?: Uint8Array,
+  context?: DecisionContext,
+): Promise<VerdictDecision> {
+  assertValidInput(deps.validateInput, input)
+  const decision = await deps.decider.decideAsync(
+    deps.checkPath,
+    encoded ?? encodeJson(input),
+    undefined,
+    context,
+  )
+  return { decision, verdict: verdictOf(decision, deps.checkPath) }
+}
+
+function verdictOf(decision: Decision, checkPath: string): Verdict {
   if (!decision.outcome.defined) {
     throw new ClearanceError(
       ErrorCodes.evaluationError,
-      `decision ${dotted(deps.checkPath)} is undefined in the active bundles; denying`,
+      `decision ${dotted(checkPath)} is undefined in the active bundles; denying`,
     )
   }
-  return { decision, verdict: asVerdict(parseJson(decision.outcome.json), deps.checkPath) }
+  return asVerdict(parseJson(decision.outcome.json), checkPath)
 }

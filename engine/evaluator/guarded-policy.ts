@@ -26,6 +26,11 @@ import type { WasmPolicy, WasmPolicyOptions } from './wasm-policy.js'
 
 /** A wasm policy that holds a thread, released by close(). */
 export interface ClosablePolicy extends WasmPolicy {
+  /**
+   * Evaluates without blocking the calling thread: requests queue and the policy's thread answers them in
+   * order, each under the time limit. Rejects with ClearanceError(evaluation_error).
+   */
+  evaluateAsync(entrypoint: number, input: Uint8Array | undefined): Promise<string>
   /** Stops the policy's thread; later evaluations are denied. */
   close(): void
 }
@@ -96,10 +101,35 @@ function startThread(
   })
 }
 
+// Node 20 has Atomics.waitAsync; TypeScript declares it only from the ES2024 library, which would also admit APIs
+// Node 20 lacks.
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      array: Int32Array,
+      index: number,
+      value: number,
+    ): { async: false; value: string } | { async: true; value: Promise<string> }
+  }
+).waitAsync
+
+interface Pending {
+  entrypoint: number
+  input: Uint8Array | undefined
+  resolve: (resultSet: string) => void
+  reject: (error: ClearanceError) => void
+}
+
+const closedMessage = 'policy was closed'
+
 class GuardedPolicy implements ClosablePolicy {
   private thread: Thread | undefined
   /** Why evaluations are denied right now, when the thread is being replaced or the policy is closed. */
   private unavailable: string | undefined
+  /** Asynchronous evaluations waiting for the thread, in arrival order. */
+  private readonly queue: Pending[] = []
+  /** The asynchronous evaluation the thread is working on, with its timer. */
+  private inFlight: { pending: Pending; timer: NodeJS.Timeout; deadline: number } | undefined
 
   constructor(
     readonly entrypoints: ReadonlyMap<string, number>,
@@ -113,10 +143,82 @@ class GuardedPolicy implements ClosablePolicy {
   }
 
   evaluate(entrypoint: number, input: Uint8Array | undefined): string {
-    const thread = this.thread
-    if (thread === undefined) {
-      throw new ClearanceError(ErrorCodes.evaluationError, this.unavailable ?? 'policy is not available')
+    // An asynchronous evaluation on the thread finishes first (blocking, within its own limit).
+    if (this.inFlight !== undefined) this.drainInFlight()
+    const thread = this.available()
+    this.send(thread, entrypoint, input)
+    const timedOut = Atomics.wait(thread.channel.control, Control.response, 0, this.timeoutMs) === 'timed-out'
+    const result = timedOut ? this.overrun() : this.receive(thread)
+    if (this.queue.length > 0) queueMicrotask(() => this.pump())
+    if (typeof result === 'string') return result
+    throw result
+  }
+
+  evaluateAsync(entrypoint: number, input: Uint8Array | undefined): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entrypoint, input, resolve, reject })
+      if (this.inFlight === undefined) this.pump()
+    })
+  }
+
+  /** Starts the next queued evaluation; the thread answers one at a time. */
+  private pump(): void {
+    while (this.inFlight === undefined) {
+      const pending = this.queue.shift()
+      if (pending === undefined) return
+      const thread = this.thread
+      if (thread === undefined) {
+        pending.reject(this.unavailableError())
+        continue
+      }
+      this.send(thread, pending.entrypoint, pending.input)
+      // The timer holds the event loop open (a pending waitAsync does not) and enforces the limit.
+      const timer = setTimeout(() => this.settleInFlight(pending, this.overrun()), this.timeoutMs)
+      this.inFlight = { pending, timer, deadline: performance.now() + this.timeoutMs }
+      const waiting = waitAsync(thread.channel.control, Control.response, 0)
+      const settle = (): void => this.settleInFlight(pending, this.receive(thread))
+      if (waiting.async) void waiting.value.then(settle)
+      else queueMicrotask(settle)
     }
+  }
+
+  private settleInFlight(pending: Pending, result: string | ClearanceError): void {
+    // Already settled by the timer, by a synchronous caller draining it, or by close().
+    if (this.inFlight?.pending !== pending) return
+    clearTimeout(this.inFlight.timer)
+    this.inFlight = undefined
+    if (typeof result === 'string') pending.resolve(result)
+    else pending.reject(result)
+    this.pump()
+  }
+
+  private drainInFlight(): void {
+    const inFlight = this.inFlight
+    if (inFlight === undefined) return
+    clearTimeout(inFlight.timer)
+    this.inFlight = undefined
+    const thread = this.thread
+    let result: string | ClearanceError
+    if (thread === undefined) result = this.unavailableError()
+    else {
+      const remaining = Math.max(0, inFlight.deadline - performance.now())
+      const timedOut = Atomics.wait(thread.channel.control, Control.response, 0, remaining) === 'timed-out'
+      result = timedOut ? this.overrun() : this.receive(thread)
+    }
+    if (typeof result === 'string') inFlight.pending.resolve(result)
+    else inFlight.pending.reject(result)
+  }
+
+  private available(): Thread {
+    if (this.thread === undefined) throw this.unavailableError()
+    return this.thread
+  }
+
+  private unavailableError(): ClearanceError {
+    return new ClearanceError(ErrorCodes.evaluationError, this.unavailable ?? 'policy is not available')
+  }
+
+  private send(thread: Thread, entrypoint: number, input: Uint8Array | undefined): void {
     const { control, bytes } = thread.channel
     control[Control.entrypoint] = entrypoint
     if (input === undefined) control[Control.inputLength] = NO_INPUT
@@ -130,13 +232,10 @@ class GuardedPolicy implements ClosablePolicy {
     Atomics.store(control, Control.response, 0)
     Atomics.store(control, Control.request, 1)
     Atomics.notify(control, Control.request)
-    if (Atomics.wait(control, Control.response, 0, this.timeoutMs) === 'timed-out') {
-      this.replaceThread(`an evaluation ran past the ${this.timeoutMs} ms limit`)
-      throw new ClearanceError(
-        ErrorCodes.evaluationError,
-        `evaluation exceeded the ${this.timeoutMs} ms time limit and was stopped`,
-      )
-    }
+  }
+
+  private receive(thread: Thread): string | ClearanceError {
+    const { control } = thread.channel
     const length = control[Control.resultLength]!
     const text =
       length === VIA_PORT
@@ -144,16 +243,26 @@ class GuardedPolicy implements ClosablePolicy {
         : readText(thread.channel, length)
     const status = control[Control.status]
     if (status === Status.ok) return text
-    throw new ClearanceError(
+    return new ClearanceError(
       ErrorCodes.evaluationError,
       text,
       status === Status.trap ? { cause: new WebAssembly.RuntimeError(text) } : undefined,
     )
   }
 
+  private overrun(): ClearanceError {
+    this.replaceThread(`an evaluation ran past the ${this.timeoutMs} ms limit`)
+    return new ClearanceError(
+      ErrorCodes.evaluationError,
+      `evaluation exceeded the ${this.timeoutMs} ms time limit and was stopped`,
+    )
+  }
+
   close(): void {
-    this.unavailable = 'policy was closed'
+    this.unavailable = closedMessage
     this.stopThread()
+    if (this.inFlight !== undefined) this.settleInFlight(this.inFlight.pending, this.unavailableError())
+    this.pump()
   }
 
   private stopThread(): void {
@@ -169,7 +278,7 @@ class GuardedPolicy implements ClosablePolicy {
     this.unavailable = `policy instance is being replaced (${reason}); decisions are denied until it is ready`
     startThread(this.wasm, this.data, this.options).then(
       ({ thread }) => {
-        if (this.unavailable === 'policy was closed') {
+        if (this.unavailable === closedMessage) {
           thread.port.close()
           void thread.worker.terminate()
           return

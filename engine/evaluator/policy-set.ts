@@ -34,6 +34,11 @@ export interface PolicySet {
   readonly entrypoints: readonly string[]
   /** Evaluates `data.<path>` ("a/b/c"). Throws ClearanceError(evaluation_error) when the policy fails. */
   evaluate(path: string, input: Uint8Array | undefined): EvalOutcome
+  /**
+   * Like evaluate, without blocking the calling thread while a time-limited policy evaluates on its own thread
+   * (other requests are served meanwhile). Rejects with ClearanceError(evaluation_error).
+   */
+  evaluateAsync(path: string, input: Uint8Array | undefined): Promise<EvalOutcome>
   /** Releases the set's evaluation threads, if any; evaluations afterwards are denied. */
   close(): void
 }
@@ -41,6 +46,8 @@ export interface PolicySet {
 interface Target {
   policy: WasmPolicy
   id: number
+  /** The same policy when it runs on its own thread and can answer without blocking. */
+  threaded: ClosablePolicy | undefined
 }
 
 const UNDEFINED: EvalOutcome = { defined: false }
@@ -120,6 +127,12 @@ class LoadedPolicySet implements PolicySet {
 
   close(): void {
     for (const thread of this.threads) thread.close()
+  }
+
+  async evaluateAsync(path: string, input: Uint8Array | undefined): Promise<EvalOutcome> {
+    const target = this.targets.get(path)
+    if (target?.threaded === undefined) return this.evaluate(path, input)
+    return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input))
   }
 
   evaluate(path: string, input: Uint8Array | undefined): EvalOutcome {
@@ -227,7 +240,7 @@ async function assemble(
             `bundle "${bundle.name}": entrypoint "${name}" is defined twice`,
           )
         }
-        targets.set(name, { policy, id })
+        targets.set(name, { policy, id, threaded: threads.find((thread) => thread === policy) })
         entrypoints.push(name)
       }
     }

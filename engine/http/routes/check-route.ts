@@ -4,7 +4,7 @@
 // The verdict is shaped by decision/verdict.ts, the same code the SDK's in-process evaluator uses.
 import type { Hono } from 'hono'
 import type { InputValidator } from '../../decision/input-schema.js'
-import { decideVerdict } from '../../decision/verdict.js'
+import { decideVerdictAsync } from '../../decision/verdict.js'
 import { parseJson, stringifyJson } from '../../evaluator/json-codec.js'
 import { provenanceJson } from '../decision-response.js'
 import { queryFlag } from '../query-flags.js'
@@ -21,7 +21,9 @@ export interface CheckRouteDeps extends RouteDeps {
 export function registerCheckRoute(app: Hono, deps: CheckRouteDeps): void {
   app.post('/v1/check', async (c) => {
     const input = parseJsonBytes(await readBodyBytes(c, deps.config), 'input document', deps.config.json)
-    const { decision, verdict } = decideVerdict(deps, input, undefined, { requestedBy: requestedBy(c) })
+    const { decision, verdict } = await decideVerdictAsync(deps, input, undefined, {
+      requestedBy: requestedBy(c),
+    })
     const members = stringifyJson(verdict)
     const text = `{"decision_id":"${decision.decisionId}",${members.slice(1, -1)},"provenance":${provenanceJson(decision.policies, deps.version)}}`
     const body = queryFlag(c, 'pretty') ? `${stringifyJson(parseJson(text), 2)}\n` : `${text}\n`

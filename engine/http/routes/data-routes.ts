@@ -54,7 +54,9 @@ async function answer(
   const started = nowNs()
   const { input, warning } = await read()
   const parsed = nowNs()
-  const decision = deps.decider.decide(pathOf(c), input, undefined, { requestedBy: requestedBy(c) })
+  const decision = await deps.decider.decideAsync(pathOf(c), input, undefined, {
+    requestedBy: requestedBy(c),
+  })
   const wantMetrics = queryFlag(c, 'metrics') || queryFlag(c, 'instrument')
   const metrics = wantMetrics
     ? {

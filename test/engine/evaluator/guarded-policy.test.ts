@@ -85,9 +85,42 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
     )
   })
 
+  it('answers queued asynchronous evaluations in order, each with its own input', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => policy.evaluateAsync(id('echo'), encodeJson({ i }))),
+    )
+    expect(answers).toEqual(Array.from({ length: 50 }, (_, i) => `[{"result":{"i":${i}}}]`))
+    await expect(policy.evaluateAsync(id('conflict'), encodeJson({ values: [1, 2] }))).rejects.toMatchObject({
+      code: 'evaluation_error',
+    })
+  })
+
+  it('lets a synchronous caller in while an asynchronous evaluation is on the thread, and both get their answer', async () => {
+    const queued = [1, 2, 3].map((i) => policy.evaluateAsync(id('echo'), encodeJson({ queued: i })))
+    expect(policy.evaluate(id('echo'), encodeJson({ sync: true }))).toBe('[{"result":{"sync":true}}]')
+    expect(await Promise.all(queued)).toEqual([1, 2, 3].map((i) => `[{"result":{"queued":${i}}}]`))
+  })
+
+  it('stops an asynchronous evaluation past the limit and denies those queued behind it', async () => {
+    const slow = policy.evaluateAsync(id('pairs'), encodeJson({ n: 1000 }))
+    const behind = policy.evaluateAsync(id('echo'), encodeJson({ behind: true }))
+    await expect(slow).rejects.toThrow('evaluation exceeded the 250 ms time limit and was stopped')
+    await expect(behind).rejects.toThrow(/being replaced/)
+    await vi.waitFor(
+      async () =>
+        expect(await policy.evaluateAsync(id('pairs'), encodeJson({ n: 3 }))).toBe('[{"result":true}]'),
+      {
+        timeout: 15_000,
+        interval: 50,
+      },
+    )
+  })
+
   it('denies every evaluation once closed', async () => {
     const other = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), { timeoutMs: 1000 })
+    const pending = other.evaluateAsync(0, encodeJson({}))
     other.close()
+    await expect(pending).rejects.toThrow('policy was closed')
     const error = thrownBy(() => other.evaluate(0, encodeJson({})))
     expect(error.code).toBe('evaluation_error')
     expect(error.message).toBe('policy was closed')
