@@ -5,6 +5,7 @@ import { ClearanceError, ErrorCodes } from '../../errors.js'
 import { encodeJson, isRecord } from '../../evaluator/json-codec.js'
 import { normalizePath } from '../../evaluator/policy-set.js'
 import { dataResponseText, MISSING_INPUT_WARNING, type Warning } from '../decision-response.js'
+import { topLevelMemberSpan } from '../json-member-span.js'
 import { queryFlag } from '../query-flags.js'
 import { isBlank, parseJsonBytes, readBodyBytes } from '../request-body.js'
 import { requestedBy } from '../requested-by.js'
@@ -32,7 +33,10 @@ async function inputFromBody(c: Context, deps: RouteDeps): Promise<RequestInput>
     )
   }
   if (!Object.hasOwn(body, 'input')) return { input: undefined, warning: MISSING_INPUT_WARNING }
-  return { input: encodeJson(body.input), warning: undefined }
+  // The input's own bytes go to the policy: no stringify of what was just parsed.
+  const span = topLevelMemberSpan(bytes, 'input')
+  const input = span === undefined ? encodeJson(body.input) : bytes.subarray(span.start, span.end)
+  return { input, warning: undefined }
 }
 
 function inputFromQuery(c: Context, deps: RouteDeps): RequestInput {

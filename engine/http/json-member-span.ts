@@ -1,0 +1,75 @@
+// Where a top-level member's value sits in a JSON object's bytes, so a request's `input` can go to the policy as
+// the bytes the client sent instead of being stringified again after parsing. Only meaningful for text that has
+// parsed as valid JSON; the scan trusts the syntax.
+
+export interface ByteSpan {
+  start: number
+  end: number
+}
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const COLON = 0x3a
+const COMMA = 0x2c
+const OPEN = new Set([0x7b, 0x5b])
+const CLOSE = new Set([0x7d, 0x5d])
+
+const isSpace = (byte: number): boolean => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
+
+function keyEquals(bytes: Uint8Array, start: number, end: number, name: Uint8Array): boolean {
+  if (end - start !== name.length) return false
+  for (let i = 0; i < name.length; i++) if (bytes[start + i] !== name[i]) return false
+  return true
+}
+
+/**
+ * The span of the value of the last top-level member named `name` (JSON.parse keeps the last of duplicate keys),
+ * or undefined when there is none or when a top-level key is written with escapes (the caller then falls back to
+ * re-encoding the parsed value).
+ */
+export function topLevelMemberSpan(bytes: Uint8Array, name: string): ByteSpan | undefined {
+  const wanted = new TextEncoder().encode(name)
+  let depth = 0
+  let expectKey = false
+  let current = false
+  let valueStart = -1
+  let found: ByteSpan | undefined
+  const close = (at: number): void => {
+    if (!current) return
+    let end = at
+    while (end > valueStart && isSpace(bytes[end - 1]!)) end--
+    found = { start: valueStart, end }
+    current = false
+  }
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!
+    if (byte === QUOTE) {
+      const start = i + 1
+      let escaped = false
+      for (i = start; i < bytes.length && bytes[i] !== QUOTE; i++) {
+        if (bytes[i] === BACKSLASH) {
+          escaped = true
+          i++
+        }
+      }
+      if (depth === 1 && expectKey) {
+        if (escaped) return undefined
+        current = keyEquals(bytes, start, i, wanted)
+        expectKey = false
+      }
+    } else if (OPEN.has(byte)) {
+      depth++
+      if (depth === 1) expectKey = true
+    } else if (CLOSE.has(byte)) {
+      if (depth === 1) close(i)
+      depth--
+    } else if (depth === 1 && byte === COMMA) {
+      close(i)
+      expectKey = true
+    } else if (depth === 1 && byte === COLON && current) {
+      valueStart = i + 1
+      while (valueStart < bytes.length && isSpace(bytes[valueStart]!)) valueStart++
+    }
+  }
+  return found
+}
