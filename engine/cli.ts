@@ -12,6 +12,7 @@ import { createPolicySet, normalizePath } from './evaluator/policy-set.js'
 import { dataResponseText } from './http/decision-response.js'
 import { createLogger, LOG_LEVELS } from './log.js'
 import { startServer } from './main.js'
+import { serveClusterMetrics } from './metrics/index.js'
 import { createPolicyRegistry } from './registry/policy-registry.js'
 import { VERSION } from './version.js'
 
@@ -171,10 +172,12 @@ function buildProgram(): Command {
       const log = createLogger({ level: config.logLevel })
       if (workers > 1 && !isClusterWorker()) {
         const supervisor = createClusterSupervisor({ workers, log })
+        const stopMetrics = serveClusterMetrics()
         await supervisor.start()
         const signal = await waitForSignal()
         log.info({ signal }, 'shutting down')
         await supervisor.stop()
+        stopMetrics()
         log.flush()
         return
       }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
+import { isClusterWorker } from './cluster.js'
 import { isLoopback, type ServeConfig } from './config.js'
 import { createDecider } from './decision/decider.js'
 import { createInputValidator, type InputValidator } from './decision/input-schema.js'
@@ -20,7 +21,7 @@ import {
 import { createApp } from './http/index.js'
 import { listen, type TlsFiles } from './http/listen.js'
 import type { AuthenticationOptions } from './http/middleware/authentication.js'
-import { createMetrics, type Metrics } from './metrics/index.js'
+import { clusterMetricsRenderer, createMetrics, type Metrics } from './metrics/index.js'
 import { createPolicyRegistry, type PolicyRegistry } from './registry/policy-registry.js'
 import { createBundleManager } from './sources/index.js'
 import { VERSION } from './version.js'
@@ -88,6 +89,11 @@ function createDecisionLog(
   })
 }
 
+/** Under --workers, GET /metrics answers for every worker, not just the one that took the scrape. */
+function clusterWide(metrics: Metrics): Metrics {
+  return isClusterWorker() ? { ...metrics, render: clusterMetricsRenderer(metrics.registry) } : metrics
+}
+
 /**
  * Starts the bundle sources (a local bundle that fails its first load fails start-up; remote ones may arrive
  * later, and until then every decision is denied), then serves the API.
@@ -143,7 +149,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     authentication,
     maxConcurrent: config.maxConcurrent,
     decider: observeDecisions(createDecider({ registry, failClosed: () => manager.staleReason() }), observer),
-    ...(config.metrics ? { metrics } : {}),
+    ...(config.metrics ? { metrics: clusterWide(metrics) } : {}),
     config: {
       defaultDecision: config.defaultDecision,
       maxBodyBytes: config.maxBodyBytes,

@@ -1,4 +1,6 @@
 // Prometheus metrics on a registry of Clearance's own, and the HTTP middleware that feeds them.
+
+export { clusterMetricsRenderer, serveClusterMetrics } from './cluster-metrics.js'
 export {
   classifyOutcome,
   classifyResult,

@@ -104,12 +104,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: `${prefix}bundle_last_success_timestamp_seconds`,
     help: 'Unix time of the last successful activation of a bundle.',
     labelNames: ['bundle'] as const,
+    // under --workers: the latest of the workers', not their sum
+    aggregator: 'max',
     registers,
   })
   const lastFailure = new Gauge({
     name: `${prefix}bundle_last_failure_timestamp_seconds`,
     help: 'Unix time of the last failed download or activation of a bundle.',
     labelNames: ['bundle'] as const,
+    // under --workers: the latest of the workers', not their sum
+    aggregator: 'max',
     registers,
   })
   const authRefusals = new Counter({

@@ -107,7 +107,7 @@ describe('clearance CLI', () => {
 })
 
 describe('clearance serve --workers', () => {
-  it('serves from two worker processes on one port and stops them all on SIGTERM', async () => {
+  it('serves from two worker processes on one port, reports metrics for both, and stops them all on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'clearance-workers-'))
     const bundle = join(dir, 'basic.tar.gz')
     expect((await runClearance(['build', fixtureDir('basic'), '-o', bundle, '--revision', 'w'])).code).toBe(0)
@@ -138,6 +138,13 @@ describe('clearance serve --workers', () => {
       })
       expect((await res.json()).result).toBe(true)
     }
+    // Whichever worker takes the scrape answers for both: the 20 decisions were shared between them.
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } })
+    ).text()
+    const decided = metrics.match(/^clearance_decisions_total\{outcome="allow"\} (\d+)$/m)
+    expect(decided?.[1]).toBe('20')
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m)
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
