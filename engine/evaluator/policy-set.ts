@@ -90,18 +90,22 @@ export function descend(value: unknown, segments: readonly string[]): { found: b
   return { found: true, value: node }
 }
 
-function mergeData(bundles: readonly Bundle[]): DataDocument {
-  // Roots are disjoint, so bundles never write the same key; a shallow walk merges shared parents.
-  const merged: DataDocument = {}
-  const merge = (target: DataDocument, source: DataDocument): void => {
+/**
+ * The data document of several bundles. Roots are disjoint, so bundles never write the same key; only parents
+ * that two bundles share are copied, everything else is the bundles' own (never mutated) values, so a large
+ * catalog is held once, not once per policy set.
+ */
+export function mergeData(bundles: readonly Bundle[]): DataDocument {
+  const merge = (target: DataDocument, source: DataDocument): DataDocument => {
+    const result: DataDocument = { ...target }
     for (const [key, value] of Object.entries(source)) {
-      const existing = target[key]
-      if (isRecord(existing) && isRecord(value)) merge(existing, value)
-      else target[key] = value
+      const existing = result[key]
+      result[key] = isRecord(existing) && isRecord(value) ? merge(existing, value) : value
     }
+    return result
   }
-  for (const bundle of bundles) merge(merged, structuredClone(bundle.data))
-  return merged
+  if (bundles.length === 1) return bundles[0]!.data
+  return bundles.reduce<DataDocument>((merged, bundle) => merge(merged, bundle.data), {})
 }
 
 /** Normalises an API path ("/a/b/", "a//b") to "a/b". */

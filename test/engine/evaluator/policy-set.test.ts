@@ -1,8 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { loadBundleFromPath } from '../../../engine/bundle/index.js'
+import { type Bundle, loadBundleFromPath } from '../../../engine/bundle/index.js'
 import { ClearanceError } from '../../../engine/errors.js'
 import { encodeJson, parseJson } from '../../../engine/evaluator/json-codec.js'
-import { createPolicySet, type EvalOutcome, type PolicySet } from '../../../engine/evaluator/policy-set.js'
+import {
+  createPolicySet,
+  type EvalOutcome,
+  mergeData,
+  type PolicySet,
+} from '../../../engine/evaluator/policy-set.js'
 import { buildFixture } from '../../helpers/fixtures.js'
 
 const raw = (text: string): Uint8Array => new TextEncoder().encode(text)
@@ -117,5 +122,25 @@ describe('policy set', () => {
       await loadBundleFromPath('overlap', bundles.overlap!),
     ])
     await expect(load).rejects.toThrow(/bundles "team-a" and "overlap" have overlapping roots/)
+  })
+})
+
+describe('mergeData', () => {
+  const bundleWith = (data: Record<string, unknown>): Bundle => ({ data }) as unknown as Bundle
+
+  it('merges bundles that share parents without copying or changing their data', () => {
+    const catalog = { services: { orders: { zone: 'internal' } } }
+    const a = { shop: { catalog }, x: 1 }
+    const b = { shop: { grants: [{ from: 'orders' }] } }
+    const before = structuredClone({ a, b })
+    const merged = mergeData([bundleWith(a), bundleWith(b)])
+    expect(merged).toEqual({ shop: { catalog, grants: [{ from: 'orders' }] }, x: 1 })
+    expect((merged.shop as { catalog: unknown }).catalog).toBe(catalog)
+    expect({ a, b }).toEqual(before)
+  })
+
+  it("uses a single bundle's data as it is", () => {
+    const data = { a: { b: 1 } }
+    expect(mergeData([bundleWith(data)])).toBe(data)
   })
 })
