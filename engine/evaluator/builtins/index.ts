@@ -12,6 +12,7 @@ import { debugBuiltins } from './debug.js'
 import { createEvaluationScope, type EvaluationScope, systemClockNs } from './evaluation-scope.js'
 import { globBuiltins } from './glob.js'
 import { graphBuiltins } from './graph.js'
+import { graphqlBuiltins } from './graphql/index.js'
 import { hexBuiltins } from './hex.js'
 import type { BuiltinTable, HostContext } from './host-context.js'
 import { jsonBuiltins } from './json.js'
@@ -66,6 +67,7 @@ function families(host: HostContext): BuiltinTable[] {
     debugBuiltins(host),
     globBuiltins(),
     graphBuiltins(),
+    graphqlBuiltins(),
     hexBuiltins(),
     jsonBuiltins(),
     jsonSchemaBuiltins(),
