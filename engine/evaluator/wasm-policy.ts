@@ -1,10 +1,12 @@
 // One compiled Rego policy (policy.wasm) living in a wasm instance: instantiation through
 // @open-policy-agent/opa-wasm, and the evaluation call. Input goes in as JSON bytes and the result set comes back
-// as JSON text, so falsy inputs reach the policy as given and numbers keep every digit.
+// as JSON text, so falsy inputs reach the policy as given and numbers keep every digit. The module writes the
+// result as its value dump, where sets stay sets, so that they reach the JSON sorted as OPA writes them.
 import { createRequire } from 'node:module'
 import type * as OpaWasm from '@open-policy-agent/opa-wasm'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 import { type Builtin, beginEvaluation, createBuiltins } from './builtins/index.js'
+import { ValueDumpReader } from './value-dump.js'
 
 type LoadedPolicy = OpaWasm.LoadedPolicy
 // The package's ESM entry exports only loadPolicy; the synchronous loader (used to replace a trapped instance)
@@ -52,7 +54,8 @@ const PAGE_SIZE = 64 * 1024
 const MAX_INITIAL_PAGES = 48 * 1024
 const WASM32_MAX_PAGES = 64 * 1024
 const DEFAULT_HEADROOM_PAGES = 16 * 1024
-const decoder = new TextDecoder()
+/** opa_eval's output format: 0 is JSON (sets as arrays in hash order), 1 the value dump. */
+const VALUE_DUMP_FORMAT = 1
 
 /** Smallest ABI that exposes the single-call `opa_eval` the evaluator is built on. */
 const MIN_ABI_MINOR = 2
@@ -74,6 +77,7 @@ class InstantiatedPolicy implements WasmPolicy {
   readonly entrypoints: ReadonlyMap<string, number>
   private policy: LoadedPolicy
   private exports: OpaExports
+  private readonly results = new ValueDumpReader()
 
   constructor(
     policy: LoadedPolicy,
@@ -108,11 +112,9 @@ class InstantiatedPolicy implements WasmPolicy {
         inputAddr,
         inputLen,
         heapBase + inputLen,
-        0,
+        VALUE_DUMP_FORMAT,
       )
-      const memory = new Uint8Array(policy.mem.buffer)
-      const end = memory.indexOf(0, resultAddr)
-      return decoder.decode(memory.subarray(resultAddr, end))
+      return this.results.json(policy.mem.buffer, resultAddr)
     } catch (thrown) {
       // A trap can leave the instance in any state; later decisions get a fresh one.
       if (thrown instanceof WebAssembly.RuntimeError) this.replaceInstance()

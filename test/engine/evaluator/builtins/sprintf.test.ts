@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { builtinCaller } from './call-builtin.js'
+import { builtinCaller, decodeResult } from './call-builtin.js'
 
 const sprintf = (format: string, ...args: unknown[]) => builtinCaller()('sprintf', format, args)
 
@@ -52,6 +52,17 @@ describe('sprintf', () => {
     )
     expect(sprintf('%d', 1e20)).toBe('100000000000000000000')
     expect(sprintf('%T', 1e20)).toBe('*big.Int')
+  })
+
+  it('formats integers beyond 2^53 exactly when they arrive exact', () => {
+    // opa-wasm's JSON.parse rounds them before they reach the builtin (conformance sprintf/big_int); a lossless
+    // argument path would hand them over as bigint.
+    const exact = (format: string, ...args: unknown[]) =>
+      decodeResult(builtinCaller().builtins.sprintf!(format, args))
+    expect(exact('%s', 123456789123456789123n)).toBe('123456789123456789123')
+    expect(exact('%v %d', 1208925819614629174706175n, 4611686014132420609n)).toBe(
+      '1208925819614629174706175 4611686014132420609',
+    )
   })
 
   it('treats an integral number under a float verb as the float it was written as', () => {
