@@ -82,7 +82,8 @@ class InstantiatedPolicy implements WasmPolicy {
   constructor(
     policy: LoadedPolicy,
     private readonly module: WebAssembly.Module,
-    private readonly data: ArrayBuffer,
+    /** The data document's bytes as given (on an evaluation thread, a view of memory shared with the caller). */
+    private readonly data: Uint8Array,
     private readonly options: Required<WasmPolicyOptions>,
   ) {
     this.policy = policy
@@ -128,7 +129,7 @@ class InstantiatedPolicy implements WasmPolicy {
       { initial: this.options.initialMemoryPages, maximum: this.options.maxMemoryPages },
       this.options.builtins,
     )
-    fresh.setData(this.data)
+    fresh.setData(asExactArrayBuffer(this.data))
     this.policy = fresh
     this.exports = instanceOf(fresh).exports as unknown as OpaExports
   }
@@ -190,9 +191,9 @@ export async function loadWasmPolicy(
       `policy.wasm uses OPA wasm ABI 1.${String(policy.minorVersion)}; Clearance needs 1.${MIN_ABI_MINOR} or later (rebuild with a current opa)`,
     )
   }
-  const dataBuffer = asExactArrayBuffer(data)
   try {
-    policy.setData(dataBuffer)
+    // Any copy asExactArrayBuffer makes lives only for the load; the instance keeps the caller's bytes.
+    policy.setData(asExactArrayBuffer(data))
   } catch (thrown) {
     throw new ClearanceError(
       ErrorCodes.bundleError,
@@ -202,5 +203,5 @@ export async function loadWasmPolicy(
       },
     )
   }
-  return new InstantiatedPolicy(policy, module, dataBuffer, resolved)
+  return new InstantiatedPolicy(policy, module, data, resolved)
 }
