@@ -2,6 +2,7 @@
 // its elements sorted in Rego's value order (OPA's ast.Compare, which OPA's JSON encoding iterates sets in), and
 // an object key that is not a string becomes the string of its JSON text, as OPA's ast.JSON makes it. Numbers
 // and strings keep the exact text the module wrote; objects keep their key order.
+import { RegoSet } from './builtins/rego-set.js'
 import { compareStrings } from './builtins/value-order.js'
 
 // Ranks follow OPA's valueSortOrder: null < boolean < number < string < array < object < set.
@@ -225,4 +226,33 @@ function writeJson(value: DumpValue): string {
 /** OPA's JSON text for a value dump that may hold sets and non-string object keys. */
 export function canonicalJsonFromDump(dump: string): string {
   return writeJson(new DumpParser(dump).parseAll())
+}
+
+function hostValue(value: DumpValue): unknown {
+  switch (value.rank) {
+    case NULL:
+      return null
+    case BOOLEAN:
+      return value.text === 'true'
+    case NUMBER:
+    case STRING:
+      return value.value
+    case ARRAY:
+      return value.items.map(hostValue)
+    case SET:
+      return RegoSet.ofSorted(value.items.map(hostValue))
+    case OBJECT: {
+      const object: Record<string, unknown> = {}
+      for (const [k, v] of value.entries) object[k.rank === STRING ? k.value : writeJson(k)] = hostValue(v)
+      return object
+    }
+  }
+}
+
+/**
+ * The value a host builtin receives for a value dump: sets as RegoSet (sorted as OPA iterates them), integers
+ * beyond 2^53 as bigint, a non-string object key as its JSON text.
+ */
+export function hostValueFromDump(dump: string): unknown {
+  return hostValue(new DumpParser(dump).parseAll())
 }

@@ -5,7 +5,8 @@
 import { createRequire } from 'node:module'
 import type * as OpaWasm from '@open-policy-agent/opa-wasm'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import { type Builtin, beginEvaluation, createBuiltins } from './builtins/index.js'
+import { type Builtin, beginEvaluation, createBuiltins, isClearanceBuiltins } from './builtins/index.js'
+import { bridgeHostValues } from './host-value-bridge.js'
 import { ValueDumpReader } from './value-dump.js'
 
 type LoadedPolicy = OpaWasm.LoadedPolicy
@@ -130,9 +131,15 @@ class InstantiatedPolicy implements WasmPolicy {
       this.options.builtins,
     )
     fresh.setData(asExactArrayBuffer(this.data))
+    bridgeBuiltins(fresh, this.options.builtins)
     this.policy = fresh
     this.exports = instanceOf(fresh).exports as unknown as OpaExports
   }
+}
+
+/** Clearance's own builtins get their arguments with sets and every digit intact (host-value-bridge.ts). */
+function bridgeBuiltins(policy: LoadedPolicy, builtins: Record<string, Builtin>): void {
+  if (isClearanceBuiltins(builtins)) bridgeHostValues(instanceOf(policy), policy.mem)
 }
 
 function instanceOf(policy: LoadedPolicy): WebAssembly.Instance {
@@ -203,5 +210,6 @@ export async function loadWasmPolicy(
       },
     )
   }
+  bridgeBuiltins(policy, resolved.builtins)
   return new InstantiatedPolicy(policy, module, data, resolved)
 }

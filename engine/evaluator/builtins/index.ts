@@ -2,7 +2,8 @@
 // (native-builtins.ts) and what opa-wasm implements in JavaScript (opa-wasm-table.ts). One module per family;
 // this file assembles them and applies OPA's error convention: a builtin that fails makes its expression
 // undefined (OPA's default, non-strict builtin errors), or, in strict mode, fails the evaluation.
-import { encodeJson } from '../json-codec.js'
+import { bridgedResultText, resetBridge, takeBridgedArguments } from '../host-value-bridge.js'
+import { stringifyJson } from '../json-codec.js'
 import { awsSigningBuiltins } from './aws-signing.js'
 import { base64urlBuiltins } from './base64url.js'
 import { BuiltinError } from './builtin-error.js'
@@ -101,17 +102,19 @@ function describe(error: unknown): string {
 }
 
 /**
- * Results go back to opa-wasm as JSON text in an ArrayBuffer (which it parses without stringifying again), so
- * integers beyond 2^53 — bigint in our builtins — keep every digit.
+ * Results go back to opa-wasm as text in an ArrayBuffer (which it parses without stringifying again), so integers
+ * beyond 2^53 — bigint in our builtins — keep every digit, and sets stay sets (host-value-bridge.ts).
  */
-function encodeResult(value: unknown): unknown {
-  if (value === undefined) return undefined
-  const bytes = encodeJson(value)
+function encodeResult(value: unknown, bridged: boolean): unknown {
+  const text = bridgedResultText(value, bridged, stringifyJson)
+  if (text === undefined) return undefined
+  const bytes = encoder.encode(text)
   return bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer
 }
 
 function wrap(name: string, impl: (...args: unknown[]) => unknown, strict: boolean): Builtin {
-  return (...args: unknown[]) => {
+  return (...given: unknown[]) => {
+    const { args, bridged } = takeBridgedArguments(given)
     let result: unknown
     try {
       result = impl(...args)
@@ -121,10 +124,11 @@ function wrap(name: string, impl: (...args: unknown[]) => unknown, strict: boole
       const message = error instanceof BuiltinError ? error.message : `unexpected error: ${describe(error)}`
       throw new Error(`${name}: ${message}`, { cause: error })
     }
-    return encodeResult(result)
+    return encodeResult(result, bridged)
   }
 }
 
+const encoder = new TextEncoder()
 const scopes = new WeakMap<Record<string, Builtin>, EvaluationScope>()
 let opaWasmTableReplaced = false
 
@@ -169,6 +173,12 @@ export function createBuiltins(options: BuiltinOptions = {}): Record<string, Bui
  */
 export function beginEvaluation(builtins: Record<string, Builtin>): void {
   scopes.get(builtins)?.reset()
+  resetBridge()
+}
+
+/** True for a builtins record createBuiltins made (its builtins read their arguments through the bridge). */
+export function isClearanceBuiltins(builtins: Record<string, Builtin>): boolean {
+  return scopes.has(builtins)
 }
 
 /** The names of all host builtins Clearance supplies (the capabilities generator lists these). */
