@@ -46,11 +46,13 @@ export function stringifyJson(value: unknown, indent?: number): string {
   }
 }
 
-const encoder = new TextEncoder()
-
-/** The UTF-8 bytes of a value's JSON text, ready to hand to a wasm policy. */
+/**
+ * The UTF-8 bytes of a value's JSON text, ready to hand to a wasm policy. Buffer.from is several times faster than
+ * TextEncoder for the small inputs of decisions; small results share Node's buffer pool (callers that need an
+ * ArrayBuffer of their own copy, as wasm-policy.ts does).
+ */
 export function encodeJson(value: unknown): Uint8Array {
-  return encoder.encode(stringifyJson(value))
+  return Buffer.from(stringifyJson(value), 'utf8')
 }
 
 /** True for a JSON object (not null, not an array). */

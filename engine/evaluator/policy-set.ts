@@ -108,12 +108,19 @@ export function mergeData(bundles: readonly Bundle[]): DataDocument {
   return bundles.reduce<DataDocument>((merged, bundle) => merge(merged, bundle.data), {})
 }
 
-/** Normalises an API path ("/a/b/", "a//b") to "a/b". */
+const normalized = new Map<string, string>()
+const MAX_NORMALIZED = 1024
+
+/** Normalises an API path ("/a/b/", "a//b") to "a/b". The paths a service asks for repeat; they are remembered. */
 export function normalizePath(path: string): string {
-  return path
+  const known = normalized.get(path)
+  if (known !== undefined) return known
+  const result = path
     .split('/')
     .filter((segment) => segment !== '')
     .join('/')
+  if (normalized.size < MAX_NORMALIZED) normalized.set(path, result)
+  return result
 }
 
 class LoadedPolicySet implements PolicySet {
