@@ -1,6 +1,7 @@
 // The error a host builtin raises when OPA's topdown implementation would return one. The wrapper in index.ts
 // turns it into an undefined result (OPA's default, non-strict builtin errors) or rethrows it (strict mode), so
 // implementations only ever throw, never decide between the two.
+import { RegoSet } from './rego-set.js'
 
 export class BuiltinError extends Error {
   constructor(message: string) {
@@ -9,9 +10,10 @@ export class BuiltinError extends Error {
   }
 }
 
-/** Rego's name for a JSON value's type, as `type_name` reports it (sets reach host builtins as arrays). */
+/** Rego's name for a value's type, as `type_name` reports it (a set is a RegoSet only through the value bridge). */
 export function regoTypeName(value: unknown): string {
   if (value === null) return 'null'
+  if (value instanceof RegoSet) return 'set'
   if (Array.isArray(value)) return 'array'
   switch (typeof value) {
     case 'boolean':

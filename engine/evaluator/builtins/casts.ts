@@ -1,15 +1,16 @@
-// The deprecated cast_* builtins (kept for policies written before Rego v1). A set reaches a host builtin as an
-// array, so cast_set and cast_array both see arrays; cast_set deduplicates and sorts like a set.
+// The deprecated cast_* builtins (kept for policies written before Rego v1). Each takes an array or a set:
+// cast_array gives a set's elements in order as an array, cast_set deduplicates and sorts into a RegoSet.
 import { operandTypeError } from './builtin-error.js'
 import type { BuiltinTable } from './host-context.js'
 import { isObject } from './operands.js'
+import { RegoSet } from './rego-set.js'
 import { setOf } from './value-order.js'
 
 export function castBuiltins(): BuiltinTable {
   return {
     cast_array: (x) => {
       if (!Array.isArray(x)) throw operandTypeError(1, x, 'array', 'set')
-      return x
+      return x instanceof RegoSet ? [...x] : x
     },
     cast_set: (x) => {
       if (!Array.isArray(x)) throw operandTypeError(1, x, 'array', 'set')

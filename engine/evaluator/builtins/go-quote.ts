@@ -1,6 +1,7 @@
 // Go's strconv.Quote and the Rego text of a value (ast.Value.String()), which sprintf's %v of a composite
 // value, error messages and a few builtins print.
 import { isObject } from './operands.js'
+import { RegoSet } from './rego-set.js'
 import { sortedKeys } from './value-order.js'
 
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u
@@ -66,12 +67,13 @@ export function numberText(n: number | bigint): string {
   return String(n)
 }
 
-/** OPA's ast.Value.String() for a JSON value: Rego syntax with sorted object keys. */
+/** OPA's ast.Value.String() for a host value: Rego syntax with sorted object keys, sets as `{…}` or `set()`. */
 export function regoText(value: unknown): string {
   if (value === null || value === undefined) return 'null'
   if (typeof value === 'string') return goQuote(value)
   if (typeof value === 'number' || typeof value === 'bigint') return numberText(value)
   if (typeof value === 'boolean') return value ? 'true' : 'false'
+  if (value instanceof RegoSet) return value.length === 0 ? 'set()' : `{${value.map(regoText).join(', ')}}`
   if (Array.isArray(value)) return `[${value.map(regoText).join(', ')}]`
   if (isObject(value)) {
     const parts = sortedKeys(value).map((k) => `${goQuote(k)}: ${regoText(value[k])}`)

@@ -1,11 +1,13 @@
 // json.patch (RFC 6902 with OPA's edit-tree rules: "-" appends, array indexes must be in range and free of
-// leading zeros, every op fails on a missing path) and json.marshal_with_options (Go's json.Marshal /
+// leading zeros, every op fails on a missing path, a set member is addressed by its value and added only under
+// its own value; patched sets stay RegoSets) and json.marshal_with_options (Go's json.Marshal /
 // MarshalIndent, keys sorted, HTML-escaped). The rest of json.* is compiled into the wasm module.
 import { BuiltinError, operandError } from './builtin-error.js'
 import { goJsonMarshal, goJsonString } from './go-json.js'
 import type { BuiltinTable } from './host-context.js'
 import { arrayOperand, isObject, type JsonObject, objectOperand } from './operands.js'
-import { compareStrings, valuesEqual } from './value-order.js'
+import { RegoSet } from './rego-set.js'
+import { compareStrings, setHas, setOf, valuesEqual } from './value-order.js'
 
 type Path = unknown[]
 
@@ -15,7 +17,7 @@ function parsePath(path: unknown): Path {
     const s = path.replace(/^\/+/, '')
     return s.split('/').map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'))
   }
-  if (Array.isArray(path)) return [...path]
+  if (Array.isArray(path) && !(path instanceof RegoSet)) return path
   throw operandError(2, 'must be one of {set, array} containing string paths or array of path segments')
 }
 
@@ -35,70 +37,104 @@ function toIndex(length: number, seg: unknown): number {
   throw new BuiltinError('invalid type for indexing')
 }
 
+function objectKey(object: JsonObject, seg: unknown): string {
+  if (typeof seg !== 'string' || !Object.hasOwn(object, seg)) {
+    throw new BuiltinError(`path ${JSON.stringify(seg)} does not exist in object term`)
+  }
+  return seg
+}
+
+function arrayIndex(array: unknown[], seg: unknown): number {
+  const i = toIndex(array.length, seg)
+  if (i < 0 || i >= array.length) throw new BuiltinError(`path ${i} does not exist in array term`)
+  return i
+}
+
+// A set is addressed by its elements: the segment names the member itself (OPA's edit tree), which must exist.
+function setMember(set: RegoSet, seg: unknown): unknown {
+  if (!setHas(set, seg)) throw new BuiltinError('path does not exist in set term')
+  return seg
+}
+
+/** The set without `member` (which it holds). */
+function setWithout(set: RegoSet, member: unknown): RegoSet {
+  return RegoSet.ofSorted(set.filter((item) => !valuesEqual(item, member)))
+}
+
 function getAt(doc: unknown, path: Path): unknown {
   let node = doc
   for (const seg of path) {
-    if (isObject(node)) {
-      if (typeof seg !== 'string' || !Object.hasOwn(node, seg)) {
-        throw new BuiltinError(`path ${JSON.stringify(seg)} does not exist in object term`)
-      }
-      node = node[seg]
-    } else if (Array.isArray(node)) {
-      const i = toIndex(node.length, seg)
-      if (i < 0 || i >= node.length) throw new BuiltinError(`path ${i} does not exist in array term`)
-      node = node[i]
-    } else {
-      throw new BuiltinError(`expected composite type for path ${JSON.stringify(seg)}`)
-    }
+    if (isObject(node)) node = node[objectKey(node, seg)]
+    else if (node instanceof RegoSet) node = setMember(node, seg)
+    else if (Array.isArray(node)) node = node[arrayIndex(node, seg)]
+    else throw new BuiltinError(`expected composite type for path ${JSON.stringify(seg)}`)
   }
   return node
 }
 
-function clone(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(clone)
-  if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]))
-  return v
-}
-
-/** Applies fn to the parent container of path's last segment (working on a copy of doc). */
-function atParent(doc: unknown, path: Path, fn: (parent: unknown, key: unknown) => void): unknown {
-  const root = clone(doc)
-  const parent = getAt(root, path.slice(0, -1))
-  fn(parent, path[path.length - 1])
-  return root
+/**
+ * The document with the node at `path` replaced by edit(node). Only the containers along the path are copied; a
+ * set whose member is edited drops the old member and takes the edited one, in order.
+ */
+function editAt(doc: unknown, path: Path, edit: (node: unknown) => unknown, depth = 0): unknown {
+  if (depth === path.length) return edit(doc)
+  const seg = path[depth]
+  if (isObject(doc)) {
+    const key = objectKey(doc, seg)
+    return { ...doc, [key]: editAt(doc[key], path, edit, depth + 1) }
+  }
+  if (doc instanceof RegoSet) {
+    const member = setMember(doc, seg)
+    return setOf([...setWithout(doc, member), editAt(member, path, edit, depth + 1)])
+  }
+  if (Array.isArray(doc)) {
+    const i = arrayIndex(doc, seg)
+    const out = [...doc]
+    out[i] = editAt(doc[i], path, edit, depth + 1)
+    return out
+  }
+  throw new BuiltinError(`expected composite type for path ${JSON.stringify(seg)}`)
 }
 
 function insertAt(doc: unknown, path: Path, value: unknown): unknown {
   if (path.length === 0) return value
-  return atParent(doc, path, (parent, key) => {
+  const key = path[path.length - 1]
+  return editAt(doc, path.slice(0, -1), (parent) => {
     if (isObject(parent)) {
       if (typeof key !== 'string') throw new BuiltinError('object keys must be strings')
-      parent[key] = value
-    } else if (Array.isArray(parent)) {
+      return { ...parent, [key]: value }
+    }
+    if (parent instanceof RegoSet) {
+      if (!valuesEqual(key, value)) throw new BuiltinError('set key does not equal value to be inserted')
+      return setOf([...parent, value])
+    }
+    if (Array.isArray(parent)) {
       const i = toIndex(parent.length, key)
       if (i < 0 || i > parent.length) throw new BuiltinError('index for array insertion out of bounds')
-      parent.splice(i, 0, value)
-    } else {
-      throw new BuiltinError('expected composite type')
+      return parent.toSpliced(i, 0, value)
     }
+    throw new BuiltinError('expected composite type')
   })
 }
 
 function deleteAt(doc: unknown, path: Path): unknown {
   if (path.length === 0) throw new BuiltinError('cannot delete the document root')
-  return atParent(doc, path, (parent, key) => {
+  const key = path[path.length - 1]
+  return editAt(doc, path.slice(0, -1), (parent) => {
     if (isObject(parent)) {
-      if (typeof key !== 'string' || !Object.hasOwn(parent, key)) {
-        throw new BuiltinError(`path ${JSON.stringify(key)} does not exist in object term`)
-      }
-      delete parent[key]
-    } else if (Array.isArray(parent)) {
+      const { [objectKey(parent, key)]: _, ...rest } = parent
+      return rest
+    }
+    if (parent instanceof RegoSet) {
+      if (!setHas(parent, key)) throw new BuiltinError('cannot delete child key that does not exist')
+      return setWithout(parent, key)
+    }
+    if (Array.isArray(parent)) {
       const i = toIndex(parent.length, key)
       if (i < 0 || i > parent.length - 1) throw new BuiltinError('index for array delete out of bounds')
-      parent.splice(i, 1)
-    } else {
-      throw new BuiltinError('expected composite type')
+      return parent.toSpliced(i, 1)
     }
+    throw new BuiltinError('expected composite type')
   })
 }
 
@@ -140,7 +176,7 @@ function jsonPatch(target: unknown, operations: unknown): unknown {
       }
       case 'copy': {
         const from = parsePath(required(op, 'from'))
-        doc = insertAt(doc, path, clone(getAt(doc, from)))
+        doc = insertAt(doc, path, getAt(doc, from))
         break
       }
       case 'test': {

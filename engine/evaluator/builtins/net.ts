@@ -16,6 +16,7 @@ import {
   V4_MAPPED,
 } from './net-ip.js'
 import { isObject, stringOperand } from './operands.js'
+import { RegoSet } from './rego-set.js'
 import { setOf } from './value-order.js'
 
 /** net.cidr_expand refuses blocks larger than this instead of exhausting memory. */
@@ -28,7 +29,7 @@ function cidrOperand(value: unknown, pos: number): Cidr {
   return c
 }
 
-function cidrExpand(value: unknown): string[] {
+function cidrExpand(value: unknown): RegoSet<string> {
   const c = cidrOperand(value, 1)
   const first = firstAddress(c)
   const last = lastAddress(c)
@@ -37,7 +38,7 @@ function cidrExpand(value: unknown): string[] {
   }
   const out: string[] = []
   for (let a = first; a <= last; a++) out.push(ipToString(a))
-  return setOf(out) as string[]
+  return setOf(out)
 }
 
 /** OPA's builtinNetCIDRContains for two strings (CIDR, then address or CIDR). */
@@ -101,7 +102,7 @@ function rangeToCidrs(first: bigint, last: bigint): string[] {
   return out
 }
 
-function cidrMerge(value: unknown): string[] {
+function cidrMerge(value: unknown): RegoSet<string> {
   if (!Array.isArray(value)) throw new BuiltinError('operand must be an array')
   const ranges: Range[] = value.map((v) => {
     const c = mergeInput(v)
@@ -128,18 +129,21 @@ function cidrMerge(value: unknown): string[] {
     if (r.network !== undefined) out.push(cidrToString(r.network))
     else out.push(...rangeToCidrs(r.first, r.last))
   }
-  return setOf(out) as string[]
+  return setOf(out)
 }
 
 function matchTerm(x: unknown, pos: number): unknown {
   if (typeof x === 'string') return x
-  if (Array.isArray(x) && x.length > 0) return x[0]
+  if (Array.isArray(x) && !(x instanceof RegoSet) && x.length > 0) return x[0]
   throw new BuiltinError(`operand ${pos}: element must be string or non-empty array`)
 }
 
+// A match names its CIDR by the string itself, an array's by index, a set's by the element, an object's by key.
 function eachMatch(value: unknown, pos: number, f: (cidr: unknown, index: unknown) => void): void {
   if (typeof value === 'string') {
     f(value, value)
+  } else if (value instanceof RegoSet) {
+    for (const item of value) f(matchTerm(item, pos), item)
   } else if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) f(matchTerm(value[i], pos), i)
   } else if (isObject(value)) {
@@ -147,7 +151,7 @@ function eachMatch(value: unknown, pos: number, f: (cidr: unknown, index: unknow
   }
 }
 
-function cidrContainsMatches(a: unknown, b: unknown): unknown[] {
+function cidrContainsMatches(a: unknown, b: unknown): RegoSet {
   const out: unknown[] = []
   eachMatch(a, 1, (cidr1, i1) => {
     eachMatch(b, 2, (cidr2, i2) => {

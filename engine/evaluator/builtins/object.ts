@@ -1,10 +1,15 @@
-// object.subset (the rest of object.* is compiled into the wasm module). Sets reach host builtins as arrays, so
-// two arrays are compared with OPA's array rule (a contiguous run); set semantics apply inside objects only where
-// both sides are arrays, which is the same rule.
+// object.subset (the rest of object.* is compiled into the wasm module), OPA's rules: objects recurse key by key,
+// sets test membership, arrays look for a contiguous run, and an array contains a set when it holds all of its
+// elements. A set only reaches this builtin as a RegoSet through the value bridge; without it, sets are arrays.
 import { BuiltinError } from './builtin-error.js'
 import type { BuiltinTable } from './host-context.js'
 import { isObject } from './operands.js'
-import { valuesEqual } from './value-order.js'
+import { RegoSet } from './rego-set.js'
+import { setHas, valuesEqual } from './value-order.js'
+
+function isArray(value: unknown): value is unknown[] {
+  return Array.isArray(value) && !(value instanceof RegoSet)
+}
 
 function objectSubset(sup: Record<string, unknown>, sub: Record<string, unknown>): boolean {
   for (const key of Object.keys(sub)) {
@@ -16,13 +21,21 @@ function objectSubset(sup: Record<string, unknown>, sub: Record<string, unknown>
       if (!objectSubset(a, b)) return false
       continue
     }
-    if (Array.isArray(a) && Array.isArray(b)) {
+    if (a instanceof RegoSet && b instanceof RegoSet) {
+      if (!setSubset(a, b)) return false
+      continue
+    }
+    if (isArray(a) && isArray(b)) {
       if (!arraySubset(a, b)) return false
       continue
     }
     return false
   }
   return true
+}
+
+function setSubset(sup: RegoSet, sub: RegoSet): boolean {
+  return sub.every((item) => setHas(sup, item))
 }
 
 function arraySubset(sup: unknown[], sub: unknown[]): boolean {
@@ -41,11 +54,27 @@ function arraySubset(sup: unknown[], sub: unknown[]): boolean {
   }
 }
 
+/**
+ * OPA's arraySetSubset, quirks included: it counts the array's items that the set holds (a repeated item counts
+ * each time) and answers true once the count reaches the set's size, checked after each item, so an empty set is
+ * in every array but the empty one.
+ */
+function arraySetSubset(sup: unknown[], sub: RegoSet): boolean {
+  let unmatched = sub.length
+  for (const item of sup) {
+    if (setHas(sub, item)) unmatched--
+    if (unmatched === 0) return true
+  }
+  return false
+}
+
 export function objectBuiltins(): BuiltinTable {
   return {
     'object.subset': (sup, sub) => {
       if (isObject(sup) && isObject(sub)) return objectSubset(sup, sub)
-      if (Array.isArray(sup) && Array.isArray(sub)) return arraySubset(sup, sub)
+      if (sup instanceof RegoSet && sub instanceof RegoSet) return setSubset(sup, sub)
+      if (isArray(sup) && isArray(sub)) return arraySubset(sup, sub)
+      if (isArray(sup) && sub instanceof RegoSet) return arraySetSubset(sup, sub)
       throw new BuiltinError('both arguments object.subset must be of the same type or array and set')
     },
   }

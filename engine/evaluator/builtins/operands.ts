@@ -1,7 +1,8 @@
-// Typed access to builtin arguments. Arguments arrive JSON-decoded (opa-wasm dumps each value with
-// opa_json_dump), so sets arrive as arrays and numbers as doubles; these helpers check types the way OPA's
-// topdown/builtins operand helpers do and raise the same operand errors.
+// Typed access to builtin arguments. Through the value bridge (host-value-bridge.ts) sets arrive as RegoSet and
+// integers beyond 2^53 as bigint; a call outside it sees JSON (sets as arrays). These helpers check types the way
+// OPA's topdown/builtins operand helpers do and raise the same operand errors.
 import { BuiltinError, operandError, operandTypeError } from './builtin-error.js'
+import { RegoSet } from './rego-set.js'
 
 export type JsonObject = Record<string, unknown>
 
@@ -32,11 +33,11 @@ export function intOperand(value: unknown, pos: number): number {
 }
 
 export function arrayOperand(value: unknown, pos: number): unknown[] {
-  if (!Array.isArray(value)) throw operandTypeError(pos, value, 'array')
+  if (!Array.isArray(value) || value instanceof RegoSet) throw operandTypeError(pos, value, 'array')
   return value
 }
 
-/** A set operand; sets reach host builtins as arrays, so an array is accepted too. */
+/** A set operand; a set reaches a builtin called outside the value bridge as an array, so one is accepted too. */
 export function setOperand(value: unknown, pos: number): unknown[] {
   if (!Array.isArray(value)) throw operandTypeError(pos, value, 'set')
   return value

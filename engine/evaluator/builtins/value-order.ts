@@ -1,7 +1,8 @@
-// Rego's total order over values (OPA's ast.Compare) restricted to what reaches a host builtin as JSON:
-// null < booleans < numbers < strings < arrays < objects. Builtins whose OPA result is a set return a sorted,
-// duplicate-free array in this order, which is how the set would be serialised.
+// Rego's total order over values (OPA's ast.Compare) restricted to what reaches a host builtin:
+// null < booleans < numbers < strings < arrays < objects < sets. Builtins whose OPA result is a set return a
+// RegoSet of its elements, sorted and duplicate-free in this order (setOf).
 import { isObject } from './operands.js'
+import { RegoSet } from './rego-set.js'
 
 const RANK: Record<string, number> = {
   null: 0,
@@ -15,8 +16,9 @@ const RANK: Record<string, number> = {
 
 function rank(value: unknown): number {
   if (value === null) return 0
+  if (value instanceof RegoSet) return 6
   if (Array.isArray(value)) return 4
-  return RANK[typeof value] ?? 6
+  return RANK[typeof value] ?? 7
 }
 
 /** Compares strings by Unicode code point, which is Go's byte-wise UTF-8 order. */
@@ -51,7 +53,9 @@ export function compareValues(a: unknown, b: unknown): number {
       return compareNumbers(a as number | bigint, b as number | bigint)
     case 3:
       return compareStrings(a as string, b as string)
-    case 4: {
+    // A set compares like the array of its elements in order (OPA's set.Compare), which a RegoSet holds.
+    case 4:
+    case 6: {
       const x = a as unknown[]
       const y = b as unknown[]
       const n = Math.min(x.length, y.length)
@@ -86,14 +90,28 @@ export function valuesEqual(a: unknown, b: unknown): boolean {
   return compareValues(a, b) === 0
 }
 
-/** The elements of a Rego set in the order OPA serialises them: sorted, without duplicates. */
-export function setOf(values: Iterable<unknown>): unknown[] {
+/** The Rego set of `values`: a RegoSet of them sorted in OPA's order, without duplicates. */
+export function setOf<T>(values: Iterable<T>): RegoSet<T> {
   const sorted = [...values].sort(compareValues)
-  const out: unknown[] = []
+  const out = new RegoSet<T>()
   for (const v of sorted) {
     if (out.length === 0 || compareValues(out[out.length - 1], v) !== 0) out.push(v)
   }
   return out
+}
+
+/** Whether the sorted elements of a RegoSet include `value` (binary search in OPA's order). */
+export function setHas(set: RegoSet, value: unknown): boolean {
+  let lo = 0
+  let hi = set.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const c = compareValues(set[mid], value)
+    if (c === 0) return true
+    if (c < 0) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
 }
 
 /** Object keys in Rego order. */
