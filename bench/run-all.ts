@@ -72,7 +72,7 @@ const plan = quick
         '3',
         '--workers',
         '2',
-        '--controls',
+        '--unguarded',
       ],
       inProcess: ['--decisions', '100000'],
       catalog: ['--sizes', '10,1000,10000,100000', '--decisions', '20000'],

@@ -2,6 +2,7 @@
 // its elements sorted in Rego's value order (OPA's ast.Compare, which OPA's JSON encoding iterates sets in), and
 // an object key that is not a string becomes the string of its JSON text, as OPA's ast.JSON makes it. Numbers
 // and strings keep the exact text the module wrote; objects keep their key order.
+import { OutOfRangeNumber } from './builtins/out-of-range-number.js'
 import { RegoSet } from './builtins/rego-set.js'
 import { compareStrings } from './builtins/value-order.js'
 
@@ -26,7 +27,8 @@ type DumpValue =
   | { readonly rank: typeof ARRAY | typeof SET; readonly items: DumpValue[] }
   | { readonly rank: typeof OBJECT; readonly entries: Entry[]; byKey?: Entry[] }
 
-const NUMBER_TOKEN = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y
+// Rego number literals as the module writes them, including forms JSON lacks (.5, 1.)
+const NUMBER_TOKEN = /-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y
 const INTEGER = /^-?\d+$/
 
 function numberValue(text: string): number | bigint {
@@ -235,6 +237,9 @@ function hostValue(value: DumpValue): unknown {
     case BOOLEAN:
       return value.text === 'true'
     case NUMBER:
+      return typeof value.value === 'number' && !Number.isFinite(value.value)
+        ? new OutOfRangeNumber(value.text)
+        : value.value
     case STRING:
       return value.value
     case ARRAY:

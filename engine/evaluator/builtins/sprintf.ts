@@ -5,10 +5,12 @@
 // Arguments arrive JSON-decoded, which loses what OPA reads from a number's text: 1.0 arrives as 1 and
 // integers beyond 2^53 arrive rounded. An integral number therefore counts as int64 — except under a float
 // verb (%e %E %f %F %g %G), where OPA would have seen the "1.0" text and Go's alternative is an error string.
+
 import { type GoArg, goSprintf } from './go-fmt.js'
 import { regoText } from './go-quote.js'
 import type { BuiltinTable } from './host-context.js'
 import { arrayOperand, stringOperand } from './operands.js'
+import { OutOfRangeNumber } from './out-of-range-number.js'
 import { recoverInteger } from './rational.js'
 
 const INT64_MIN = -(2n ** 63n)
@@ -40,6 +42,8 @@ function toGoArg(value: unknown, floatVerb: boolean): GoArg {
       ? { kind: 'int64', value: big }
       : { kind: 'bigint', value: big }
   }
+  // OPA hands fmt a number no float64 holds as its text
+  if (value instanceof OutOfRangeNumber) return { kind: 'string', value: value.text }
   return { kind: 'string', value: regoText(value) }
 }
 

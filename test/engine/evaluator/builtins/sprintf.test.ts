@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { OutOfRangeNumber } from '../../../../engine/evaluator/builtins/out-of-range-number.js'
+import { sprintfBuiltins } from '../../../../engine/evaluator/builtins/sprintf.js'
 import { builtinCaller, decodeResult } from './call-builtin.js'
 
 const sprintf = (format: string, ...args: unknown[]) => builtinCaller()('sprintf', format, args)
@@ -67,5 +69,11 @@ describe('sprintf', () => {
 
   it('treats an integral number under a float verb as the float it was written as', () => {
     expect(sprintf('%f %.1f', 100, 2)).toBe('100.000000 2.0')
+  })
+})
+
+describe('sprintf of a number no float64 holds', () => {
+  it('prints its text, as OPA falls back to json.Number text', () => {
+    expect(sprintfBuiltins().sprintf!('hi %v', [new OutOfRangeNumber('2e308')])).toBe('hi 2e308')
   })
 })
