@@ -32,7 +32,11 @@ export type EvaluationWorkerReady =
 function takeInput(channel: EvaluationChannel, port: MessagePort): Uint8Array | undefined {
   const length = channel.control[Control.inputLength]!
   if (length === NO_INPUT) return undefined
-  if (length === VIA_PORT) return receiveMessageOnPort(port)?.message as Uint8Array
+  if (length === VIA_PORT) {
+    const message = receiveMessageOnPort(port)?.message
+    if (!(message instanceof Uint8Array)) throw new Error('the input of this evaluation went missing')
+    return message
+  }
   return channel.bytes.slice(0, length)
 }
 

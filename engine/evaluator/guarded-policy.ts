@@ -92,6 +92,8 @@ function startThread(
       worker.removeAllListeners('error')
       worker.removeAllListeners('exit')
       if (!ready.ok) return fail(ready.message)
+      // From here the policy watches the thread (GuardedPolicy.watch); an error must never reach the process.
+      worker.on('error', () => {})
       resolve({ thread: { worker, port: port1, channel }, entrypoints: new Map(ready.entrypoints) })
     })
     worker.once('error', (error) => fail(`evaluation thread failed to start: ${error.message}`))
@@ -140,18 +142,24 @@ class GuardedPolicy implements ClosablePolicy {
     private readonly timeoutMs: number,
   ) {
     this.thread = thread
+    this.watch(thread)
   }
 
   evaluate(entrypoint: number, input: Uint8Array | undefined): string {
-    // An asynchronous evaluation on the thread finishes first (blocking, within its own limit).
-    if (this.inFlight !== undefined) this.drainInFlight()
-    const thread = this.available()
-    this.send(thread, entrypoint, input)
-    const timedOut = Atomics.wait(thread.channel.control, Control.response, 0, this.timeoutMs) === 'timed-out'
-    const result = timedOut ? this.overrun() : this.receive(thread)
-    if (this.queue.length > 0) queueMicrotask(() => this.pump())
-    if (typeof result === 'string') return result
-    throw result
+    try {
+      // An asynchronous evaluation on the thread finishes first (blocking, within its own limit).
+      if (this.inFlight !== undefined) this.drainInFlight()
+      const thread = this.available()
+      this.send(thread, entrypoint, input)
+      const timedOut =
+        Atomics.wait(thread.channel.control, Control.response, 0, this.timeoutMs) === 'timed-out'
+      const result = timedOut ? this.overrun() : this.receive(thread)
+      if (typeof result === 'string') return result
+      throw result
+    } finally {
+      // Whatever happened, evaluations queued meanwhile go on (or are denied) without waiting for another caller.
+      if (this.queue.length > 0) queueMicrotask(() => this.pump())
+    }
   }
 
   evaluateAsync(entrypoint: number, input: Uint8Array | undefined): Promise<string> {
@@ -176,7 +184,10 @@ class GuardedPolicy implements ClosablePolicy {
       const timer = setTimeout(() => this.settleInFlight(pending, this.overrun()), this.timeoutMs)
       this.inFlight = { pending, timer, deadline: performance.now() + this.timeoutMs }
       const waiting = waitAsync(thread.channel.control, Control.response, 0)
-      const settle = (): void => this.settleInFlight(pending, this.receive(thread))
+      const settle = (): void => {
+        // Only the evaluation still waiting reads the answer; one already settled another way reads nothing.
+        if (this.inFlight?.pending === pending) this.settleInFlight(pending, this.receive(thread))
+      }
       if (waiting.async) void waiting.value.then(settle)
       else queueMicrotask(settle)
     }
@@ -237,10 +248,14 @@ class GuardedPolicy implements ClosablePolicy {
   private receive(thread: Thread): string | ClearanceError {
     const { control } = thread.channel
     const length = control[Control.resultLength]!
-    const text =
-      length === VIA_PORT
-        ? String(receiveMessageOnPort(thread.port)?.message)
-        : readText(thread.channel, length)
+    let text: string
+    if (length === VIA_PORT) {
+      const message = receiveMessageOnPort(thread.port)?.message
+      if (typeof message !== 'string') {
+        return new ClearanceError(ErrorCodes.internalError, 'evaluation thread answer went missing')
+      }
+      text = message
+    } else text = readText(thread.channel, length)
     const status = control[Control.status]
     if (status === Status.ok) return text
     return new ClearanceError(
@@ -273,7 +288,7 @@ class GuardedPolicy implements ClosablePolicy {
     void thread.worker.terminate()
   }
 
-  private replaceThread(reason: string): void {
+  private replaceThread(reason: string, attempt = 1): void {
     this.stopThread()
     this.unavailable = `policy instance is being replaced (${reason}); decisions are denied until it is ready`
     startThread(this.wasm, this.data, this.options).then(
@@ -285,11 +300,30 @@ class GuardedPolicy implements ClosablePolicy {
         }
         this.thread = thread
         this.unavailable = undefined
+        this.watch(thread)
+        this.pump()
       },
       (error: unknown) => {
-        this.unavailable = `policy instance could not be replaced: ${String(error)}`
+        if (this.unavailable === closedMessage) return
+        this.unavailable = `policy instance could not be replaced: ${String(error)}; retrying`
+        const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7))
+        setTimeout(() => {
+          if (this.unavailable !== closedMessage) this.replaceThread(reason, attempt + 1)
+        }, delayMs).unref()
       },
     )
+  }
+
+  /** A thread that dies on its own (out of memory, a crash) is replaced; an evaluation on it is denied. */
+  private watch(thread: Thread): void {
+    thread.worker.once('exit', (exitCode) => {
+      if (this.thread !== thread) return
+      const reason = `the evaluation thread exited (exit code ${exitCode})`
+      this.replaceThread(reason)
+      if (this.inFlight !== undefined) {
+        this.settleInFlight(this.inFlight.pending, new ClearanceError(ErrorCodes.evaluationError, reason))
+      }
+    })
   }
 }
 

@@ -4,6 +4,7 @@
 // module's exports: an argument is dumped with opa_value_dump (sets and digits intact), read into a host value,
 // and queued for the builtin, while opa-wasm parses a placeholder; a result holding a set is written as Rego value
 // text and loaded with opa_value_parse. opa-wasm itself is unchanged; it only reads `instance.exports` at call time.
+import { OutOfRangeNumber } from './builtins/out-of-range-number.js'
 import { holdsSet, RegoSet } from './builtins/rego-set.js'
 import { hostValueFromDump } from './set-order.js'
 
@@ -55,7 +56,12 @@ export function takeBridgedArguments(given: unknown[]): { args: unknown[]; bridg
   resultIsValueText = false
   if (pending.length === 0) return { args: given, bridged: given.length === 0 }
   const args = pending.splice(0, pending.length)
-  return args.length === given.length ? { args, bridged: true } : { args: given, bridged: false }
+  // In a bridged instance `given` holds placeholders: a count that disagrees must fail the evaluation, never
+  // run the builtin on zeros.
+  if (args.length !== given.length) {
+    throw new Error(`builtin received ${given.length} arguments but ${args.length} were dumped`)
+  }
+  return { args, bridged: true }
 }
 
 /** Forgets anything a failed call left queued. */
@@ -71,6 +77,7 @@ function regoValueText(value: unknown): string {
   }
   if (Array.isArray(value)) return `[${value.map(regoValueText).join(',')}]`
   if (typeof value === 'bigint') return value.toString()
+  if (value instanceof OutOfRangeNumber) return value.text
   if (value !== null && typeof value === 'object') {
     const members = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${regoValueText(v)}`)
     return `{${members.join(',')}}`

@@ -116,6 +116,43 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
     )
   })
 
+  it('goes on with queued evaluations after a synchronous caller hit the limit, once the fresh instance is ready', async () => {
+    const slow = policy.evaluateAsync(id('pairs'), encodeJson({ n: 1000 }))
+    const queued = policy.evaluateAsync(id('echo'), encodeJson({ queued: true }))
+    // A blocking caller drains the slow one (which overruns), then finds the instance being replaced.
+    expect(thrownBy(() => policy.evaluate(id('echo'), encodeJson(1))).code).toBe('evaluation_error')
+    await expect(slow).rejects.toThrow(/time limit/)
+    // The queued evaluation settles without anyone else calling: denied while replacing, or answered after.
+    const outcome = await queued.then(
+      (result) => result,
+      (error: Error) => error.message,
+    )
+    expect(['[{"result":{"queued":true}}]', expect.stringMatching(/being replaced/)]).toContainEqual(outcome)
+    await vi.waitFor(() => expect(policy.evaluate(id('echo'), encodeJson(2))).toBe('[{"result":2}]'), {
+      timeout: 15_000,
+      interval: 50,
+    })
+  })
+
+  it('gives each evaluation its own answer when a blocking caller drained an earlier one and the next answer is large', async () => {
+    const large = { text: 'x'.repeat(1_200_000) }
+    // From a fresh task, as a request handler runs.
+    const [first, second] = await new Promise<[Promise<string>, Promise<string>]>((resolve) =>
+      setTimeout(() => {
+        const first = policy.evaluateAsync(id('echo'), encodeJson({ a: 1 }))
+        expect(policy.evaluate(id('echo'), encodeJson({ b: 1 }))).toBe('[{"result":{"b":1}}]')
+        const second = policy.evaluateAsync(id('echo'), encodeJson(large))
+        const until = Date.now() + 300
+        while (Date.now() < until) {
+          // the rest of this task: the large answer is waiting before any callback runs
+        }
+        resolve([first, second])
+      }, 10),
+    )
+    expect(await first).toBe('[{"result":{"a":1}}]')
+    expect(await second).toBe(`[{"result":${JSON.stringify(large)}}]`)
+  })
+
   it('denies every evaluation once closed', async () => {
     const other = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), { timeoutMs: 1000 })
     const pending = other.evaluateAsync(0, encodeJson({}))
