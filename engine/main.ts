@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { isClusterWorker } from './cluster.js'
+import { fullGarbageCollector } from './collect-garbage.js'
 import { isLoopback, type ServeConfig } from './config.js'
 import { createDecider } from './decision/decider.js'
 import { createInputValidator, type InputValidator } from './decision/input-schema.js'
@@ -18,6 +19,7 @@ import {
   type DecisionLogSink,
   logPolicyEvaluators,
 } from './decision-log/index.js'
+import type { PolicySet } from './evaluator/policy-set.js'
 import { createApp } from './http/index.js'
 import { listen, type TlsFiles } from './http/listen.js'
 import type { AuthenticationOptions } from './http/middleware/authentication.js'
@@ -89,6 +91,18 @@ function createDecisionLog(
   })
 }
 
+/** Data documents from this size up leave enough loading garbage to be worth a full collection. */
+const LARGE_DATA_BYTES = 16 * 1024 * 1024
+/** After the replaced set has been released (bundle-registry.ts retires it after 1 s). */
+const COLLECT_AFTER_MS = 1500
+
+/** Once a large data document is active, lets the memory its loading took go back to the operating system. */
+function releaseLoadingMemory(set: PolicySet): void {
+  if (set.dataSize < LARGE_DATA_BYTES) return
+  const collect = fullGarbageCollector()
+  if (collect !== undefined) setTimeout(collect, COLLECT_AFTER_MS).unref()
+}
+
 /** Under --workers, GET /metrics answers for every worker, not just the one that took the scrape. */
 function clusterWide(metrics: Metrics): Metrics {
   return isClusterWorker() ? { ...metrics, render: clusterMetricsRenderer(metrics.registry) } : metrics
@@ -106,6 +120,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     for (const bundle of next.bundles) {
       if (previous?.revisions[bundle.name] !== bundle.revision) metrics.bundleActivated(bundle.name)
     }
+    releaseLoadingMemory(next)
   })
   const manager = createBundleManager({
     onBundleFailed: metrics.bundleFailed,

@@ -11,6 +11,38 @@ export function rootsOverlap(a: string, b: string): boolean {
   return isUnderRoot(a, b) || isUnderRoot(b, a)
 }
 
+/**
+ * The part of a data document under `roots` (with the parents leading there, as far as they exist): a bundle's
+ * own data, taken back out of a document merged from several bundles.
+ */
+export function dataUnderRoots(
+  document: Record<string, unknown>,
+  roots: readonly string[],
+): Record<string, unknown> {
+  if (roots.includes('')) return document
+  const picked: Record<string, unknown> = {}
+  for (const root of roots) {
+    let from: unknown = document
+    let to = picked
+    const segments = root.split('/')
+    for (const [i, segment] of segments.entries()) {
+      if (from === null || typeof from !== 'object' || Array.isArray(from) || !Object.hasOwn(from, segment))
+        break
+      from = (from as Record<string, unknown>)[segment]
+      if (i === segments.length - 1) to[segment] = from
+      else {
+        let next = to[segment]
+        if (typeof next !== 'object' || next === null) {
+          next = {}
+          to[segment] = next
+        }
+        to = next as Record<string, unknown>
+      }
+    }
+  }
+  return picked
+}
+
 export interface OwnedRoots {
   name: string
   roots: readonly string[]

@@ -57,8 +57,9 @@ interface Thread {
   channel: EvaluationChannel
 }
 
-function shareBytes(bytes: Uint8Array): Uint8Array {
-  // One copy in shared memory, readable by every worker this policy ever starts without another copy.
+/** `bytes` in shared memory, readable by every evaluation thread without another copy (as they are if already). */
+export function shareBytes(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes
   const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength))
   shared.set(bytes)
   return shared

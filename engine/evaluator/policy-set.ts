@@ -4,7 +4,7 @@
 import type { Bundle, DataDocument } from '../bundle/load-bundle.js'
 import { assertDisjointRoots } from '../bundle/roots.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
-import { type ClosablePolicy, loadGuardedWasmPolicy } from './guarded-policy.js'
+import { type ClosablePolicy, loadGuardedWasmPolicy, shareBytes } from './guarded-policy.js'
 import { encodeJson, isRecord, parseJson, stringifyJson } from './json-codec.js'
 import { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
 
@@ -32,6 +32,8 @@ export interface PolicySet {
   /** Bundle name → revision of every bundle in the set: the provenance of each decision it makes. */
   readonly revisions: Readonly<Record<string, string>>
   readonly entrypoints: readonly string[]
+  /** Size in bytes of the data document's JSON. */
+  readonly dataSize: number
   /** Evaluates `data.<path>` ("a/b/c"). Throws ClearanceError(evaluation_error) when the policy fails. */
   evaluate(path: string, input: Uint8Array | undefined): EvalOutcome
   /**
@@ -41,6 +43,11 @@ export interface PolicySet {
   evaluateAsync(path: string, input: Uint8Array | undefined): Promise<EvalOutcome>
   /** Releases the set's evaluation threads, if any; evaluations afterwards are denied. */
   close(): void
+  /**
+   * The merged data document. The set keeps it only as the bytes its wasm instances were loaded from and parses
+   * them when asked (a large catalog is not held twice); the parse is reused while anything holds it.
+   */
+  dataDocument(): DataDocument
 }
 
 interface Target {
@@ -130,10 +137,23 @@ class LoadedPolicySet implements PolicySet {
     readonly bundles: readonly BundleSummary[],
     readonly revisions: Readonly<Record<string, string>>,
     private readonly targets: ReadonlyMap<string, Target>,
-    private readonly data: DataDocument,
+    private readonly dataBytes: Uint8Array,
     private readonly threads: readonly ClosablePolicy[],
   ) {
     this.entrypoints = [...targets.keys()].sort()
+    this.dataSize = dataBytes.byteLength
+  }
+
+  readonly dataSize: number
+  private parsed: WeakRef<DataDocument> | undefined
+
+  dataDocument(): DataDocument {
+    const cached = this.parsed?.deref()
+    if (cached !== undefined) return cached
+    // Buffer.from copies, also out of memory shared with evaluation threads (which TextDecoder refuses).
+    const document = parseJson(Buffer.from(this.dataBytes).toString('utf8')) as DataDocument
+    this.parsed = new WeakRef(document)
+    return document
   }
 
   close(): void {
@@ -163,7 +183,7 @@ class LoadedPolicySet implements PolicySet {
       return inner.found ? { defined: true, json: stringifyJson(inner.value) } : UNDEFINED
     }
     // 2. Bundle data, with the values of any entrypoints below the path laid over it.
-    const base = descend(this.data, segments)
+    const base = descend(this.dataDocument(), segments)
     const prefix = segments.join('/')
     const below = this.entrypoints.filter((name) => prefix === '' || name.startsWith(`${prefix}/`))
     if (below.length === 0) return base.found ? { defined: true, json: stringifyJson(base.value) } : UNDEFINED
@@ -202,10 +222,11 @@ export async function createPolicySet(
   options: PolicySetOptions = {},
 ): Promise<PolicySet> {
   assertDisjointRoots(bundles.map((bundle) => ({ name: bundle.name, roots: bundle.manifest.roots })))
-  const data = mergeData(bundles)
-  const dataBytes = encodeJson(data)
-  const threads: ClosablePolicy[] = []
   const { evaluationTimeoutMs, ...wasmOptions } = options
+  // Guarded instances read the data from memory shared with their threads; one copy serves all.
+  const encoded = encodeJson(mergeData(bundles))
+  const dataBytes = evaluationTimeoutMs === undefined ? encoded : shareBytes(encoded)
+  const threads: ClosablePolicy[] = []
   const load = async (wasm: Uint8Array): Promise<WasmPolicy> => {
     if (evaluationTimeoutMs === undefined) return loadWasmPolicy(wasm, dataBytes, wasmOptions)
     const guarded = await loadGuardedWasmPolicy(wasm, dataBytes, {
@@ -216,7 +237,7 @@ export async function createPolicySet(
     return guarded
   }
   try {
-    return await assemble(bundles, data, load, threads)
+    return await assemble(bundles, dataBytes, load, threads)
   } catch (thrown) {
     for (const thread of threads) thread.close()
     throw thrown
@@ -225,7 +246,7 @@ export async function createPolicySet(
 
 async function assemble(
   bundles: readonly Bundle[],
-  data: DataDocument,
+  dataBytes: Uint8Array,
   load: (wasm: Uint8Array) => Promise<WasmPolicy>,
   threads: readonly ClosablePolicy[],
 ): Promise<PolicySet> {
@@ -263,5 +284,5 @@ async function assemble(
     })
     revisions[bundle.name] = bundle.manifest.revision
   }
-  return new LoadedPolicySet(summaries, revisions, targets, data, threads)
+  return new LoadedPolicySet(summaries, revisions, targets, dataBytes, threads)
 }

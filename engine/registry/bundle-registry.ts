@@ -3,6 +3,7 @@
 // current bundles with that one replaced, off to the side; only a complete, checked set is handed to the policy
 // registry, in one assignment. Changes are applied one batch at a time, so two reloads never race.
 import type { Bundle } from '../bundle/load-bundle.js'
+import { dataUnderRoots } from '../bundle/roots.js'
 import { ClearanceError, ErrorCodes, toClearanceError } from '../errors.js'
 import { createPolicySet, type PolicySet, type PolicySetOptions } from '../evaluator/policy-set.js'
 import type { PolicyRegistry } from './policy-registry.js'
@@ -42,6 +43,19 @@ export interface BundleRegistryDeps {
   retireAfterMs?: number
 }
 
+/**
+ * The bundle as kept once active: its data is read back from the active set's document when a later rebuild needs
+ * it, instead of holding the parsed copy it was loaded with (a large catalog would be held twice).
+ */
+function dataFromSet(bundle: Bundle, set: PolicySet): Bundle {
+  const { data: _loaded, ...rest } = bundle
+  const roots = bundle.manifest.roots // not `bundle`: the getter must not keep the loaded data alive
+  return Object.defineProperty(rest, 'data', {
+    enumerable: true,
+    get: () => dataUnderRoots(set.dataDocument(), roots),
+  }) as Bundle
+}
+
 export function createBundleRegistry({
   registry,
   wasm = {},
@@ -65,7 +79,7 @@ export function createBundleRegistry({
       throw thrown
     }
     const previous = registry.current()
-    active = next
+    active = new Map([...next].map(([name, bundle]) => [name, dataFromSet(bundle, set)]))
     registry.activate(set)
     if (previous !== undefined) setTimeout(() => previous.close(), retireAfterMs).unref()
   }

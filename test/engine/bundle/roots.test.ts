@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { assertDisjointRoots, isUnderRoot, rootsOverlap } from '../../../engine/bundle/roots.js'
+import {
+  assertDisjointRoots,
+  dataUnderRoots,
+  isUnderRoot,
+  rootsOverlap,
+} from '../../../engine/bundle/roots.js'
 
 describe('roots', () => {
   it('treats a root as owning itself and what lies under it, segment by segment', () => {
@@ -29,5 +34,22 @@ describe('roots', () => {
         { name: 'b', roots: ['b'] },
       ]),
     ).not.toThrow()
+  })
+})
+
+describe('dataUnderRoots', () => {
+  const merged = { shop: { catalog: { a: 1 }, grants: [1] }, people: { alice: {} }, other: true }
+
+  it('takes back the part of a merged document a bundle owns', () => {
+    expect(dataUnderRoots(merged, ['shop/catalog', 'people'])).toEqual({
+      shop: { catalog: { a: 1 } },
+      people: { alice: {} },
+    })
+    expect(dataUnderRoots(merged, ['shop/grants'])).toEqual({ shop: { grants: [1] } })
+  })
+
+  it('gives the whole document to the empty root, and nothing for roots without data', () => {
+    expect(dataUnderRoots(merged, [''])).toBe(merged)
+    expect(dataUnderRoots(merged, ['missing/deep'])).toEqual({})
   })
 })

@@ -97,6 +97,24 @@ describe('bundle registry', () => {
     expect(swaps).toBe(1)
   })
 
+  it("keeps an unchanged bundle's data across rebuilds, read back from the active set", async () => {
+    const registry = createPolicyRegistry()
+    const bundles = createBundleRegistry({ registry, retireAfterMs: 0 })
+    await bundles.apply([
+      { name: 'reload', bundle: await version(1) },
+      { name: 'team-b', bundle: teamB },
+    ])
+    const limits = structuredClone(teamB.data)
+    for (const n of [2, 3, 4]) await bundles.apply([{ name: 'reload', bundle: await version(n) }])
+    expect(versionOf(registry.current())).toBe('4')
+    expect(bundles.get('team-b')?.data).toEqual(limits)
+    const outcome = registry.current()?.evaluate('team_b/limits', input)
+    expect(outcome).toEqual({
+      defined: true,
+      json: JSON.stringify((limits as { team_b: { limits: unknown } }).team_b.limits),
+    })
+  })
+
   it('deactivates a bundle by building the set without it', async () => {
     const registry = createPolicyRegistry()
     const bundles = createBundleRegistry({ registry })
