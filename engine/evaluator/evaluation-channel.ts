@@ -52,12 +52,8 @@ const decoder = new TextDecoder()
 
 /** Writes `text` into the byte area; returns its length, or undefined when it does not fit. */
 export function writeText(channel: EvaluationChannel, text: string): number | undefined {
-  // UTF-8 never takes more than 3 bytes per UTF-16 unit; below a third of the area it surely fits.
-  if (text.length * 3 > channel.bytes.byteLength) {
-    const { read, written } = encoder.encodeInto(text, channel.bytes)
-    return read === text.length ? written : undefined
-  }
-  return encoder.encodeInto(text, channel.bytes).written
+  const { read, written } = encoder.encodeInto(text, channel.bytes)
+  return read === text.length ? written : undefined
 }
 
 /** Reads `length` bytes of UTF-8 text from the byte area. */

@@ -152,9 +152,7 @@ class GuardedPolicy implements ClosablePolicy {
       if (this.inFlight !== undefined) this.drainInFlight()
       const thread = this.available()
       this.send(thread, entrypoint, input)
-      const timedOut =
-        Atomics.wait(thread.channel.control, Control.response, 0, this.timeoutMs) === 'timed-out'
-      const result = timedOut ? this.overrun() : this.receive(thread)
+      const result = this.await(thread, this.timeoutMs)
       if (typeof result === 'string') return result
       throw result
     } finally {
@@ -197,28 +195,35 @@ class GuardedPolicy implements ClosablePolicy {
   private settleInFlight(pending: Pending, result: string | ClearanceError): void {
     // Already settled by the timer, by a synchronous caller draining it, or by close().
     if (this.inFlight?.pending !== pending) return
-    clearTimeout(this.inFlight.timer)
-    this.inFlight = undefined
-    if (typeof result === 'string') pending.resolve(result)
-    else pending.reject(result)
+    this.finishInFlight(result)
     this.pump()
   }
 
+  /** Blocks until the in-flight evaluation answers (within what is left of its limit) and settles it. */
   private drainInFlight(): void {
+    const inFlight = this.inFlight
+    if (inFlight === undefined) return
+    const thread = this.thread
+    this.finishInFlight(
+      thread === undefined
+        ? this.unavailableError()
+        : this.await(thread, Math.max(0, inFlight.deadline - performance.now())),
+    )
+  }
+
+  private finishInFlight(result: string | ClearanceError): void {
     const inFlight = this.inFlight
     if (inFlight === undefined) return
     clearTimeout(inFlight.timer)
     this.inFlight = undefined
-    const thread = this.thread
-    let result: string | ClearanceError
-    if (thread === undefined) result = this.unavailableError()
-    else {
-      const remaining = Math.max(0, inFlight.deadline - performance.now())
-      const timedOut = Atomics.wait(thread.channel.control, Control.response, 0, remaining) === 'timed-out'
-      result = timedOut ? this.overrun() : this.receive(thread)
-    }
     if (typeof result === 'string') inFlight.pending.resolve(result)
     else inFlight.pending.reject(result)
+  }
+
+  /** Blocks until the thread answers the request just sent, or the limit passes (then the thread is replaced). */
+  private await(thread: Thread, timeoutMs: number): string | ClearanceError {
+    const timedOut = Atomics.wait(thread.channel.control, Control.response, 0, timeoutMs) === 'timed-out'
+    return timedOut ? this.overrun() : this.receive(thread)
   }
 
   private available(): Thread {

@@ -11,36 +11,38 @@ const QUOTE = 0x22
 const BACKSLASH = 0x5c
 const COLON = 0x3a
 const COMMA = 0x2c
-const OPEN = new Set([0x7b, 0x5b])
-const CLOSE = new Set([0x7d, 0x5d])
+const OPEN_BRACE = 0x7b
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACE = 0x7d
+const CLOSE_BRACKET = 0x5d
 
 const isSpace = (byte: number): boolean => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 
-function keyEquals(bytes: Uint8Array, start: number, end: number, name: Uint8Array): boolean {
+/** True when bytes[start, end) spell `name` (compared as char codes: an ASCII name; others never match). */
+function keyEquals(bytes: Uint8Array, start: number, end: number, name: string): boolean {
   if (end - start !== name.length) return false
-  for (let i = 0; i < name.length; i++) if (bytes[start + i] !== name[i]) return false
+  for (let i = 0; i < name.length; i++) if (bytes[start + i] !== name.charCodeAt(i)) return false
   return true
+}
+
+/** The end of a value that stops before `at`, trailing whitespace left out. */
+function trimmedEnd(bytes: Uint8Array, start: number, at: number): number {
+  let end = at
+  while (end > start && isSpace(bytes[end - 1]!)) end--
+  return end
 }
 
 /**
  * The span of the value of the last top-level member named `name` (JSON.parse keeps the last of duplicate keys),
  * or undefined when there is none or when a top-level key is written with escapes (the caller then falls back to
- * re-encoding the parsed value).
+ * re-encoding the parsed value). `name` is ASCII. Runs on every Data API request: no allocation but the result.
  */
 export function topLevelMemberSpan(bytes: Uint8Array, name: string): ByteSpan | undefined {
-  const wanted = new TextEncoder().encode(name)
   let depth = 0
   let expectKey = false
   let current = false
   let valueStart = -1
   let found: ByteSpan | undefined
-  const close = (at: number): void => {
-    if (!current) return
-    let end = at
-    while (end > valueStart && isSpace(bytes[end - 1]!)) end--
-    found = { start: valueStart, end }
-    current = false
-  }
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i]!
     if (byte === QUOTE) {
@@ -54,17 +56,23 @@ export function topLevelMemberSpan(bytes: Uint8Array, name: string): ByteSpan | 
       }
       if (depth === 1 && expectKey) {
         if (escaped) return undefined
-        current = keyEquals(bytes, start, i, wanted)
+        current = keyEquals(bytes, start, i, name)
         expectKey = false
       }
-    } else if (OPEN.has(byte)) {
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
       depth++
       if (depth === 1) expectKey = true
-    } else if (CLOSE.has(byte)) {
-      if (depth === 1) close(i)
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      if (depth === 1 && current) {
+        found = { start: valueStart, end: trimmedEnd(bytes, valueStart, i) }
+        current = false
+      }
       depth--
     } else if (depth === 1 && byte === COMMA) {
-      close(i)
+      if (current) {
+        found = { start: valueStart, end: trimmedEnd(bytes, valueStart, i) }
+        current = false
+      }
       expectKey = true
     } else if (depth === 1 && byte === COLON && current) {
       valueStart = i + 1
