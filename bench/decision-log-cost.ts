@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
+import { createPolicyRegistry } from '../engine/activation/policy-registry.js'
 import { buildBundle } from '../engine/build/build-bundle.js'
 import { loadBundleFromPath } from '../engine/bundle/index.js'
 import { createDecider } from '../engine/decision/decider.js'
@@ -23,9 +24,8 @@ import {
   logPolicyEvaluators,
   parseConfiguredMasks,
 } from '../engine/decision-log/index.js'
-import { encodeJson } from '../engine/evaluator/json-codec.js'
-import { createPolicySet } from '../engine/evaluator/policy-set.js'
-import { createPolicyRegistry } from '../engine/registry/policy-registry.js'
+import { encodeJson } from '../engine/json/json-codec.js'
+import { createPolicySet } from '../engine/policy/policy-set.js'
 
 const root = join(import.meta.dirname, '..')
 const { values } = parseArgs({

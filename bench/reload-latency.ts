@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
+import { createBundleManager } from '../engine/activation/bundle-manager.js'
+import { createPolicyRegistry } from '../engine/activation/policy-registry.js'
 import { buildBundle } from '../engine/build/build-bundle.js'
-import { createPolicyRegistry } from '../engine/registry/policy-registry.js'
-import { createBundleManager } from '../engine/sources/bundle-manager.js'
-import { readArchive, reloadVersion, writeBundle } from '../test/engine/sources/support/bundle-kit.js'
+import { readArchive, reloadVersion, writeBundle } from '../test/engine/activation/support/bundle-kit.js'
 
 const { values } = parseArgs({
   options: {

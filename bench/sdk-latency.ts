@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { buildBundle } from '../engine/build/build-bundle.js'
-import { serveConfigFromOptions } from '../engine/config.js'
+import { serveConfigFromOptions } from '../engine/config/config.js'
 import { startServer } from '../engine/main.js'
 import { createClient, createLocalEvaluator } from '../sdk/index.js'
 

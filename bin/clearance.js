@@ -2,7 +2,7 @@
 // Entry point of the `clearance` command: runs the compiled CLI (npm install / npm run build:ts produce dist/).
 import { existsSync } from 'node:fs'
 
-const cli = new URL('../dist/engine/cli.js', import.meta.url)
+const cli = new URL('../dist/engine/cli/index.js', import.meta.url)
 if (!existsSync(cli)) {
   process.stderr.write('clearance is not built yet: run `npm run build:ts` in the clearance folder first\n')
   process.exit(1)

@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
-import { isClusterWorker } from './cluster.js'
-import { fullGarbageCollector } from './collect-garbage.js'
-import { isLoopback, type ServeConfig } from './config.js'
+import { createBundleManager } from './activation/index.js'
+import { createPolicyRegistry, type PolicyRegistry } from './activation/policy-registry.js'
+import { isLoopback, type ServeConfig } from './config/config.js'
 import { createDecider } from './decision/decider.js'
 import { createInputValidator, type InputValidator } from './decision/input-schema.js'
 import { observeDecisions } from './decision/observed-decider.js'
@@ -19,13 +19,13 @@ import {
   type DecisionLogSink,
   logPolicyEvaluators,
 } from './decision-log/index.js'
-import type { PolicySet } from './evaluator/policy-set.js'
-import { createApp } from './http/index.js'
-import { listen, type TlsFiles } from './http/listen.js'
-import type { AuthenticationOptions } from './http/middleware/authentication.js'
 import { clusterMetricsRenderer, createMetrics, type Metrics } from './metrics/index.js'
-import { createPolicyRegistry, type PolicyRegistry } from './registry/policy-registry.js'
-import { createBundleManager } from './sources/index.js'
+import type { PolicySet } from './policy/policy-set.js'
+import { isClusterWorker } from './server/cluster.js'
+import { fullGarbageCollector } from './server/collect-garbage.js'
+import { createApp } from './server/index.js'
+import { listen, type TlsFiles } from './server/listen.js'
+import type { AuthenticationOptions } from './server/middleware/authentication.js'
 import { VERSION } from './version.js'
 
 export interface RunningServer {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes engine/evaluator/capabilities.json: the OPA capabilities of the pinned opa, restricted to the builtins
+// Writes packages/rego-builtins/capabilities.json: the OPA capabilities of the pinned opa, restricted to the builtins
 // Clearance can run — those OPA's wasm compiler implements natively, those opa-wasm implements in JavaScript
 // and Clearance's host builtins (engine/evaluator/builtins). `clearance build` hands the file to
 // `opa build --capabilities`, so a policy calling anything else (http.send, net.lookup_ip_addr, …) fails to
@@ -18,10 +18,10 @@ import {
   hostBuiltinNames,
   nativeBuiltinNames,
   opaWasmBuiltinNames,
-} from '../engine/evaluator/builtins/index.ts'
+} from '../packages/rego-builtins/src/index.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const target = join(root, 'engine/evaluator/capabilities.json')
+const target = join(root, 'packages/rego-builtins/capabilities.json')
 // Clearance's evaluator needs the single-call opa_eval export, added in wasm ABI 1.2.
 const MIN_ABI = { version: 1, minor_version: 2 }
 

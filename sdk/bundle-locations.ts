@@ -1,8 +1,9 @@
 // Where the in-process evaluator's bundles come from, as the bundle manager's source specs: a .tar.gz file, an
 // unpacked bundle folder, a folder of bundles, or an http(s) URL of a bundle server, each optionally named
 // ("name=location"). Named exactly as `clearance serve` names them, by the same parser.
-import { isUrl, parseBundleSpec } from '../engine/config.js'
-import type { BundleSourceSpec } from '../engine/sources/index.js'
+
+import type { BundleSourceSpec } from '../engine/activation/index.js'
+import { isUrl, parseBundleSpec } from '../engine/activation/index.js'
 
 /** Turns "path", "name=path", "https://…" or "name=https://…" into a source spec; specs pass through as they are. */
 export function bundleSourceSpec(bundle: string | BundleSourceSpec): BundleSourceSpec {

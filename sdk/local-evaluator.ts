@@ -7,20 +7,16 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Logger, pino } from 'pino'
+import { type BundleSourceSpec, createBundleManager, type StatusReport } from '../engine/activation/index.js'
+import { createPolicyRegistry } from '../engine/activation/policy-registry.js'
 import type { VerificationConfig } from '../engine/bundle/index.js'
 import { createDecider } from '../engine/decision/decider.js'
 import { createInputValidator, type InputValidator } from '../engine/decision/input-schema.js'
 import { decideVerdict, type VerdictDeps } from '../engine/decision/verdict.js'
 import { ClearanceError, ErrorCodes } from '../engine/errors.js'
-import { encodeJson, parseJson, stringifyJson } from '../engine/evaluator/json-codec.js'
-import { normalizePath } from '../engine/evaluator/policy-set.js'
-import { createPolicyRegistry } from '../engine/registry/policy-registry.js'
-import {
-  type BundleSourceSpec,
-  createBundleManager,
-  type PollingConfig,
-  type StatusReport,
-} from '../engine/sources/index.js'
+import { encodeJson, parseJson, stringifyJson } from '../engine/json/json-codec.js'
+import type { PollingConfig } from '../engine/net/index.js'
+import { normalizePath } from '../engine/policy/policy-set.js'
 import { packageRoot } from '../engine/version.js'
 import { bundleSourceSpec } from './bundle-locations.js'
 import {

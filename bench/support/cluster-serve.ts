@@ -2,15 +2,15 @@
 // gets (the primary supervises, every worker runs startServer), with the few serve options the benchmarks use.
 // Usage: node --import tsx bench/support/cluster-serve.ts --workers 2 --bundle <file> --addr 127.0.0.1:0
 import { parseArgs } from 'node:util'
+import { serveConfigFromOptions } from '../../engine/config/config.js'
+import { createLogger } from '../../engine/log.js'
+import { startServer } from '../../engine/main.js'
 import {
   createClusterSupervisor,
   isClusterWorker,
   leaveCluster,
   parseWorkerCount,
-} from '../../engine/cluster.js'
-import { serveConfigFromOptions } from '../../engine/config.js'
-import { createLogger } from '../../engine/log.js'
-import { startServer } from '../../engine/main.js'
+} from '../../engine/server/cluster.js'
 
 const { values } = parseArgs({
   options: {

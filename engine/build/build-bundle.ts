@@ -41,7 +41,7 @@ export interface BuildResult {
 }
 
 export function defaultCapabilitiesFile(): string | undefined {
-  const file = join(packageRoot(), 'engine', 'evaluator', 'capabilities.json')
+  const file = join(packageRoot(), 'packages', 'rego-builtins', 'capabilities.json')
   return existsSync(file) ? file : undefined
 }
 

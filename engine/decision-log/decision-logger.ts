@@ -3,9 +3,9 @@
 // the bounded queue is full), schedule a drain. The drain runs in setImmediate batches, after the pending I/O of
 // the turn, and does the costly work there: decode, drop and mask policies, encode, hand lines to sinks.
 import type { Logger } from 'pino'
+import type { Clock } from '../clock.js'
+import { systemClock } from '../clock.js'
 import { describeThrown } from '../errors.js'
-import type { Clock } from '../registry/clock.js'
-import { systemClock } from '../registry/clock.js'
 import { BoundedQueue } from './bounded-queue.js'
 import type { DecisionRecord } from './decision-event.js'
 import { createEventProcessor } from './event-processor.js'

@@ -2,10 +2,10 @@
 // policy, apply the mask policy's rules and the configured pointers, add the policy's reasons. Parsing happens
 // only when a rule applies (and configured pointers first check the field can be there at all). Anything that
 // goes wrong while masking drops the event: an unmasked event never reaches a sink.
-import { isRecord, parseJson, stringifyJson } from '../evaluator/json-codec.js'
+import { isRecord, parseJson, stringifyJson } from '../json/json-codec.js'
+import { topLevelMember } from '../json/json-member.js'
 import type { DecisionRecord } from './decision-event.js'
 import { createEventEncoder, withReasons } from './event-encoder.js'
-import { topLevelMember } from './json-member.js'
 import type { LogPolicyEvaluator } from './log-policy.js'
 import { applyMaskRules, type MaskDocument, type MaskRule, mayApply, parseMaskRules } from './mask-rules.js'
 import type { DropReason } from './sink.js'

@@ -5,10 +5,10 @@
 // waits at least its Retry-After). While the service is down the buffer fills; past its bounds the oldest events
 // are dropped and counted, as OPA drops them.
 import type { Logger } from 'pino'
-import type { Clock, TimerHandle } from '../registry/clock.js'
-import { systemClock } from '../registry/clock.js'
-import type { HttpCredentials } from '../sources/bundle-fetch.js'
-import { pollDelay } from '../sources/poll-delay.js'
+import type { Clock, TimerHandle } from '../clock.js'
+import { systemClock } from '../clock.js'
+import type { HttpCredentials } from '../net/http-get.js'
+import { pollDelay } from '../net/poll-delay.js'
 import { BoundedQueue } from './bounded-queue.js'
 import { type Chunk, createChunkEncoder } from './chunk-encoder.js'
 import type { DecisionLogSink, DropReason, OnDelivered, OnDrop, SinkState } from './sink.js'

@@ -6,9 +6,9 @@
 // without bound.
 import { once } from 'node:events'
 import { pino } from 'pino'
+import type { Clock } from '../clock.js'
+import { systemClock } from '../clock.js'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import type { Clock } from '../registry/clock.js'
-import { systemClock } from '../registry/clock.js'
 import type { DecisionLogSink, OnDelivered, OnDrop, SinkState } from './sink.js'
 
 /** Anything lines can be written to (tests pass a collector). */

@@ -4,9 +4,9 @@
 // failure alike and never sees a rejection.
 import { Agent as HttpAgent, request as httpRequest } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import type { Clock } from '../clock.js'
 import { describeThrown } from '../errors.js'
-import type { Clock } from '../registry/clock.js'
-import type { HttpCredentials } from '../sources/bundle-fetch.js'
+import type { HttpCredentials } from '../net/http-get.js'
 
 export interface UploadResponse {
   /** HTTP status; 0 when no response came (connection refused, reset, timeout). */

@@ -6,7 +6,7 @@
 import { X509Certificate } from 'node:crypto'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseJson } from '../../engine/evaluator/json-codec.js'
+import { parseJson } from '../../engine/json/json-codec.js'
 import { createLocalEvaluator, type LocalEvaluator } from '../../sdk/index.js'
 import { runClearance, type ServeProcess, startServe } from '../helpers/clearance-cli.js'
 import { fixtureDir, tempDir } from '../helpers/fixtures.js'

@@ -2,7 +2,7 @@
 // written for OPA's REST API (the official @styra/opa SDK) used against it unchanged.
 import { OPAClient } from '@styra/opa'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { serveConfigFromOptions } from '../../engine/config.js'
+import { serveConfigFromOptions } from '../../engine/config/config.js'
 import { type RunningServer, startServer } from '../../engine/main.js'
 import { silentLog } from '../helpers/app.js'
 import { buildFixture } from '../helpers/fixtures.js'

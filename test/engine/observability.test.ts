@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { serveConfigFromOptions } from '../../engine/config.js'
+import { serveConfigFromOptions } from '../../engine/config/config.js'
 import { type RunningServer, startServer } from '../../engine/main.js'
 import { silentLog } from '../helpers/app.js'
 import { buildFixture, tempDir } from '../helpers/fixtures.js'

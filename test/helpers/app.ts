@@ -1,10 +1,10 @@
 // Builds the HTTP app over real bundles for route tests.
 import { pino } from 'pino'
+import { createPolicyRegistry, type PolicyRegistry } from '../../engine/activation/policy-registry.js'
 import { loadBundleFromPath } from '../../engine/bundle/index.js'
 import { createDecider } from '../../engine/decision/decider.js'
-import { createPolicySet } from '../../engine/evaluator/policy-set.js'
-import { createApp } from '../../engine/http/index.js'
-import { createPolicyRegistry, type PolicyRegistry } from '../../engine/registry/policy-registry.js'
+import { createPolicySet } from '../../engine/policy/policy-set.js'
+import { createApp } from '../../engine/server/index.js'
 
 export const silentLog = pino({ level: 'silent' })
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { serveConfigFromOptions } from '../../engine/config.js'
+import { serveConfigFromOptions } from '../../engine/config/config.js'
 import { type RunningServer, startServer } from '../../engine/main.js'
 import { silentLog } from '../helpers/app.js'
 import { buildPolicyBundle, POLICIES } from '../helpers/policy-bundle.js'

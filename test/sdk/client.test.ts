@@ -1,7 +1,7 @@
 // The HTTP client against a real Clearance server on 127.0.0.1: the Data API, the batch API (mixed answers
 // included) and POST /v1/check, each answer with its decision id and the revisions that made it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { serveConfigFromOptions } from '../../engine/config.js'
+import { serveConfigFromOptions } from '../../engine/config/config.js'
 import { type RunningServer, startServer } from '../../engine/main.js'
 import { type Client, createClient } from '../../sdk/index.js'
 import { silentLog } from '../helpers/app.js'

@@ -21,7 +21,7 @@ import {
   readArchive,
   type SigningKeys,
   signingKeys,
-} from '../sources/support/bundle-kit.js'
+} from '../activation/support/bundle-kit.js'
 
 const text = (value: string): Uint8Array => Buffer.from(value)
 

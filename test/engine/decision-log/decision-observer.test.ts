@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { Decision } from '../../../engine/decision/decider.js'
 import type { DecisionRecord } from '../../../engine/decision-log/decision-event.js'
 import { createDecisionObserver } from '../../../engine/decision-log/decision-observer.js'
-import type { PolicySet } from '../../../engine/evaluator/policy-set.js'
 import { createMetrics } from '../../../engine/metrics/metrics.js'
+import type { PolicySet } from '../../../engine/policy/policy-set.js'
 
 const policies = { revisions: { authz: 'r1' } } as unknown as PolicySet
 const decision = (json: string | undefined): Decision => ({

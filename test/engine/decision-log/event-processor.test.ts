@@ -4,7 +4,7 @@ import { remoteAddr } from '../../../engine/decision-log/decision-event.js'
 import { rfc3339Nano } from '../../../engine/decision-log/event-encoder.js'
 import { createEventProcessor, type Dropped } from '../../../engine/decision-log/event-processor.js'
 import { parseConfiguredMasks } from '../../../engine/decision-log/mask-rules.js'
-import type { EvalOutcome } from '../../../engine/evaluator/policy-set.js'
+import type { EvalOutcome } from '../../../engine/policy/policy-set.js'
 
 const LABELS = { id: 'instance-1', version: '0.1.0', region: 'eu' }
 const REVISIONS = { authz: 'rev-7' }

@@ -2,7 +2,7 @@
 // server serving it on 127.0.0.1.
 import { join } from 'node:path'
 import { buildBundle } from '../../../engine/build/build-bundle.js'
-import { serveConfigFromOptions } from '../../../engine/config.js'
+import { serveConfigFromOptions } from '../../../engine/config/config.js'
 import { type RunningServer, startServer } from '../../../engine/main.js'
 import { silentLog } from '../../helpers/app.js'
 import { tempDir } from '../../helpers/fixtures.js'

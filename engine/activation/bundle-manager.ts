@@ -1,0 +1,262 @@
+// The bundle lifecycle behind one small face: it starts a source per configured bundle (a watched path or a
+// polled bundle server), verifies and activates what they read through the bundle registry, keeps OPA-shaped
+// status per bundle, and answers readiness and staleness. main.ts creates it and hands it the policy registry.
+import type { Logger } from 'pino'
+import type { BundleLimits } from '../bundle/bundle-limits.js'
+import { defaultBundleLimits } from '../bundle/bundle-limits.js'
+import {
+  type BundleVerifier,
+  createBundleVerifier,
+  type VerificationConfig,
+} from '../bundle/verification-config.js'
+import { type Clock, systemClock } from '../clock.js'
+import { ClearanceError, ErrorCodes, toClearanceError } from '../errors.js'
+import type { HttpCredentials } from '../net/http-get.js'
+import type { PollingConfig } from '../net/poll-delay.js'
+import type { PolicySetOptions } from '../policy/policy-set.js'
+import { createActivationSink } from './activation-sink.js'
+import { type BundleStatus, createActivationStatus } from './activation-status.js'
+import { createBundleRegistry } from './bundle-registry.js'
+import { createBundleStore } from './bundle-store.js'
+import { createDirectorySource, type DeleteMode } from './directory-source.js'
+import type { WatchFactory } from './file-watcher.js'
+import { createHttpSource } from './http-source.js'
+import type { PolicyRegistry } from './policy-registry.js'
+import type { BundleSource, SourceState } from './source.js'
+
+interface CommonSpec {
+  /** The bundle's name (for a folder of bundles, the source's name; its bundles are named after their entries). */
+  name: string
+  /** Overrides the manager's max age for this source's bundles. */
+  maxAgeMs?: number | undefined
+  /** Overrides the manager's verification; null turns it off for this source. */
+  verification?: VerificationConfig | null | undefined
+}
+
+export interface PathSpec extends CommonSpec {
+  path: string
+  url?: undefined
+  /** Watch for changes (default: the manager's `watch`). */
+  watch?: boolean | undefined
+  onDelete?: DeleteMode | undefined
+}
+
+export interface UrlSpec extends CommonSpec {
+  url: string
+  path?: undefined
+  polling?: PollingConfig | undefined
+  credentials?: HttpCredentials | undefined
+  timeoutMs?: number | undefined
+  /** Largest download accepted (default: the bundle limits' compressed size). */
+  maxDownloadBytes?: number | undefined
+  /** Keep the last good bundle in the persist folder (default true when the manager has one). */
+  persist?: boolean | undefined
+}
+
+export type BundleSourceSpec = PathSpec | UrlSpec
+
+export interface BundleManagerOptions {
+  specs: readonly BundleSourceSpec[]
+  registry: PolicyRegistry
+  log: Logger
+  verification?: VerificationConfig | undefined
+  clock?: Clock | undefined
+  limits?: BundleLimits | undefined
+  /** Folder for persisted remote bundles (OPA's persistence_directory); none: nothing is persisted. */
+  persistDir?: string | undefined
+  /** Decisions fail closed once a bundle's active revision has not been known current for this long. */
+  maxAgeMs?: number | undefined
+  /** Quiet time after the last file-system event before a watched path is read (default 100 ms). */
+  cooldownMs?: number | undefined
+  /** Re-check of watched paths after each batch, for writes a watcher missed (default 250 ms; 0: none). */
+  recheckMs?: number | undefined
+  /** Periodic fingerprint check of watched paths (default 5000 ms; 0: none). */
+  resyncMs?: number | undefined
+  /** Watch local paths for changes (default true). */
+  watch?: boolean | undefined
+  watcher?: WatchFactory | undefined
+  random?: (() => number) | undefined
+  wasm?: PolicySetOptions | undefined
+  /** start() rejects when a local bundle fails its first load (default true), as start-up always has. */
+  strict?: boolean | undefined
+  /** Told of every refused download or activation, with the error's code (for metrics). */
+  onBundleFailed?: ((name: string, code: string) => void) | undefined
+}
+
+export type PluginState = 'OK' | 'NOT_READY' | 'ERROR'
+
+/** What GET /v1/status reports (inside OPA's `result`, next to `labels`). */
+export interface StatusReport {
+  bundles: Record<string, BundleStatus>
+  plugins: { bundle: { state: PluginState; message?: string } }
+  /** Clearance's addition: each source's lifecycle state, by spec name. */
+  sources: Record<string, { kind: 'path' | 'url'; state: SourceState }>
+}
+
+export interface BundleManager {
+  start(): Promise<void>
+  stop(): Promise<void>
+  status(): StatusReport
+  /** True once every source has an active bundle and every known bundle has activated at least once. */
+  ready(): boolean
+  /** Why the manager is not ready; undefined when it is (the health routes' `bundlesNotReady`). */
+  notReadyReason(): string | undefined
+  /** Bundles past their max age. */
+  staleBundles(): string[]
+  /** Why decisions must be denied because of stale bundles; undefined otherwise. Cheap enough per decision. */
+  staleReason(): string | undefined
+}
+
+export function createBundleManager(options: BundleManagerOptions): BundleManager {
+  const { registry, log } = options
+  const clock = options.clock ?? systemClock
+  const limits = options.limits ?? defaultBundleLimits
+  const status = createActivationStatus({ clock })
+  const { onBundleFailed } = options
+  if (onBundleFailed !== undefined) {
+    const recordFailure = status.failed.bind(status)
+    status.failed = (name, error, info) => {
+      recordFailure(name, error, info)
+      onBundleFailed(name, error instanceof ClearanceError ? error.code : ErrorCodes.internalError)
+    }
+  }
+  const bundles = createBundleRegistry({ registry, wasm: options.wasm ?? {} })
+  const globalVerifier =
+    options.verification === undefined ? undefined : createBundleVerifier(options.verification)
+  const verifiers = new Map<string, BundleVerifier | undefined>()
+  const specs = new Map<string, BundleSourceSpec>()
+  for (const spec of options.specs) {
+    if (specs.has(spec.name)) {
+      throw new ClearanceError(ErrorCodes.configError, `invalid bundles: two are named "${spec.name}"`)
+    }
+    specs.set(spec.name, spec)
+    verifiers.set(
+      spec.name,
+      spec.verification === undefined
+        ? globalVerifier
+        : spec.verification === null
+          ? undefined
+          : createBundleVerifier(spec.verification, `bundle "${spec.name}" verification`),
+    )
+  }
+  const store =
+    options.persistDir === undefined
+      ? undefined
+      : createBundleStore({ dir: options.persistDir, maxBytes: limits.maxCompressedBytes })
+  const sink = createActivationSink({
+    bundles,
+    status,
+    log,
+    verifierFor: (source) => verifiers.get(source),
+    maxAgeFor: (source) => specs.get(source)?.maxAgeMs ?? options.maxAgeMs,
+  })
+  let started = false
+
+  const sources: Array<{ spec: BundleSourceSpec; source: BundleSource }> = [...specs.values()].map(
+    (spec) => ({
+      spec,
+      source:
+        spec.url !== undefined
+          ? createHttpSource({
+              name: spec.name,
+              url: spec.url,
+              sink,
+              clock,
+              polling: spec.polling,
+              credentials: spec.credentials,
+              timeoutMs: spec.timeoutMs,
+              maxBytes: spec.maxDownloadBytes,
+              limits,
+              store: spec.persist === false ? undefined : store,
+              random: options.random,
+              log,
+            })
+          : createDirectorySource({
+              name: spec.name,
+              path: spec.path,
+              sink,
+              clock,
+              limits,
+              cooldownMs: options.cooldownMs,
+              recheckMs: options.recheckMs,
+              resyncMs: options.resyncMs,
+              onDelete: spec.onDelete,
+              watch: spec.watch ?? options.watch,
+              watcher: options.watcher,
+              log,
+            }),
+    }),
+  )
+
+  const notReadyReason = (): string | undefined => {
+    if (!started) return 'bundles are still loading'
+    for (const { spec, source } of sources) {
+      if (source.status() === 'not_ready') return `no bundle from "${spec.name}" has been activated yet`
+    }
+    const report = status.report()
+    for (const name of status.names()) {
+      if (!status.isActivated(name)) {
+        const message = report[name]?.message
+        return `bundle "${name}" has not been activated${message === undefined ? '' : `: ${message}`}`
+      }
+    }
+    return undefined
+  }
+
+  const manager: BundleManager = {
+    async start() {
+      // Local paths first, one after another in the order given, so when two provide a bundle of the same name
+      // the first one configured keeps it; then the remote sources, whose first polls may take a while, together.
+      const results: PromiseSettledResult<void>[] = []
+      for (const { spec, source } of sources) {
+        if (spec.url === undefined) results.push(...(await Promise.allSettled([source.start()])))
+      }
+      results.push(
+        ...(await Promise.allSettled(
+          sources.filter(({ spec }) => spec.url !== undefined).map(({ source }) => source.start()),
+        )),
+      )
+      started = true
+      const failure = results.find((result) => result.status === 'rejected')
+      const strictError = (): ClearanceError | undefined => {
+        if (failure !== undefined) return toClearanceError(failure.reason, ErrorCodes.bundleError)
+        if (options.strict === false) return undefined
+        const report = status.report()
+        for (const [name, source] of sink.owners()) {
+          if (specs.get(source)?.url !== undefined || status.isActivated(name)) continue
+          return new ClearanceError(
+            ErrorCodes.bundleError,
+            report[name]?.message ?? `bundle "${name}" failed`,
+          )
+        }
+        return undefined
+      }
+      const error = strictError()
+      if (error !== undefined) {
+        await manager.stop()
+        throw error
+      }
+    },
+    async stop() {
+      await Promise.allSettled(sources.map(({ source }) => source.stop()))
+    },
+    status() {
+      const reason = notReadyReason()
+      return {
+        bundles: status.report(),
+        plugins: { bundle: reason === undefined ? { state: 'OK' } : { state: 'NOT_READY', message: reason } },
+        sources: Object.fromEntries(
+          sources.map(({ spec, source }) => [
+            spec.name,
+            { kind: spec.url === undefined ? 'path' : 'url', state: source.status() },
+          ]),
+        ),
+      }
+    },
+    ready: () => notReadyReason() === undefined,
+    notReadyReason,
+    staleBundles: () => status.stale(),
+    staleReason: () => status.staleReason(),
+  }
+  return manager
+}

@@ -1,0 +1,36 @@
+// The last check before a policy set goes live: each entrypoint of the changed bundles is evaluated once with
+// input {}. Errors that mean the policy cannot run at all (a builtin the host does not implement, a wasm trap)
+// refuse the set; ordinary evaluation errors (a conflict, a type error on the empty input) are the policy's
+// business and are allowed.
+import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
+import type { PolicySet } from '../policy/policy-set.js'
+
+const EMPTY_INPUT = new TextEncoder().encode('{}')
+const NOT_IMPLEMENTED = /not implemented: built-in function/
+
+/** True when a thrown evaluation failure means the module cannot run, rather than that the policy said no. */
+export function isFatalEvaluationError(thrown: unknown): boolean {
+  if (!(thrown instanceof ClearanceError)) return true
+  const cause = thrown.cause
+  if (cause instanceof WebAssembly.RuntimeError || cause instanceof RangeError) return true
+  return NOT_IMPLEMENTED.test(thrown.message) || NOT_IMPLEMENTED.test(describeThrown(cause))
+}
+
+/** Evaluates every entrypoint of the bundles named in `bundles`; throws ClearanceError(bundle_error) on a fatal one. */
+export function smokeEvaluate(set: PolicySet, bundles: ReadonlySet<string>): void {
+  for (const summary of set.bundles) {
+    if (!bundles.has(summary.name)) continue
+    for (const entrypoint of summary.entrypoints) {
+      try {
+        set.evaluate(entrypoint, EMPTY_INPUT)
+      } catch (thrown) {
+        if (!isFatalEvaluationError(thrown)) continue
+        throw new ClearanceError(
+          ErrorCodes.bundleError,
+          `bundle "${summary.name}": entrypoint "${entrypoint}" cannot run: ${describeThrown(thrown)}`,
+          { cause: thrown },
+        )
+      }
+    }
+  }
+}

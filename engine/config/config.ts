@@ -1,0 +1,332 @@
+// Validated configuration. Bad settings fail at start-up naming the field, never on the first request.
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type BundleSourceSpec, type BundleSpec, isUrl, parseBundleSpecs } from '../activation/index.js'
+import { type VerificationConfig, verificationFromFlags } from '../bundle/verification-config.js'
+import { type MaskRule, parseConfiguredMasks } from '../decision-log/index.js'
+import { ClearanceError, ErrorCodes } from '../errors.js'
+import { LOG_LEVELS, type LogLevel } from '../log.js'
+import { normalizePath } from '../policy/policy-set.js'
+import { packageRoot } from '../version.js'
+
+export interface ServeConfig {
+  bundles: BundleSpec[]
+  host: string
+  port: number
+  defaultDecision: string
+  maxBodyBytes: number
+  logLevel: LogLevel
+  /** Decision entrypoint of POST /v1/check. */
+  checkPath: string
+  /** JSON Schema file POST /v1/check bodies are validated against; undefined turns validation off. */
+  inputSchema: string | undefined
+  maxJsonDepth: number
+  maxJsonElements: number
+  maxConcurrent: number
+  headersTimeoutMs: number
+  requestTimeoutMs: number
+  keepAliveTimeoutMs: number
+  /** Longest time one evaluation may take; undefined: no limit (evaluation on the serving thread). */
+  evaluationTimeoutMs: number | undefined
+  authentication: 'off' | 'token' | 'tls'
+  tokenFile: string | undefined
+  tlsCertFile: string | undefined
+  tlsPrivateKeyFile: string | undefined
+  tlsCaCertFile: string | undefined
+  /** Where each bundle comes from: a watched file or folder, or a polled bundle server. */
+  bundleSources: BundleSourceSpec[]
+  verification: VerificationConfig | undefined
+  persistDir: string | undefined
+  maxAgeMs: number | undefined
+  reloadCooldownMs: number
+  watch: boolean
+  decisionLog: DecisionLogConfig
+  metrics: boolean
+  instanceId: string | undefined
+}
+
+export interface DecisionLogConfig {
+  console: boolean
+  file: string | undefined
+  url: string | undefined
+  resource: string
+  token: string | undefined
+  uploadLimitBytes: number
+  minDelayMs: number
+  maxDelayMs: number
+  bufferEvents: number
+  bufferBytes: number
+  maskRules: MaskRule[]
+  allowSampleRate: number
+  dropPaths: string[]
+  labels: Record<string, string>
+}
+
+export interface ServeOptions {
+  bundle?: string[]
+  addr?: string
+  defaultDecision?: string
+  maxBodyBytes?: string
+  logLevel?: string
+  checkPath?: string
+  /** A file, or false (--no-input-schema) to turn validation off. */
+  inputSchema?: string | false
+  maxJsonDepth?: string
+  maxJsonElements?: string
+  maxConcurrent?: string
+  headersTimeoutMs?: string
+  requestTimeoutMs?: string
+  keepAliveTimeoutMs?: string
+  evalTimeoutMs?: string
+  authentication?: string
+  tokenFile?: string
+  tlsCertFile?: string
+  tlsPrivateKeyFile?: string
+  tlsCaCertFile?: string
+  watch?: boolean
+  onDelete?: string
+  reloadCooldown?: string
+  pollingMinDelay?: string
+  pollingMaxDelay?: string
+  bundleTimeout?: string
+  bundleMaxBytes?: string
+  bundleTokenFile?: string
+  bundleClientCert?: string
+  bundleClientKey?: string
+  bundleCaCert?: string
+  persistDir?: string
+  maxAge?: string
+  verificationKey?: string
+  verificationKeyId?: string
+  signingAlg?: string
+  scope?: string
+  excludeFilesVerify?: string[]
+  decisionLogConsole?: boolean
+  decisionLogFile?: string
+  decisionLogUrl?: string
+  decisionLogResource?: string
+  decisionLogTokenFile?: string
+  decisionLogUploadLimitBytes?: string
+  decisionLogMinDelay?: string
+  decisionLogMaxDelay?: string
+  decisionLogBufferEvents?: string
+  decisionLogBufferBytes?: string
+  decisionLogMask?: string[]
+  decisionLogAllowSampleRate?: string
+  decisionLogDropPath?: string[]
+  decisionLogLabel?: string[]
+  metrics?: boolean
+  instanceId?: string
+}
+
+function invalid(field: string, message: string): ClearanceError {
+  return new ClearanceError(ErrorCodes.configError, `invalid ${field}: ${message}`)
+}
+
+/** "host:port", "[::1]:port" or ":port" (all interfaces, as OPA). */
+export function parseAddr(addr: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(addr)
+  if (match === null) throw invalid('--addr', `"${addr}" is not host:port`)
+  const port = Number(match[3])
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw invalid('--addr', `port ${match[3]} is out of range`)
+  const host = match[1] ?? (match[2] === '' ? '0.0.0.0' : match[2]!)
+  return { host, port }
+}
+
+function positiveInteger(field: string, raw: string): number {
+  const value = Number(raw)
+  if (!Number.isSafeInteger(value) || value <= 0) throw invalid(field, `"${raw}" is not a positive integer`)
+  return value
+}
+
+const DEFAULT_EVAL_TIMEOUT_MS = 1000
+
+/** --eval-timeout-ms: a positive limit, or 0 for none. */
+function evaluationTimeout(raw: string): number | undefined {
+  return raw.trim() === '0' ? undefined : positiveInteger('--eval-timeout-ms', raw)
+}
+
+/** The policy library's input schema ships with Clearance; a missing explicit file is a start-up error. */
+function inputSchemaFile(option: string | false | undefined): string | undefined {
+  if (option === false) return undefined
+  if (option !== undefined) {
+    if (!existsSync(option)) throw invalid('--input-schema', `"${option}" does not exist`)
+    return option
+  }
+  const shipped = join(packageRoot(), 'policies', 'schema', 'input.schema.json')
+  return existsSync(shipped) ? shipped : undefined
+}
+
+export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
+  const specs = options.bundle ?? []
+  if (specs.length === 0) throw invalid('--bundle', 'at least one bundle (file or directory) is required')
+  const { host, port } = parseAddr(options.addr ?? '127.0.0.1:8181')
+  const logLevel = (options.logLevel ?? 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel))
+    throw invalid('--log-level', `"${options.logLevel}" is not one of ${LOG_LEVELS.join(', ')}`)
+  const defaultDecision = normalizePath(options.defaultDecision ?? 'system/main')
+  if (defaultDecision === '')
+    throw invalid('--default-decision', 'must name a document path such as system/main')
+  return {
+    bundles: parseBundleSpecs(specs),
+    host,
+    port,
+    defaultDecision,
+    maxBodyBytes: positiveInteger('--max-body-bytes', options.maxBodyBytes ?? String(8 * 1024 * 1024)),
+    logLevel,
+    checkPath: normalizePath(options.checkPath ?? 'clearance/authz/decision'),
+    inputSchema: inputSchemaFile(options.inputSchema),
+    maxJsonDepth: positiveInteger('--max-json-depth', options.maxJsonDepth ?? '64'),
+    maxJsonElements: positiveInteger('--max-json-elements', options.maxJsonElements ?? '100000'),
+    maxConcurrent: positiveInteger('--max-concurrent', options.maxConcurrent ?? '1024'),
+    headersTimeoutMs: positiveInteger('--headers-timeout-ms', options.headersTimeoutMs ?? '10000'),
+    requestTimeoutMs: positiveInteger('--request-timeout-ms', options.requestTimeoutMs ?? '30000'),
+    keepAliveTimeoutMs: positiveInteger('--keep-alive-timeout-ms', options.keepAliveTimeoutMs ?? '5000'),
+    evaluationTimeoutMs: evaluationTimeout(options.evalTimeoutMs ?? String(DEFAULT_EVAL_TIMEOUT_MS)),
+    ...securityOptions(options),
+    ...lifecycleOptions(options),
+    decisionLog: decisionLogOptions(options),
+    metrics: options.metrics ?? true,
+    instanceId: options.instanceId,
+  }
+}
+
+function decisionLogOptions(options: ServeOptions): DecisionLogConfig {
+  const rate = Number(options.decisionLogAllowSampleRate ?? '1')
+  if (!(rate >= 0 && rate <= 1)) throw invalid('--decision-log-allow-sample-rate', 'must be between 0 and 1')
+  const labels: Record<string, string> = {}
+  for (const label of options.decisionLogLabel ?? []) {
+    const eq = label.indexOf('=')
+    if (eq <= 0) throw invalid('--decision-log-label', `"${label}" is not key=value`)
+    labels[label.slice(0, eq)] = label.slice(eq + 1)
+  }
+  if (options.decisionLogUrl !== undefined && !isUrl(options.decisionLogUrl)) {
+    throw invalid('--decision-log-url', `"${options.decisionLogUrl}" is not an http(s) URL`)
+  }
+  const minDelayMs = positiveInteger('--decision-log-min-delay', options.decisionLogMinDelay ?? '5') * 1000
+  const maxDelayMs = positiveInteger('--decision-log-max-delay', options.decisionLogMaxDelay ?? '10') * 1000
+  if (maxDelayMs < minDelayMs)
+    throw invalid('--decision-log-max-delay', 'must not be below --decision-log-min-delay')
+  return {
+    console: options.decisionLogConsole ?? false,
+    file: options.decisionLogFile,
+    url: options.decisionLogUrl,
+    resource: options.decisionLogResource ?? '/logs',
+    token: readFileOption('--decision-log-token-file', options.decisionLogTokenFile)?.toString('utf8').trim(),
+    uploadLimitBytes: positiveInteger(
+      '--decision-log-upload-limit-bytes',
+      options.decisionLogUploadLimitBytes ?? '32768',
+    ),
+    minDelayMs,
+    maxDelayMs,
+    bufferEvents: positiveInteger('--decision-log-buffer-events', options.decisionLogBufferEvents ?? '10000'),
+    bufferBytes: positiveInteger(
+      '--decision-log-buffer-bytes',
+      options.decisionLogBufferBytes ?? String(64 * 1024 * 1024),
+    ),
+    maskRules: parseConfiguredMasks(options.decisionLogMask ?? [], '--decision-log-mask'),
+    allowSampleRate: rate,
+    dropPaths: (options.decisionLogDropPath ?? []).map(normalizePath),
+    labels,
+  }
+}
+
+function readFileOption(field: string, file: string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined
+  if (!existsSync(file)) throw invalid(field, `"${file}" does not exist`)
+  return readFileSync(file)
+}
+
+/** Hot reload, remote polling, persistence, staleness and signature verification. */
+function lifecycleOptions(
+  options: ServeOptions,
+): Pick<
+  ServeConfig,
+  'bundleSources' | 'verification' | 'persistDir' | 'maxAgeMs' | 'reloadCooldownMs' | 'watch'
+> {
+  const onDelete = options.onDelete ?? 'drop'
+  if (onDelete !== 'keep' && onDelete !== 'drop')
+    throw invalid('--on-delete', `"${onDelete}" is not keep or drop`)
+  const minDelayMs = positiveInteger('--polling-min-delay', options.pollingMinDelay ?? '60') * 1000
+  const maxDelayMs = positiveInteger('--polling-max-delay', options.pollingMaxDelay ?? '120') * 1000
+  if (maxDelayMs < minDelayMs) throw invalid('--polling-max-delay', 'must not be below --polling-min-delay')
+  const token = readFileOption('--bundle-token-file', options.bundleTokenFile)?.toString('utf8').trim()
+  const cert = readFileOption('--bundle-client-cert', options.bundleClientCert)
+  const key = readFileOption('--bundle-client-key', options.bundleClientKey)
+  if ((cert === undefined) !== (key === undefined)) {
+    throw invalid('--bundle-client-cert', 'needs --bundle-client-key with it (and the other way round)')
+  }
+  const credentials = {
+    bearerToken: token,
+    clientCertificate: cert === undefined || key === undefined ? undefined : { cert, key },
+    caCertificate: readFileOption('--bundle-ca-cert', options.bundleCaCert),
+  }
+  const timeoutMs = positiveInteger('--bundle-timeout', options.bundleTimeout ?? '30000')
+  const maxDownloadBytes =
+    options.bundleMaxBytes === undefined
+      ? undefined
+      : positiveInteger('--bundle-max-bytes', options.bundleMaxBytes)
+  const bundleSources = parseBundleSpecs(options.bundle ?? []).map(
+    (spec): BundleSourceSpec =>
+      isUrl(spec.path)
+        ? {
+            name: spec.name,
+            url: spec.path,
+            polling: { minDelayMs, maxDelayMs },
+            credentials,
+            timeoutMs,
+            maxDownloadBytes,
+          }
+        : { name: spec.name, path: spec.path, onDelete },
+  )
+  return {
+    bundleSources,
+    verification: verificationFromFlags(options),
+    persistDir: options.persistDir,
+    maxAgeMs: options.maxAge === undefined ? undefined : positiveInteger('--max-age', options.maxAge),
+    reloadCooldownMs: positiveInteger('--reload-cooldown', options.reloadCooldown ?? '100'),
+    watch: options.watch ?? true,
+  }
+}
+
+const AUTHENTICATION_MODES = ['off', 'token', 'tls'] as const
+
+function existingFile(field: string, file: string | undefined): string | undefined {
+  if (file !== undefined && !existsSync(file)) throw invalid(field, `"${file}" does not exist`)
+  return file
+}
+
+/** OPA's flags: --authentication, --tls-cert-file, --tls-private-key-file, --tls-ca-cert-file; plus --token-file. */
+function securityOptions(
+  options: ServeOptions,
+): Pick<ServeConfig, 'authentication' | 'tokenFile' | 'tlsCertFile' | 'tlsPrivateKeyFile' | 'tlsCaCertFile'> {
+  const authentication = (options.authentication ?? 'off') as ServeConfig['authentication']
+  if (!AUTHENTICATION_MODES.includes(authentication)) {
+    throw invalid(
+      '--authentication',
+      `"${options.authentication}" is not one of ${AUTHENTICATION_MODES.join(', ')}`,
+    )
+  }
+  const tokenFile = existingFile('--token-file', options.tokenFile)
+  const tlsCertFile = existingFile('--tls-cert-file', options.tlsCertFile)
+  const tlsPrivateKeyFile = existingFile('--tls-private-key-file', options.tlsPrivateKeyFile)
+  const tlsCaCertFile = existingFile('--tls-ca-cert-file', options.tlsCaCertFile)
+  if ((tlsCertFile === undefined) !== (tlsPrivateKeyFile === undefined)) {
+    throw invalid('--tls-cert-file', 'needs --tls-private-key-file with it (and the other way round)')
+  }
+  if (authentication === 'token' && tokenFile === undefined)
+    throw invalid('--token-file', 'is required by --authentication=token')
+  if (authentication === 'tls' && (tlsCaCertFile === undefined || tlsCertFile === undefined)) {
+    throw invalid(
+      '--tls-ca-cert-file',
+      '--authentication=tls needs --tls-cert-file, --tls-private-key-file and --tls-ca-cert-file',
+    )
+  }
+  return { authentication, tokenFile, tlsCertFile, tlsPrivateKeyFile, tlsCaCertFile }
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
+}

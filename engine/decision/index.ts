@@ -1,0 +1,10 @@
+// Making decisions: the Decider over the active policy set, the /v1/check verdict and its input schema.
+export {
+  createDecider,
+  type Decider,
+  type DeciderDeps,
+  type Decision,
+  type DecisionContext,
+} from './decider.js'
+export { createInputValidator, type InputValidator } from './input-schema.js'
+export { decideVerdict, type VerdictDeps } from './verdict.js'

@@ -1,0 +1,27 @@
+// The engine's public surface: what sdk/local and other packages may import. Everything else is internal.
+export {
+  type BundleSourceSpec,
+  type BundleSpec,
+  createBundleManager,
+  createPolicyRegistry,
+  isUrl,
+  type PolicyRegistry,
+  parseBundleSpec,
+  parseBundleSpecs,
+  type StatusReport,
+} from './activation/index.js'
+export type { VerificationConfig } from './bundle/index.js'
+export {
+  createDecider,
+  createInputValidator,
+  type Decider,
+  type Decision,
+  decideVerdict,
+  type InputValidator,
+  type VerdictDeps,
+} from './decision/index.js'
+export { ClearanceError, type ErrorCode, ErrorCodes } from './errors.js'
+export { encodeJson, isRecord, parseJson, stringifyJson } from './json/index.js'
+export type { PollingConfig } from './net/index.js'
+export { normalizePath, type PolicySet } from './policy/index.js'
+export { packageRoot, VERSION } from './version.js'

@@ -1,0 +1,11 @@
+export { type Builtin, createBuiltins } from '../../packages/rego-builtins/src/index.js'
+export { encodeJson, parseJson, stringifyJson } from '../json/json-codec.js'
+export {
+  type BundleSummary,
+  createPolicySet,
+  type EvalOutcome,
+  normalizePath,
+  type PolicySet,
+  type PolicySetOptions,
+} from './policy-set.js'
+export { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'

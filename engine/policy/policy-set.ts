@@ -1,0 +1,288 @@
+// A set of activated bundles evaluated together: the merged data document, one wasm instance per module, and the
+// path resolution of OPA's Data API (an entrypoint, a path inside an entrypoint's value, bundle data, or a
+// document that holds several of those). Knows nothing of HTTP.
+import type { Bundle, DataDocument } from '../bundle/load-bundle.js'
+import { assertDisjointRoots } from '../bundle/roots.js'
+import { ClearanceError, ErrorCodes } from '../errors.js'
+import { encodeJson, isRecord, parseJson, stringifyJson } from '../json/json-codec.js'
+import { type ClosablePolicy, loadGuardedWasmPolicy, shareBytes } from './guarded-policy.js'
+import { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
+
+export interface PolicySetOptions extends WasmPolicyOptions {
+  /**
+   * Longest time one evaluation may take, in ms. When set, each module runs on its own worker thread that is
+   * stopped and replaced when an evaluation overruns (the decision is denied with evaluation_error). Unset: the
+   * module runs on the calling thread with no time limit.
+   */
+  evaluationTimeoutMs?: number | undefined
+}
+
+/** What a path evaluates to: undefined, or the JSON text of its value. */
+export type EvalOutcome = { defined: false } | { defined: true; json: string }
+
+export interface BundleSummary {
+  name: string
+  revision: string
+  roots: readonly string[]
+  entrypoints: readonly string[]
+}
+
+export interface PolicySet {
+  readonly bundles: readonly BundleSummary[]
+  /** Bundle name → revision of every bundle in the set: the provenance of each decision it makes. */
+  readonly revisions: Readonly<Record<string, string>>
+  readonly entrypoints: readonly string[]
+  /** Size in bytes of the data document's JSON. */
+  readonly dataSize: number
+  /** Evaluates `data.<path>` ("a/b/c"). Throws ClearanceError(evaluation_error) when the policy fails. */
+  evaluate(path: string, input: Uint8Array | undefined): EvalOutcome
+  /**
+   * Like evaluate, without blocking the calling thread while a time-limited policy evaluates on its own thread
+   * (other requests are served meanwhile). Rejects with ClearanceError(evaluation_error).
+   */
+  evaluateAsync(path: string, input: Uint8Array | undefined): Promise<EvalOutcome>
+  /** Releases the set's evaluation threads, if any; evaluations afterwards are denied. */
+  close(): void
+  /**
+   * The merged data document. The set keeps it only as the bytes its wasm instances were loaded from and parses
+   * them when asked (a large catalog is not held twice); the parse is reused while anything holds it.
+   */
+  dataDocument(): DataDocument
+}
+
+interface Target {
+  policy: WasmPolicy
+  id: number
+  /** The same policy when it runs on its own thread and can answer without blocking. */
+  threaded: ClosablePolicy | undefined
+}
+
+const UNDEFINED: EvalOutcome = { defined: false }
+const RESULT_PREFIX = '[{"result":'
+const RESULT_SUFFIX = '}]'
+
+/** Pulls the value out of a wasm result set without parsing it: `[{"result":X}]` → X. */
+export function unwrapResultSet(resultSet: string): EvalOutcome {
+  if (resultSet === '[]') return UNDEFINED
+  if (resultSet.startsWith(RESULT_PREFIX) && resultSet.endsWith(RESULT_SUFFIX)) {
+    return { defined: true, json: resultSet.slice(RESULT_PREFIX.length, -RESULT_SUFFIX.length) }
+  }
+  // Any other shape (several results) is read the slow way.
+  const parsed = parseJson(resultSet) as Array<{ result: unknown }>
+  if (parsed.length === 0) return UNDEFINED
+  if (parsed.length > 1) {
+    throw new ClearanceError(
+      ErrorCodes.evaluationError,
+      'policy produced more than one result for a single document',
+    )
+  }
+  return { defined: true, json: stringifyJson(parsed[0]!.result) }
+}
+
+/** Walks `segments` into a JSON value as OPA refs do: object keys, and array indexes given as integers. */
+export function descend(value: unknown, segments: readonly string[]): { found: boolean; value: unknown } {
+  let node = value
+  for (const segment of segments) {
+    if (Array.isArray(node)) {
+      if (!/^(0|[1-9]\d*)$/.test(segment)) return { found: false, value: undefined }
+      const index = Number(segment)
+      if (index >= node.length) return { found: false, value: undefined }
+      node = node[index]
+    } else if (isRecord(node) && Object.hasOwn(node, segment)) {
+      node = node[segment]
+    } else {
+      return { found: false, value: undefined }
+    }
+  }
+  return { found: true, value: node }
+}
+
+/**
+ * The data document of several bundles. Roots are disjoint, so bundles never write the same key; only parents
+ * that two bundles share are copied, everything else is the bundles' own (never mutated) values, so a large
+ * catalog is held once, not once per policy set.
+ */
+export function mergeData(bundles: readonly Bundle[]): DataDocument {
+  const merge = (target: DataDocument, source: DataDocument): DataDocument => {
+    const result: DataDocument = { ...target }
+    for (const [key, value] of Object.entries(source)) {
+      const existing = result[key]
+      result[key] = isRecord(existing) && isRecord(value) ? merge(existing, value) : value
+    }
+    return result
+  }
+  if (bundles.length === 1) return bundles[0]!.data
+  return bundles.reduce<DataDocument>((merged, bundle) => merge(merged, bundle.data), {})
+}
+
+const normalized = new Map<string, string>()
+const MAX_NORMALIZED = 1024
+
+/** Normalises an API path ("/a/b/", "a//b") to "a/b". The paths a service asks for repeat; they are remembered. */
+export function normalizePath(path: string): string {
+  const known = normalized.get(path)
+  if (known !== undefined) return known
+  const result = path
+    .split('/')
+    .filter((segment) => segment !== '')
+    .join('/')
+  if (normalized.size < MAX_NORMALIZED) normalized.set(path, result)
+  return result
+}
+
+class LoadedPolicySet implements PolicySet {
+  readonly entrypoints: readonly string[]
+
+  constructor(
+    readonly bundles: readonly BundleSummary[],
+    readonly revisions: Readonly<Record<string, string>>,
+    private readonly targets: ReadonlyMap<string, Target>,
+    private readonly dataBytes: Uint8Array,
+    private readonly threads: readonly ClosablePolicy[],
+  ) {
+    this.entrypoints = [...targets.keys()].sort()
+    this.dataSize = dataBytes.byteLength
+  }
+
+  readonly dataSize: number
+  private parsed: WeakRef<DataDocument> | undefined
+
+  dataDocument(): DataDocument {
+    const cached = this.parsed?.deref()
+    if (cached !== undefined) return cached
+    // Buffer.from copies, also out of memory shared with evaluation threads (which TextDecoder refuses).
+    const document = parseJson(Buffer.from(this.dataBytes).toString('utf8')) as DataDocument
+    this.parsed = new WeakRef(document)
+    return document
+  }
+
+  close(): void {
+    for (const thread of this.threads) thread.close()
+  }
+
+  async evaluateAsync(path: string, input: Uint8Array | undefined): Promise<EvalOutcome> {
+    const target = this.targets.get(path)
+    if (target?.threaded === undefined) return this.evaluate(path, input)
+    return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input))
+  }
+
+  evaluate(path: string, input: Uint8Array | undefined): EvalOutcome {
+    const exact = this.targets.get(path)
+    if (exact !== undefined) return unwrapResultSet(exact.policy.evaluate(exact.id, input))
+    return this.evaluateSlow(path === '' ? [] : path.split('/'), input)
+  }
+
+  private evaluateSlow(segments: readonly string[], input: Uint8Array | undefined): EvalOutcome {
+    // 1. A path inside an entrypoint's value: evaluate the entrypoint, then descend.
+    for (let length = segments.length - 1; length > 0; length--) {
+      const target = this.targets.get(segments.slice(0, length).join('/'))
+      if (target === undefined) continue
+      const outcome = unwrapResultSet(target.policy.evaluate(target.id, input))
+      if (!outcome.defined) return UNDEFINED
+      const inner = descend(parseJson(outcome.json), segments.slice(length))
+      return inner.found ? { defined: true, json: stringifyJson(inner.value) } : UNDEFINED
+    }
+    // 2. Bundle data, with the values of any entrypoints below the path laid over it.
+    const base = descend(this.dataDocument(), segments)
+    const prefix = segments.join('/')
+    const below = this.entrypoints.filter((name) => prefix === '' || name.startsWith(`${prefix}/`))
+    if (below.length === 0) return base.found ? { defined: true, json: stringifyJson(base.value) } : UNDEFINED
+    if (base.found && !isRecord(base.value)) return { defined: true, json: stringifyJson(base.value) }
+    const document: Record<string, unknown> = base.found
+      ? structuredClone(base.value as Record<string, unknown>)
+      : {}
+    let defined = base.found
+    for (const name of below) {
+      const outcome = this.evaluate(name, input)
+      if (!outcome.defined) continue
+      const relative = (prefix === '' ? name : name.slice(prefix.length + 1)).split('/')
+      let node = document
+      for (const segment of relative.slice(0, -1)) {
+        const next = node[segment]
+        if (isRecord(next)) node = next
+        else {
+          const created: Record<string, unknown> = {}
+          node[segment] = created
+          node = created
+        }
+      }
+      node[relative[relative.length - 1]!] = parseJson(outcome.json)
+      defined = true
+    }
+    return defined ? { defined: true, json: stringifyJson(document) } : UNDEFINED
+  }
+}
+
+/**
+ * Builds a policy set from loaded bundles: checks their roots are disjoint, instantiates every wasm module with
+ * the merged data, and maps each entrypoint to its module. Throws ClearanceError(bundle_error).
+ */
+export async function createPolicySet(
+  bundles: readonly Bundle[],
+  options: PolicySetOptions = {},
+): Promise<PolicySet> {
+  assertDisjointRoots(bundles.map((bundle) => ({ name: bundle.name, roots: bundle.manifest.roots })))
+  const { evaluationTimeoutMs, ...wasmOptions } = options
+  // Guarded instances read the data from memory shared with their threads; one copy serves all.
+  const encoded = encodeJson(mergeData(bundles))
+  const dataBytes = evaluationTimeoutMs === undefined ? encoded : shareBytes(encoded)
+  const threads: ClosablePolicy[] = []
+  const load = async (wasm: Uint8Array): Promise<WasmPolicy> => {
+    if (evaluationTimeoutMs === undefined) return loadWasmPolicy(wasm, dataBytes, wasmOptions)
+    const guarded = await loadGuardedWasmPolicy(wasm, dataBytes, {
+      ...wasmOptions,
+      timeoutMs: evaluationTimeoutMs,
+    })
+    threads.push(guarded)
+    return guarded
+  }
+  try {
+    return await assemble(bundles, dataBytes, load, threads)
+  } catch (thrown) {
+    for (const thread of threads) thread.close()
+    throw thrown
+  }
+}
+
+async function assemble(
+  bundles: readonly Bundle[],
+  dataBytes: Uint8Array,
+  load: (wasm: Uint8Array) => Promise<WasmPolicy>,
+  threads: readonly ClosablePolicy[],
+): Promise<PolicySet> {
+  const targets = new Map<string, Target>()
+  const summaries: BundleSummary[] = []
+  const revisions: Record<string, string> = {}
+  for (const bundle of bundles) {
+    const entrypoints: string[] = []
+    for (const module of bundle.modules) {
+      const policy = await load(module.bytes)
+      const wanted = module.entrypoints === 'all' ? [...policy.entrypoints.keys()] : module.entrypoints
+      for (const name of wanted) {
+        const id = policy.entrypoints.get(name)
+        if (id === undefined) {
+          throw new ClearanceError(
+            ErrorCodes.bundleError,
+            `bundle "${bundle.name}": manifest entrypoint "${name}" is not compiled into ${module.path}`,
+          )
+        }
+        if (targets.has(name)) {
+          throw new ClearanceError(
+            ErrorCodes.bundleError,
+            `bundle "${bundle.name}": entrypoint "${name}" is defined twice`,
+          )
+        }
+        targets.set(name, { policy, id, threaded: threads.find((thread) => thread === policy) })
+        entrypoints.push(name)
+      }
+    }
+    summaries.push({
+      name: bundle.name,
+      revision: bundle.manifest.revision,
+      roots: bundle.manifest.roots,
+      entrypoints,
+    })
+    revisions[bundle.name] = bundle.manifest.revision
+  }
+  return new LoadedPolicySet(summaries, revisions, targets, dataBytes, threads)
+}

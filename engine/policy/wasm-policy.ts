@@ -1,0 +1,220 @@
+// One compiled Rego policy (policy.wasm) living in a wasm instance: instantiation through
+// @open-policy-agent/opa-wasm, and the evaluation call. Input goes in as JSON bytes and the result set comes back
+// as JSON text, so falsy inputs reach the policy as given and numbers keep every digit. The module writes the
+// result as its value dump, where sets stay sets, so that they reach the JSON sorted as OPA writes them.
+import { createRequire } from 'node:module'
+import type * as OpaWasm from '@open-policy-agent/opa-wasm'
+import {
+  type Builtin,
+  beginEvaluation,
+  createBuiltins,
+  isClearanceBuiltins,
+} from '../../packages/rego-builtins/src/index.js'
+import { bridgeHostValues } from '../../packages/rego-builtins/src/values/host-value-bridge.js'
+import { ValueDumpReader } from '../../packages/rego-builtins/src/values/value-dump.js'
+import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
+
+type LoadedPolicy = OpaWasm.LoadedPolicy
+// The package's ESM entry exports only loadPolicy; the synchronous loader (used to replace a trapped instance)
+// lives on its CommonJS entry.
+const { loadPolicy, loadPolicySync } = createRequire(import.meta.url)(
+  '@open-policy-agent/opa-wasm',
+) as typeof OpaWasm
+
+interface OpaExports {
+  opa_eval(
+    reserved: number,
+    entrypoint: number,
+    dataAddr: number,
+    inputAddr: number,
+    inputLen: number,
+    heapAddr: number,
+    format: number,
+  ): number
+}
+
+export interface WasmPolicy {
+  /** Entrypoint names (e.g. "clearance/authz/decision") and their ids in this module. */
+  readonly entrypoints: ReadonlyMap<string, number>
+  /**
+   * Evaluates one entrypoint. `input` is the UTF-8 JSON text of the input, or undefined for no input.
+   * Returns the result set as JSON text: `[]` when undefined, `[{"result":…}]` otherwise.
+   * Throws ClearanceError(evaluation_error) when the policy fails.
+   */
+  evaluate(entrypoint: number, input: Uint8Array | undefined): string
+}
+
+export interface WasmPolicyOptions {
+  /** Host builtins; defaults to Clearance's full set. */
+  builtins?: Record<string, Builtin>
+  /** Initial memory in 64 KiB pages. */
+  initialMemoryPages?: number
+  /**
+   * Memory one instance may grow to, in pages, beyond which an evaluation fails (evaluation_error) instead of
+   * taking the process down. Default: the initial size plus 1 GiB, within wasm32's 4 GiB.
+   */
+  maxMemoryPages?: number
+}
+
+const PAGE_SIZE = 64 * 1024
+const MAX_INITIAL_PAGES = 48 * 1024
+const WASM32_MAX_PAGES = 64 * 1024
+const DEFAULT_HEADROOM_PAGES = 16 * 1024
+/** opa_eval's output format: 0 is JSON (sets as arrays in hash order), 1 the value dump. */
+const VALUE_DUMP_FORMAT = 1
+
+/** Smallest ABI that exposes the single-call `opa_eval` the evaluator is built on. */
+const MIN_ABI_MINOR = 2
+
+function asExactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  // opa-wasm only recognises a real ArrayBuffer; a Buffer may be a window onto a larger shared pool.
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  ) {
+    return bytes.buffer
+  }
+  // Copy into a buffer of exactly this length (Buffer#slice would only make another view of the pool).
+  return new Uint8Array(bytes).buffer
+}
+
+class InstantiatedPolicy implements WasmPolicy {
+  readonly entrypoints: ReadonlyMap<string, number>
+  private policy: LoadedPolicy
+  private exports: OpaExports
+  private readonly results = new ValueDumpReader()
+
+  constructor(
+    policy: LoadedPolicy,
+    private readonly module: WebAssembly.Module,
+    /** The data document's bytes as given (on an evaluation thread, a view of memory shared with the caller). */
+    private readonly data: Uint8Array,
+    private readonly options: Required<WasmPolicyOptions>,
+  ) {
+    this.policy = policy
+    this.exports = instanceOf(policy).exports as unknown as OpaExports
+    this.entrypoints = new Map(Object.entries(policy.entrypoints as Record<string, number>))
+  }
+
+  evaluate(entrypoint: number, input: Uint8Array | undefined): string {
+    const policy = this.policy
+    const heapBase: number = policy.dataHeapPtr
+    let inputAddr = 0
+    let inputLen = 0
+    try {
+      if (input !== undefined) {
+        inputAddr = heapBase
+        inputLen = input.byteLength
+        const missing = inputAddr + inputLen - policy.mem.buffer.byteLength
+        if (missing > 0) policy.mem.grow(Math.ceil(missing / PAGE_SIZE))
+        new Uint8Array(policy.mem.buffer).set(input, inputAddr)
+      }
+      // time.now_ns and friends hold one value for exactly one evaluation
+      beginEvaluation(this.options.builtins)
+      const resultAddr = this.exports.opa_eval(
+        0,
+        entrypoint,
+        policy.dataAddr,
+        inputAddr,
+        inputLen,
+        heapBase + inputLen,
+        VALUE_DUMP_FORMAT,
+      )
+      return this.results.json(policy.mem.buffer, resultAddr)
+    } catch (thrown) {
+      // A trap can leave the instance in any state; later decisions get a fresh one.
+      if (thrown instanceof WebAssembly.RuntimeError) this.replaceInstance()
+      throw new ClearanceError(ErrorCodes.evaluationError, describeThrown(thrown), { cause: thrown })
+    }
+  }
+
+  private replaceInstance(): void {
+    const fresh = loadPolicySync(
+      this.module,
+      { initial: this.options.initialMemoryPages, maximum: this.options.maxMemoryPages },
+      this.options.builtins,
+    )
+    fresh.setData(asExactArrayBuffer(this.data))
+    bridgeBuiltins(fresh, this.options.builtins)
+    this.policy = fresh
+    this.exports = instanceOf(fresh).exports as unknown as OpaExports
+  }
+}
+
+/** Clearance's own builtins get their arguments with sets and every digit intact (host-value-bridge.ts). */
+function bridgeBuiltins(policy: LoadedPolicy, builtins: Record<string, Builtin>): void {
+  if (isClearanceBuiltins(builtins)) bridgeHostValues(instanceOf(policy), policy.mem)
+}
+
+function instanceOf(policy: LoadedPolicy): WebAssembly.Instance {
+  const holder = policy.wasmInstance as WebAssembly.Instance | WebAssembly.WebAssemblyInstantiatedSource
+  return 'instance' in holder ? holder.instance : holder
+}
+
+/**
+ * Memory to start with: the parsed data document takes several times its text size, and letting OPA's
+ * allocator grow a small memory step by step makes loading a large catalog many times slower. Untouched
+ * pages cost address space, not resident memory.
+ */
+export function initialPagesFor(dataBytes: number): number {
+  return Math.min(MAX_INITIAL_PAGES, Math.max(5, Math.ceil((dataBytes * 8) / PAGE_SIZE)))
+}
+
+/**
+ * Compiles and instantiates a policy.wasm and loads `data` (JSON bytes of the whole data document).
+ * Throws ClearanceError(bundle_error) for a module that is not a usable OPA policy.
+ */
+export async function loadWasmPolicy(
+  wasm: Uint8Array,
+  data: Uint8Array,
+  options: WasmPolicyOptions = {},
+): Promise<WasmPolicy> {
+  const initialMemoryPages = options.initialMemoryPages ?? initialPagesFor(data.byteLength)
+  const resolved: Required<WasmPolicyOptions> = {
+    builtins: options.builtins ?? createBuiltins(),
+    initialMemoryPages,
+    maxMemoryPages: Math.max(
+      initialMemoryPages,
+      options.maxMemoryPages ?? Math.min(WASM32_MAX_PAGES, initialMemoryPages + DEFAULT_HEADROOM_PAGES),
+    ),
+  }
+  let module: WebAssembly.Module
+  let policy: LoadedPolicy
+  try {
+    module = await WebAssembly.compile(asExactArrayBuffer(wasm))
+    policy = await loadPolicy(
+      module,
+      { initial: resolved.initialMemoryPages, maximum: resolved.maxMemoryPages },
+      resolved.builtins,
+    )
+  } catch (thrown) {
+    throw new ClearanceError(
+      ErrorCodes.bundleError,
+      `policy.wasm is not a usable OPA wasm module: ${describeThrown(thrown)}`,
+      {
+        cause: thrown,
+      },
+    )
+  }
+  if (typeof policy.minorVersion !== 'number' || policy.minorVersion < MIN_ABI_MINOR) {
+    throw new ClearanceError(
+      ErrorCodes.bundleError,
+      `policy.wasm uses OPA wasm ABI 1.${String(policy.minorVersion)}; Clearance needs 1.${MIN_ABI_MINOR} or later (rebuild with a current opa)`,
+    )
+  }
+  try {
+    // Any copy asExactArrayBuffer makes lives only for the load; the instance keeps the caller's bytes.
+    policy.setData(asExactArrayBuffer(data))
+  } catch (thrown) {
+    throw new ClearanceError(
+      ErrorCodes.bundleError,
+      `policy data could not be loaded into wasm: ${describeThrown(thrown)}`,
+      {
+        cause: thrown,
+      },
+    )
+  }
+  bridgeBuiltins(policy, resolved.builtins)
+  return new InstantiatedPolicy(policy, module, data, resolved)
+}

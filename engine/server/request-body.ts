@@ -1,0 +1,131 @@
+// Reads a request body as JSON: bounded size, optional gzip (Content-Encoding: gzip, as OPA accepts), UTF-8,
+// and exact numbers. Every problem is an invalid_parameter (400) or resource_too_large (413) naming the cause.
+import type { IncomingMessage } from 'node:http'
+import { gunzipSync } from 'node:zlib'
+import type { Context } from 'hono'
+import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
+import { parseJson } from '../json/json-codec.js'
+import { assertJsonShape, defaultJsonShapeLimits, type JsonShapeLimits } from '../json/json-shape.js'
+
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+export interface BodyOptions {
+  maxBodyBytes: number
+}
+
+/**
+ * The Node request behind a hono context when it runs on @hono/node-server. Reading it directly avoids building a
+ * web Request (with its stream and abort signal) per call, which profiling showed as a third of server CPU.
+ */
+function nodeRequest(c: Context): IncomingMessage | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+}
+
+function header(c: Context, name: string): string | undefined {
+  const incoming = nodeRequest(c)
+  if (incoming === undefined) return c.req.header(name)
+  const value = incoming.headers[name]
+  return Array.isArray(value) ? value.join(',') : value
+}
+
+/** Collects the request's bytes, refusing more than `max`; past the limit the rest is drained, not kept. */
+function readIncoming(incoming: IncomingMessage, max: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let refused = false
+    incoming.on('data', (chunk: Buffer) => {
+      if (refused) return
+      size += chunk.byteLength
+      if (size > max) {
+        refused = true
+        chunks.length = 0
+        reject(tooLarge(max))
+        return
+      }
+      chunks.push(chunk)
+    })
+    incoming.once('end', () => {
+      if (!refused) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size))
+    })
+    incoming.once('error', (error) => {
+      if (!refused)
+        reject(
+          new ClearanceError(ErrorCodes.invalidParameter, `could not read request body: ${error.message}`),
+        )
+    })
+  })
+}
+
+async function readRaw(c: Context, max: number): Promise<Uint8Array> {
+  const incoming = nodeRequest(c)
+  if (incoming !== undefined) return readIncoming(incoming, max)
+  const raw = new Uint8Array(await c.req.arrayBuffer())
+  if (raw.byteLength > max) throw tooLarge(max)
+  return raw
+}
+
+/** The body's bytes, decompressed when the client sent gzip. Empty bodies give an empty array. */
+export async function readBodyBytes(c: Context, { maxBodyBytes }: BodyOptions): Promise<Uint8Array> {
+  const declared = Number(header(c, 'content-length') ?? Number.NaN)
+  if (declared > maxBodyBytes) throw tooLarge(maxBodyBytes)
+  const raw = await readRaw(c, maxBodyBytes)
+  const encoding = header(c, 'content-encoding')?.trim().toLowerCase()
+  if (encoding === undefined || encoding === '' || encoding === 'identity') return raw
+  if (encoding !== 'gzip') {
+    throw new ClearanceError(
+      ErrorCodes.invalidParameter,
+      `unsupported Content-Encoding "${encoding}"; use gzip or none`,
+    )
+  }
+  try {
+    return gunzipSync(raw, { maxOutputLength: maxBodyBytes })
+  } catch (thrown) {
+    if ((thrown as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(maxBodyBytes)
+    throw new ClearanceError(
+      ErrorCodes.invalidParameter,
+      `could not decompress gzip body: ${describeThrown(thrown)}`,
+    )
+  }
+}
+
+function tooLarge(limit: number): ClearanceError {
+  return new ClearanceError(
+    ErrorCodes.resourceTooLarge,
+    `request body is larger than the ${limit}-byte limit`,
+  )
+}
+
+/**
+ * Parses JSON text from bytes; `what` names the document in the error ("input document", "request body").
+ * Depth and size are bounded before the parser sees the text.
+ */
+export function parseJsonBytes(
+  bytes: Uint8Array,
+  what: string,
+  limits: JsonShapeLimits = defaultJsonShapeLimits,
+): unknown {
+  assertJsonShape(bytes, limits)
+  let text: string
+  try {
+    text = decoder.decode(bytes)
+  } catch {
+    throw new ClearanceError(ErrorCodes.invalidParameter, `body contains malformed ${what}: not valid UTF-8`)
+  }
+  try {
+    return parseJson(text)
+  } catch (thrown) {
+    throw new ClearanceError(
+      ErrorCodes.invalidParameter,
+      `body contains malformed ${what}: ${describeThrown(thrown)}`,
+    )
+  }
+}
+
+/** True when the bytes hold nothing but JSON whitespace. */
+export function isBlank(bytes: Uint8Array): boolean {
+  for (const byte of bytes) {
+    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return false
+  }
+  return true
+}

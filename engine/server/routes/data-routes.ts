@@ -1,0 +1,94 @@
+// OPA's Data API: POST and GET /v1/data/{path}. Reads are answered from the active bundles; the API is
+// read-only because all data comes from bundles.
+import type { Context, Hono } from 'hono'
+import { ClearanceError, ErrorCodes } from '../../errors.js'
+import { encodeJson, isRecord } from '../../json/json-codec.js'
+import { topLevelMemberSpan } from '../../json/json-member-span.js'
+import { normalizePath } from '../../policy/policy-set.js'
+import { dataResponseText, MISSING_INPUT_WARNING, type Warning } from '../decision-response.js'
+import { queryFlag } from '../query-flags.js'
+import { isBlank, parseJsonBytes, readBodyBytes } from '../request-body.js'
+import { requestedBy } from '../requested-by.js'
+import type { RouteDeps } from './route-deps.js'
+
+const nowNs = (): number => Number(process.hrtime.bigint())
+
+function pathOf(c: Context): string {
+  return normalizePath(c.req.path.slice('/v1/data'.length))
+}
+
+interface RequestInput {
+  input: Uint8Array | undefined
+  warning: Warning | undefined
+}
+
+async function inputFromBody(c: Context, deps: RouteDeps): Promise<RequestInput> {
+  const bytes = await readBodyBytes(c, deps.config)
+  if (isBlank(bytes)) return { input: undefined, warning: MISSING_INPUT_WARNING }
+  const body = parseJsonBytes(bytes, 'input document', deps.config.json)
+  if (!isRecord(body)) {
+    throw new ClearanceError(
+      ErrorCodes.invalidParameter,
+      'body must be a JSON object of the form {"input": ...}',
+    )
+  }
+  if (!Object.hasOwn(body, 'input')) return { input: undefined, warning: MISSING_INPUT_WARNING }
+  // The input's own bytes go to the policy: no stringify of what was just parsed.
+  const span = topLevelMemberSpan(bytes, 'input')
+  const input = span === undefined ? encodeJson(body.input) : bytes.subarray(span.start, span.end)
+  return { input, warning: undefined }
+}
+
+function inputFromQuery(c: Context, deps: RouteDeps): RequestInput {
+  const raw = c.req.query('input')
+  if (raw === undefined) return { input: undefined, warning: undefined }
+  const value = parseJsonBytes(
+    new TextEncoder().encode(raw),
+    'input document (query parameter "input")',
+    deps.config.json,
+  )
+  return { input: encodeJson(value), warning: undefined }
+}
+
+async function answer(
+  c: Context,
+  deps: RouteDeps,
+  read: () => Promise<RequestInput> | RequestInput,
+): Promise<Response> {
+  const started = nowNs()
+  const { input, warning } = await read()
+  const parsed = nowNs()
+  const decision = await deps.decider.decideAsync(pathOf(c), input, undefined, {
+    requestedBy: requestedBy(c),
+  })
+  const wantMetrics = queryFlag(c, 'metrics') || queryFlag(c, 'instrument')
+  const metrics = wantMetrics
+    ? {
+        timer_rego_input_parse_ns: parsed - started,
+        timer_rego_query_eval_ns: decision.evalNs,
+        timer_server_handler_ns: nowNs() - started,
+      }
+    : undefined
+  const text = dataResponseText(decision, {
+    pretty: queryFlag(c, 'pretty'),
+    metrics,
+    warning,
+    version: deps.version,
+  })
+  return c.body(text, 200, { 'content-type': 'application/json' })
+}
+
+const readOnly = (): never => {
+  throw new ClearanceError(
+    ErrorCodes.methodNotAllowed,
+    'the data API is read-only: Clearance serves documents from policy bundles; change them with a new bundle',
+  )
+}
+
+export function registerDataRoutes(app: Hono, deps: RouteDeps): void {
+  for (const route of ['/v1/data', '/v1/data/*']) {
+    app.post(route, (c) => answer(c, deps, () => inputFromBody(c, deps)))
+    app.get(route, (c) => answer(c, deps, () => inputFromQuery(c, deps)))
+    app.on(['PUT', 'PATCH', 'DELETE'], route, readOnly)
+  }
+}

@@ -1,0 +1,188 @@
+// Builtins that Clearance supplies to every wasm instance on top of what OPA compiles natively
+// (native-builtins.ts) and what opa-wasm implements in JavaScript (opa-wasm-table.ts). One module per family;
+// this file assembles them and applies OPA's error convention: a builtin that fails makes its expression
+// undefined (OPA's default, non-strict builtin errors), or, in strict mode, fails the evaluation.
+
+import { stringifyJson } from '../../../engine/json/json-codec.js'
+import { awsSigningBuiltins } from './aws-signing.js'
+import { base64urlBuiltins } from './base64url.js'
+import { BuiltinError } from './builtin-error.js'
+import { castBuiltins } from './casts.js'
+import { cryptoBuiltins } from './crypto.js'
+import { debugBuiltins } from './debug.js'
+import { createEvaluationScope, type EvaluationScope, systemClockNs } from './evaluation-scope.js'
+import { globBuiltins } from './glob.js'
+import { graphBuiltins } from './graph.js'
+import { graphqlBuiltins } from './graphql/index.js'
+import { hexBuiltins } from './hex.js'
+import type { BuiltinTable, HostContext } from './host-context.js'
+import { jsonBuiltins } from './json.js'
+import { jsonSchemaBuiltins } from './json-schema.js'
+import { jwtBuiltins } from './jwt.js'
+import { netBuiltins } from './net.js'
+import { numberBuiltins } from './numbers.js'
+import { objectBuiltins } from './object.js'
+import { opaRuntimeBuiltins } from './opa-runtime.js'
+import { opaWasmBuiltinNames, replaceOpaWasmBuiltins } from './opa-wasm-table.js'
+import { randBuiltins } from './rand.js'
+import { regexBuiltins } from './regex.js'
+import { semverBuiltins } from './semver.js'
+import { sprintfBuiltins } from './sprintf.js'
+import { stringBuiltins } from './strings.js'
+import { templateBuiltins } from './templates.js'
+import { timeBuiltins } from './time.js'
+import { unitsBuiltins } from './units.js'
+import { uriBuiltins } from './uri.js'
+import { urlqueryBuiltins } from './urlquery.js'
+import { uuidBuiltins } from './uuid.js'
+import { bridgedResultText, resetBridge, takeBridgedArguments } from './values/host-value-bridge.js'
+import { x509Builtins } from './x509.js'
+import { yamlBuiltins } from './yaml.js'
+
+export { compileTimeBuiltinNames, nativeBuiltinNames } from './native-builtins.js'
+export { opaWasmBuiltinNames }
+
+/** A host builtin: receives its arguments as JSON values, returns a JSON value or undefined. */
+export type Builtin = (...args: unknown[]) => unknown
+
+export interface BuiltinOptions {
+  /** Fail the evaluation when a builtin fails, like `opa eval --strict-builtin-errors`. Default false. */
+  strictBuiltinErrors?: boolean
+  /** Nanoseconds since the Unix epoch; defaults to the system clock. */
+  clock?: () => bigint
+  /** The value opa.runtime() returns; default `{}`. */
+  runtime?: Record<string, unknown>
+  /** Receives print() output; default discards it. */
+  print?: (line: string) => void
+  /** Source of random bytes; default node:crypto. */
+  randomBytes?: (size: number) => Uint8Array
+  /** Extra builtins (e.g. a test harness's), added after Clearance's own. */
+  extra?: Record<string, Builtin>
+}
+
+function families(host: HostContext): BuiltinTable[] {
+  return [
+    awsSigningBuiltins(),
+    base64urlBuiltins(),
+    castBuiltins(),
+    cryptoBuiltins(),
+    debugBuiltins(host),
+    globBuiltins(),
+    graphBuiltins(),
+    graphqlBuiltins(),
+    hexBuiltins(),
+    jsonBuiltins(),
+    jsonSchemaBuiltins(),
+    jwtBuiltins(host),
+    netBuiltins(),
+    numberBuiltins(),
+    objectBuiltins(),
+    opaRuntimeBuiltins(host),
+    randBuiltins(host),
+    regexBuiltins(),
+    semverBuiltins(),
+    sprintfBuiltins(),
+    stringBuiltins(),
+    templateBuiltins(),
+    timeBuiltins(host),
+    unitsBuiltins(),
+    uriBuiltins(),
+    urlqueryBuiltins(),
+    uuidBuiltins(host),
+    x509Builtins(host),
+    yamlBuiltins(),
+  ]
+}
+
+function defaultRandomBytes(size: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(size))
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * Results go back to opa-wasm as text in an ArrayBuffer (which it parses without stringifying again), so integers
+ * beyond 2^53 — bigint in our builtins — keep every digit, and sets stay sets (host-value-bridge.ts).
+ */
+function encodeResult(value: unknown, bridged: boolean): unknown {
+  const text = bridgedResultText(value, bridged, stringifyJson)
+  if (text === undefined) return undefined
+  const bytes = encoder.encode(text)
+  return bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer
+}
+
+function wrap(name: string, impl: (...args: unknown[]) => unknown, strict: boolean): Builtin {
+  return (...given: unknown[]) => {
+    const { args, bridged } = takeBridgedArguments(given)
+    let result: unknown
+    try {
+      result = impl(...args)
+    } catch (error) {
+      // OPA (topdown and its wasm SDK alike) makes a failed builtin call undefined unless errors are strict.
+      if (!strict) return undefined
+      const message = error instanceof BuiltinError ? error.message : `unexpected error: ${describe(error)}`
+      throw new Error(`${name}: ${message}`, { cause: error })
+    }
+    return encodeResult(result, bridged)
+  }
+}
+
+const encoder = new TextEncoder()
+const scopes = new WeakMap<Record<string, Builtin>, EvaluationScope>()
+let opaWasmTableReplaced = false
+
+/** Once per process: Clearance's versions of the builtins opa-wasm implements itself (opa-wasm-table.ts). */
+function replaceOpaWasmTable(host: HostContext): void {
+  if (opaWasmTableReplaced) return
+  opaWasmTableReplaced = true
+  const shadowed = new Set(opaWasmBuiltinNames())
+  const replacements: Record<string, Builtin> = {}
+  for (const table of families(host)) {
+    for (const [name, impl] of Object.entries(table)) {
+      if (shadowed.has(name)) replacements[name] = wrap(name, impl, false)
+    }
+  }
+  replaceOpaWasmBuiltins(replacements)
+}
+
+/** Every host builtin Clearance supplies, keyed by OPA builtin name. Called once per wasm instance. */
+export function createBuiltins(options: BuiltinOptions = {}): Record<string, Builtin> {
+  const scope = createEvaluationScope(options.clock ?? systemClockNs)
+  const host: HostContext = {
+    scope,
+    runtime: options.runtime ?? {},
+    print: options.print ?? (() => {}),
+    randomBytes: options.randomBytes ?? defaultRandomBytes,
+  }
+  const strict = options.strictBuiltinErrors ?? false
+  const builtins: Record<string, Builtin> = {}
+  for (const table of families(host)) {
+    for (const [name, impl] of Object.entries(table)) builtins[name] = wrap(name, impl, strict)
+  }
+  for (const [name, impl] of Object.entries(options.extra ?? {})) builtins[name] = wrap(name, impl, strict)
+  replaceOpaWasmTable(host)
+  scopes.set(builtins, scope)
+  return builtins
+}
+
+/**
+ * Marks the start of one evaluation for the builtins of one instance: time.now_ns() reads the clock afresh and
+ * the per-evaluation caches are emptied. Optional — without it the scope resets after each synchronous job
+ * (evaluation-scope.ts) — but calling it right before opa_eval makes back-to-back evaluations exact.
+ */
+export function beginEvaluation(builtins: Record<string, Builtin>): void {
+  scopes.get(builtins)?.reset()
+  resetBridge()
+}
+
+/** True for a builtins record createBuiltins made (its builtins read their arguments through the bridge). */
+export function isClearanceBuiltins(builtins: Record<string, Builtin>): boolean {
+  return scopes.has(builtins)
+}
+
+/** The names of all host builtins Clearance supplies (the capabilities generator lists these). */
+export function hostBuiltinNames(): string[] {
+  return Object.keys(createBuiltins()).sort()
+}

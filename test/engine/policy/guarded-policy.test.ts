@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { type Bundle, loadBundleFromPath } from '../../../engine/bundle/index.js'
+import { ClearanceError } from '../../../engine/errors.js'
+import { encodeJson } from '../../../engine/json/json-codec.js'
+import { type ClosablePolicy, loadGuardedWasmPolicy } from '../../../engine/policy/guarded-policy.js'
+import { createPolicySet } from '../../../engine/policy/policy-set.js'
+import { buildFixture } from '../../helpers/fixtures.js'
+
+function thrownBy(run: () => unknown): ClearanceError {
+  try {
+    run()
+  } catch (thrown) {
+    expect(thrown).toBeInstanceOf(ClearanceError)
+    return thrown as ClearanceError
+  }
+  throw new Error('expected the call to throw')
+}
+
+describe('guarded wasm policy (evaluation on a worker thread under a time limit)', () => {
+  let bundle: Bundle
+  let policy: ClosablePolicy
+  const id = (name: string): number => {
+    const found = policy.entrypoints.get(`slow/${name}`)
+    if (found === undefined) throw new Error(`no entrypoint slow/${name}`)
+    return found
+  }
+
+  beforeAll(async () => {
+    bundle = await loadBundleFromPath('slow', await buildFixture('slow-loop'))
+    policy = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      timeoutMs: 250,
+      initialMemoryPages: 32,
+      maxMemoryPages: 2048,
+    })
+  })
+
+  afterAll(() => policy.close())
+
+  it('answers like the in-thread evaluator: input, no input, and payloads beyond the shared area', () => {
+    expect(policy.evaluate(id('pairs'), encodeJson({ n: 20 }))).toBe('[{"result":true}]')
+    expect(policy.evaluate(id('echo'), undefined)).toBe('[]')
+    expect(policy.evaluate(id('echo'), encodeJson(false))).toBe('[{"result":false}]')
+    const large = { text: 'é'.repeat(1_500_000) }
+    expect(policy.evaluate(id('echo'), encodeJson(large))).toBe(`[{"result":${JSON.stringify(large)}}]`)
+  })
+
+  it('reports a policy error as evaluation_error without replacing the instance', () => {
+    const error = thrownBy(() => policy.evaluate(id('conflict'), encodeJson({ values: [1, 2] })))
+    expect(error.code).toBe('evaluation_error')
+    expect(error.message).toMatch(/conflict/)
+    expect(policy.evaluate(id('pairs'), encodeJson({ n: 3 }))).toBe('[{"result":true}]')
+  })
+
+  it('fails an evaluation past its memory ceiling with evaluation_error and keeps serving', async () => {
+    const small = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      timeoutMs: 30_000,
+      initialMemoryPages: 16,
+      maxMemoryPages: 256,
+    })
+    const hog = small.entrypoints.get('slow/hog')!
+    try {
+      const error = thrownBy(() => small.evaluate(hog, encodeJson({ n: 10_000_000 })))
+      expect(error.code).toBe('evaluation_error')
+      expect(error.message).not.toMatch(/time limit/)
+      expect(small.evaluate(hog, encodeJson({ n: 10 }))).toBe('[{"result":10}]')
+    } finally {
+      small.close()
+    }
+  })
+
+  it('stops an evaluation past the time limit, denies while a fresh instance starts, then serves again', async () => {
+    // n = 1000 is a million iterations: seconds of wasm without the guard.
+    const stopped = thrownBy(() => policy.evaluate(id('pairs'), encodeJson({ n: 1000 })))
+    expect(stopped.code).toBe('evaluation_error')
+    expect(stopped.message).toBe('evaluation exceeded the 250 ms time limit and was stopped')
+    const replacing = thrownBy(() => policy.evaluate(id('pairs'), encodeJson({ n: 3 })))
+    expect(replacing.code).toBe('evaluation_error')
+    expect(replacing.message).toMatch(/being replaced/)
+    await vi.waitFor(
+      () => expect(policy.evaluate(id('pairs'), encodeJson({ n: 3 }))).toBe('[{"result":true}]'),
+      {
+        timeout: 15_000,
+        interval: 50,
+      },
+    )
+  })
+
+  it('answers queued asynchronous evaluations in order, each with its own input', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => policy.evaluateAsync(id('echo'), encodeJson({ i }))),
+    )
+    expect(answers).toEqual(Array.from({ length: 50 }, (_, i) => `[{"result":{"i":${i}}}]`))
+    await expect(policy.evaluateAsync(id('conflict'), encodeJson({ values: [1, 2] }))).rejects.toMatchObject({
+      code: 'evaluation_error',
+    })
+  })
+
+  it('lets a synchronous caller in while an asynchronous evaluation is on the thread, and both get their answer', async () => {
+    const queued = [1, 2, 3].map((i) => policy.evaluateAsync(id('echo'), encodeJson({ queued: i })))
+    expect(policy.evaluate(id('echo'), encodeJson({ sync: true }))).toBe('[{"result":{"sync":true}}]')
+    expect(await Promise.all(queued)).toEqual([1, 2, 3].map((i) => `[{"result":{"queued":${i}}}]`))
+  })
+
+  it('stops an asynchronous evaluation past the limit and denies those queued behind it', async () => {
+    const slow = policy.evaluateAsync(id('pairs'), encodeJson({ n: 1000 }))
+    const behind = policy.evaluateAsync(id('echo'), encodeJson({ behind: true }))
+    await expect(slow).rejects.toThrow('evaluation exceeded the 250 ms time limit and was stopped')
+    await expect(behind).rejects.toThrow(/being replaced/)
+    await vi.waitFor(
+      async () =>
+        expect(await policy.evaluateAsync(id('pairs'), encodeJson({ n: 3 }))).toBe('[{"result":true}]'),
+      {
+        timeout: 15_000,
+        interval: 50,
+      },
+    )
+  })
+
+  it('goes on with queued evaluations after a synchronous caller hit the limit, once the fresh instance is ready', async () => {
+    const slow = policy.evaluateAsync(id('pairs'), encodeJson({ n: 1000 }))
+    const queued = policy.evaluateAsync(id('echo'), encodeJson({ queued: true }))
+    // A blocking caller drains the slow one (which overruns), then finds the instance being replaced.
+    expect(thrownBy(() => policy.evaluate(id('echo'), encodeJson(1))).code).toBe('evaluation_error')
+    await expect(slow).rejects.toThrow(/time limit/)
+    // The queued evaluation settles without anyone else calling: denied while replacing, or answered after.
+    const outcome = await queued.then(
+      (result) => result,
+      (error: Error) => error.message,
+    )
+    expect(['[{"result":{"queued":true}}]', expect.stringMatching(/being replaced/)]).toContainEqual(outcome)
+    await vi.waitFor(() => expect(policy.evaluate(id('echo'), encodeJson(2))).toBe('[{"result":2}]'), {
+      timeout: 15_000,
+      interval: 50,
+    })
+  })
+
+  it('gives each evaluation its own answer when a blocking caller drained an earlier one and the next answer is large', async () => {
+    const large = { text: 'x'.repeat(1_200_000) }
+    // From a fresh task, as a request handler runs.
+    const [first, second] = await new Promise<[Promise<string>, Promise<string>]>((resolve) =>
+      setTimeout(() => {
+        const first = policy.evaluateAsync(id('echo'), encodeJson({ a: 1 }))
+        expect(policy.evaluate(id('echo'), encodeJson({ b: 1 }))).toBe('[{"result":{"b":1}}]')
+        const second = policy.evaluateAsync(id('echo'), encodeJson(large))
+        const until = Date.now() + 300
+        while (Date.now() < until) {
+          // the rest of this task: the large answer is waiting before any callback runs
+        }
+        resolve([first, second])
+      }, 10),
+    )
+    expect(await first).toBe('[{"result":{"a":1}}]')
+    expect(await second).toBe(`[{"result":${JSON.stringify(large)}}]`)
+  })
+
+  it('denies every evaluation once closed', async () => {
+    const other = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), { timeoutMs: 1000 })
+    const pending = other.evaluateAsync(0, encodeJson({}))
+    other.close()
+    await expect(pending).rejects.toThrow('policy was closed')
+    const error = thrownBy(() => other.evaluate(0, encodeJson({})))
+    expect(error.code).toBe('evaluation_error')
+    expect(error.message).toBe('policy was closed')
+  })
+
+  it('refuses a module that is not an OPA policy, as the in-thread loader does', async () => {
+    const error = await loadGuardedWasmPolicy(new Uint8Array([0, 97, 115, 109]), encodeJson({}), {
+      timeoutMs: 1000,
+    }).catch((thrown: unknown) => thrown)
+    expect(error).toBeInstanceOf(ClearanceError)
+    expect((error as ClearanceError).code).toBe('bundle_error')
+  })
+
+  it('is what a policy set uses when given evaluationTimeoutMs, released by close()', async () => {
+    const set = await createPolicySet([bundle], { evaluationTimeoutMs: 250 })
+    const outcome = set.evaluate('slow/pairs', encodeJson({ n: 5 }))
+    expect(outcome).toEqual({ defined: true, json: 'true' })
+    expect(thrownBy(() => set.evaluate('slow/pairs', encodeJson({ n: 1000 }))).message).toMatch(/time limit/)
+    set.close()
+    expect(thrownBy(() => set.evaluate('slow/echo', encodeJson({}))).message).toBe('policy was closed')
+  })
+})
