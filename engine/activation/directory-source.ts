@@ -9,6 +9,7 @@ import { basename, dirname, relative, sep } from 'node:path'
 import type { Logger } from 'pino'
 import type { BundleLimits } from '../bundle/bundle-limits.js'
 import type { Clock, TimerHandle } from '../clock.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 import { type BundleEntry, type BundleLayout, detectLayout, listBundleEntries } from './bundle-layout.js'
 import { createCooldown } from './cooldown.js'
@@ -58,7 +59,7 @@ const GONE = '(gone)'
 
 export function createDirectorySource(options: DirectorySourceOptions): DirectorySource {
   const { name, path, sink, clock, limits, log } = options
-  const onDelete = options.onDelete ?? 'drop'
+  const onDelete = options.onDelete ?? DEFAULTS.onDelete
   const known = new Map<string, Known>()
   let layout: BundleLayout | undefined
   let watcher: FileWatcher | undefined
@@ -176,7 +177,7 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
   }
 
   const cooldown = createCooldown({
-    delayMs: options.cooldownMs ?? 100,
+    delayMs: options.cooldownMs ?? DEFAULTS.reloadCooldownMs,
     clock,
     run: async () => {
       await exclusive(() => scan('read'))

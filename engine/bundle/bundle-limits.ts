@@ -1,4 +1,5 @@
 // Size bounds applied to every bundle read, so a hostile or broken bundle cannot exhaust memory.
+import { DEFAULTS } from '../config/defaults.js'
 
 export interface BundleLimits {
   /** Largest compressed .tar.gz accepted. */
@@ -11,9 +12,4 @@ export interface BundleLimits {
   maxFiles: number
 }
 
-export const defaultBundleLimits: BundleLimits = {
-  maxCompressedBytes: 256 * 1024 * 1024,
-  maxUnpackedBytes: 1024 * 1024 * 1024,
-  maxFileBytes: 512 * 1024 * 1024,
-  maxFiles: 10_000,
-}
+export const defaultBundleLimits: BundleLimits = DEFAULTS.bundleLimits

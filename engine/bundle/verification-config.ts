@@ -6,6 +6,7 @@
 // nothing inside a bundle (its JWT's kid or keyid) can turn that off (OPA's GHSA-g2pf-6v5v-qcc8).
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
+import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 
 export const SIGNING_ALGORITHMS = [
@@ -181,10 +182,10 @@ export function verificationFromFlags(flags: VerificationFlags): VerificationCon
   if (!raw.startsWith('-----BEGIN') && existsSync(raw) && statSync(raw).isFile()) {
     key = readFileSync(raw, 'utf8')
   }
-  const keyId = flags.verificationKeyId ?? 'default'
+  const keyId = flags.verificationKeyId ?? DEFAULTS.verificationKeyId
   if (keyId === '') throw invalid('--verification-key-id', 'must not be empty')
   const config: VerificationConfig = {
-    keys: { [keyId]: { algorithm: flags.signingAlg ?? 'RS256', key } },
+    keys: { [keyId]: { algorithm: flags.signingAlg ?? DEFAULTS.signingAlg, key } },
     keyId,
     scope: flags.scope,
     excludeFiles: flags.excludeFilesVerify,

@@ -5,7 +5,7 @@ import { parseBundleSpecs } from '../activation/index.js'
 import { createPolicyRegistry } from '../activation/policy-registry.js'
 import { buildBundle } from '../build/build-bundle.js'
 import { loadBundleFromPath } from '../bundle/index.js'
-import { type ServeOptions, serveConfigFromOptions } from '../config/config.js'
+import { DEFAULTS, type ServeOptions, serveConfigFromOptions } from '../config/index.js'
 import { createDecider } from '../decision/decider.js'
 import { ClearanceError, describeThrown } from '../errors.js'
 import { encodeJson, parseJson } from '../json/json-codec.js'
@@ -75,11 +75,11 @@ function buildProgram(): Command {
       'bundle .tar.gz or directory; repeat for several bundles',
       collect,
     )
-    .option('-a, --addr <host:port>', 'address to listen on', '127.0.0.1:8181')
-    .option('--default-decision <path>', 'document POST / answers', 'system/main')
-    .option('--max-body-bytes <n>', 'largest request body accepted', String(8 * 1024 * 1024))
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .option('--check-path <path>', 'decision entrypoint of POST /v1/check', 'clearance/authz/decision')
+    .option('-a, --addr <host:port>', 'address to listen on', DEFAULTS.addr)
+    .option('--default-decision <path>', 'document POST / answers', DEFAULTS.defaultDecision)
+    .option('--max-body-bytes <n>', 'largest request body accepted', String(DEFAULTS.maxBodyBytes))
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default(DEFAULTS.logLevel))
+    .option('--check-path <path>', 'decision entrypoint of POST /v1/check', DEFAULTS.checkPath)
     .option(
       '--input-schema <file>',
       'JSON Schema for POST /v1/check bodies (default: policies/schema/input.schema.json)',
@@ -88,34 +88,73 @@ function buildProgram(): Command {
     .addOption(
       new Option('--authentication <mode>', 'who may call the API')
         .choices(['off', 'token', 'tls'])
-        .default('off'),
+        .default(DEFAULTS.authentication),
     )
     .option('--token-file <file>', 'bearer tokens accepted with --authentication=token, one per line')
     .option('--tls-cert-file <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-private-key-file <file>', 'private key of --tls-cert-file (PEM)')
     .option('--tls-ca-cert-file <file>', 'CA that client certificates must chain to (--authentication=tls)')
-    .option('--max-json-depth <n>', 'deepest JSON nesting accepted in a request', '64')
-    .option('--max-json-elements <n>', 'most JSON values accepted in a request', '100000')
-    .option('--max-concurrent <n>', 'requests in flight past which the API answers 429', '1024')
-    .option('--headers-timeout-ms <n>', 'time allowed to receive request headers', '10000')
-    .option('--request-timeout-ms <n>', 'time allowed to receive a whole request', '30000')
-    .option('--keep-alive-timeout-ms <n>', 'idle time before a keep-alive connection is closed', '5000')
+    .option(
+      '--max-json-depth <n>',
+      'deepest JSON nesting accepted in a request',
+      String(DEFAULTS.jsonShape.maxDepth),
+    )
+    .option(
+      '--max-json-elements <n>',
+      'most JSON values accepted in a request',
+      String(DEFAULTS.jsonShape.maxElements),
+    )
+    .option(
+      '--max-concurrent <n>',
+      'requests in flight past which the API answers 429',
+      String(DEFAULTS.maxConcurrent),
+    )
+    .option(
+      '--headers-timeout-ms <n>',
+      'time allowed to receive request headers',
+      String(DEFAULTS.headersTimeoutMs),
+    )
+    .option(
+      '--request-timeout-ms <n>',
+      'time allowed to receive a whole request',
+      String(DEFAULTS.requestTimeoutMs),
+    )
+    .option(
+      '--keep-alive-timeout-ms <n>',
+      'idle time before a keep-alive connection is closed',
+      String(DEFAULTS.keepAliveTimeoutMs),
+    )
     .option(
       '--eval-timeout-ms <n>',
       'longest one policy evaluation may run before it is stopped and denied (0: no limit)',
-      '1000',
+      String(DEFAULTS.evalTimeoutMs),
     )
     .option('--no-watch', 'do not reload local bundles when they change')
     .addOption(
       new Option('--on-delete <mode>', 'when a watched bundle is deleted')
         .choices(['keep', 'drop'])
-        .default('drop'),
+        .default(DEFAULTS.onDelete),
     )
-    .option('--reload-cooldown <ms>', 'quiet time after the last file event before a bundle is read', '100')
-    .option('--polling-min-delay <s>', 'shortest wait between polls of a bundle server', '60')
-    .option('--polling-max-delay <s>', 'longest wait between polls of a bundle server', '120')
-    .option('--bundle-timeout <ms>', 'time allowed for one bundle download', '30000')
-    .option('--bundle-max-bytes <n>', 'largest bundle download accepted')
+    .option(
+      '--reload-cooldown <ms>',
+      'quiet time after the last file event before a bundle is read',
+      String(DEFAULTS.reloadCooldownMs),
+    )
+    .option(
+      '--polling-min-delay <s>',
+      'shortest wait between polls of a bundle server',
+      String(DEFAULTS.polling.minDelayMs / 1000),
+    )
+    .option(
+      '--polling-max-delay <s>',
+      'longest wait between polls of a bundle server',
+      String(DEFAULTS.polling.maxDelayMs / 1000),
+    )
+    .option('--bundle-timeout <ms>', 'time allowed for one bundle download', String(DEFAULTS.bundleTimeoutMs))
+    .option(
+      '--bundle-max-bytes <n>',
+      `largest bundle download accepted (default: ${DEFAULTS.bundleLimits.maxCompressedBytes})`,
+    )
     .option('--bundle-token-file <file>', 'bearer token sent to the bundle server')
     .option('--bundle-client-cert <file>', 'client certificate (PEM) for the bundle server')
     .option('--bundle-client-key <file>', 'key of --bundle-client-cert (PEM)')
@@ -132,26 +171,49 @@ function buildProgram(): Command {
       '--verification-key <file|secret>',
       'verify bundle signatures with this public key (PEM) or HMAC secret',
     )
-    .option('--verification-key-id <id>', 'key id of --verification-key (default: "default")')
+    .option(
+      '--verification-key-id <id>',
+      `key id of --verification-key (default: "${DEFAULTS.verificationKeyId}")`,
+    )
     .option(
       '--signing-alg <alg>',
-      'signature algorithm of --verification-key: RS256 (default), PS256, ES256, HS256, …',
+      `signature algorithm of --verification-key: ${DEFAULTS.signingAlg} (default), PS256, ES256, HS256, …`,
     )
     .option('--scope <scope>', 'scope the bundle signature must carry')
     .option('--exclude-files-verify <glob>', 'bundle files left out of signature verification', collect)
     .option('--decision-log-console', 'write every decision to stdout as a JSON line')
     .option('--decision-log-file <path>', 'append every decision to this file as JSON lines')
     .option('--decision-log-url <url>', "upload decisions to this service in OPA's decision-log protocol")
-    .option('--decision-log-resource <path>', 'path of the upload endpoint on --decision-log-url', '/logs')
+    .option(
+      '--decision-log-resource <path>',
+      'path of the upload endpoint on --decision-log-url',
+      DEFAULTS.decisionLog.resource,
+    )
     .option('--decision-log-token-file <file>', 'bearer token for --decision-log-url')
-    .option('--decision-log-upload-limit-bytes <n>', 'largest gzip upload', '32768')
-    .option('--decision-log-min-delay <s>', 'shortest wait between uploads', '5')
-    .option('--decision-log-max-delay <s>', 'longest wait between uploads', '10')
-    .option('--decision-log-buffer-events <n>', 'events held before the oldest are dropped', '10000')
+    .option(
+      '--decision-log-upload-limit-bytes <n>',
+      'largest gzip upload',
+      String(DEFAULTS.decisionLog.uploadLimitBytes),
+    )
+    .option(
+      '--decision-log-min-delay <s>',
+      'shortest wait between uploads',
+      String(DEFAULTS.decisionLog.minDelayMs / 1000),
+    )
+    .option(
+      '--decision-log-max-delay <s>',
+      'longest wait between uploads',
+      String(DEFAULTS.decisionLog.maxDelayMs / 1000),
+    )
+    .option(
+      '--decision-log-buffer-events <n>',
+      'events held before the oldest are dropped',
+      String(DEFAULTS.decisionLog.bufferEvents),
+    )
     .option(
       '--decision-log-buffer-bytes <n>',
       'bytes held before the oldest events are dropped',
-      String(64 * 1024 * 1024),
+      String(DEFAULTS.decisionLog.bufferBytes),
     )
     .option(
       '--decision-log-mask <pointer>',
@@ -161,7 +223,7 @@ function buildProgram(): Command {
     .option(
       '--decision-log-allow-sample-rate <0..1>',
       'fraction of allow decisions logged (denies and errors always are)',
-      '1',
+      String(DEFAULTS.decisionLog.allowSampleRate),
     )
     .option('--decision-log-drop-path <path>', 'decision paths under this prefix are not logged', collect)
     .option('--decision-log-label <key=value>', 'label added to every event', collect)
@@ -170,11 +232,11 @@ function buildProgram(): Command {
     .option(
       '--workers <n|auto>',
       'serve from n processes sharing the port (node:cluster); auto: one per core',
-      '1',
+      DEFAULTS.workers,
     )
     .action(async (options: ServeOptions & { workers?: string }) => {
       const config = serveConfigFromOptions(options)
-      const workers = parseWorkerCount(options.workers ?? '1')
+      const workers = parseWorkerCount(options.workers ?? DEFAULTS.workers)
       const log = createLogger({ level: config.logLevel })
       if (workers > 1 && !isClusterWorker()) {
         const supervisor = createClusterSupervisor({ workers, log })
@@ -199,8 +261,8 @@ function buildProgram(): Command {
   program
     .command('build')
     .description('compile a folder of Rego into an OPA wasm bundle (.tar.gz) with opa build -t wasm')
-    .argument('[dir]', 'policy folder', 'policies')
-    .option('-o, --output <file>', 'bundle to write', 'bundles/bundle.tar.gz')
+    .argument('[dir]', 'policy folder', DEFAULTS.buildSource)
+    .option('-o, --output <file>', 'bundle to write', DEFAULTS.buildOutput)
     .option(
       '--revision <rev>',
       'revision for the manifest (default: git commit of the folder, -dirty when changed)',

@@ -8,6 +8,7 @@ import { ClearanceError, ErrorCodes } from '../errors.js'
 import { LOG_LEVELS, type LogLevel } from '../log.js'
 import { normalizePath } from '../policy/policy-set.js'
 import { packageRoot } from '../version.js'
+import { DEFAULTS } from './defaults.js'
 
 export interface ServeConfig {
   bundles: BundleSpec[]
@@ -140,8 +141,6 @@ function positiveInteger(field: string, raw: string): number {
   return value
 }
 
-const DEFAULT_EVAL_TIMEOUT_MS = 1000
-
 /** --eval-timeout-ms: a positive limit, or 0 for none. */
 function evaluationTimeout(raw: string): number | undefined {
   return raw.trim() === '0' ? undefined : positiveInteger('--eval-timeout-ms', raw)
@@ -161,11 +160,11 @@ function inputSchemaFile(option: string | false | undefined): string | undefined
 export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
   const specs = options.bundle ?? []
   if (specs.length === 0) throw invalid('--bundle', 'at least one bundle (file or directory) is required')
-  const { host, port } = parseAddr(options.addr ?? '127.0.0.1:8181')
-  const logLevel = (options.logLevel ?? 'info') as LogLevel
+  const { host, port } = parseAddr(options.addr ?? DEFAULTS.addr)
+  const logLevel = (options.logLevel ?? DEFAULTS.logLevel) as LogLevel
   if (!LOG_LEVELS.includes(logLevel))
     throw invalid('--log-level', `"${options.logLevel}" is not one of ${LOG_LEVELS.join(', ')}`)
-  const defaultDecision = normalizePath(options.defaultDecision ?? 'system/main')
+  const defaultDecision = normalizePath(options.defaultDecision ?? DEFAULTS.defaultDecision)
   if (defaultDecision === '')
     throw invalid('--default-decision', 'must name a document path such as system/main')
   return {
@@ -173,17 +172,35 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     host,
     port,
     defaultDecision,
-    maxBodyBytes: positiveInteger('--max-body-bytes', options.maxBodyBytes ?? String(8 * 1024 * 1024)),
+    maxBodyBytes: positiveInteger('--max-body-bytes', options.maxBodyBytes ?? String(DEFAULTS.maxBodyBytes)),
     logLevel,
-    checkPath: normalizePath(options.checkPath ?? 'clearance/authz/decision'),
+    checkPath: normalizePath(options.checkPath ?? DEFAULTS.checkPath),
     inputSchema: inputSchemaFile(options.inputSchema),
-    maxJsonDepth: positiveInteger('--max-json-depth', options.maxJsonDepth ?? '64'),
-    maxJsonElements: positiveInteger('--max-json-elements', options.maxJsonElements ?? '100000'),
-    maxConcurrent: positiveInteger('--max-concurrent', options.maxConcurrent ?? '1024'),
-    headersTimeoutMs: positiveInteger('--headers-timeout-ms', options.headersTimeoutMs ?? '10000'),
-    requestTimeoutMs: positiveInteger('--request-timeout-ms', options.requestTimeoutMs ?? '30000'),
-    keepAliveTimeoutMs: positiveInteger('--keep-alive-timeout-ms', options.keepAliveTimeoutMs ?? '5000'),
-    evaluationTimeoutMs: evaluationTimeout(options.evalTimeoutMs ?? String(DEFAULT_EVAL_TIMEOUT_MS)),
+    maxJsonDepth: positiveInteger(
+      '--max-json-depth',
+      options.maxJsonDepth ?? String(DEFAULTS.jsonShape.maxDepth),
+    ),
+    maxJsonElements: positiveInteger(
+      '--max-json-elements',
+      options.maxJsonElements ?? String(DEFAULTS.jsonShape.maxElements),
+    ),
+    maxConcurrent: positiveInteger(
+      '--max-concurrent',
+      options.maxConcurrent ?? String(DEFAULTS.maxConcurrent),
+    ),
+    headersTimeoutMs: positiveInteger(
+      '--headers-timeout-ms',
+      options.headersTimeoutMs ?? String(DEFAULTS.headersTimeoutMs),
+    ),
+    requestTimeoutMs: positiveInteger(
+      '--request-timeout-ms',
+      options.requestTimeoutMs ?? String(DEFAULTS.requestTimeoutMs),
+    ),
+    keepAliveTimeoutMs: positiveInteger(
+      '--keep-alive-timeout-ms',
+      options.keepAliveTimeoutMs ?? String(DEFAULTS.keepAliveTimeoutMs),
+    ),
+    evaluationTimeoutMs: evaluationTimeout(options.evalTimeoutMs ?? String(DEFAULTS.evalTimeoutMs)),
     ...securityOptions(options),
     ...lifecycleOptions(options),
     decisionLog: decisionLogOptions(options),
@@ -193,7 +210,7 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
 }
 
 function decisionLogOptions(options: ServeOptions): DecisionLogConfig {
-  const rate = Number(options.decisionLogAllowSampleRate ?? '1')
+  const rate = Number(options.decisionLogAllowSampleRate ?? String(DEFAULTS.decisionLog.allowSampleRate))
   if (!(rate >= 0 && rate <= 1)) throw invalid('--decision-log-allow-sample-rate', 'must be between 0 and 1')
   const labels: Record<string, string> = {}
   for (const label of options.decisionLogLabel ?? []) {
@@ -204,26 +221,37 @@ function decisionLogOptions(options: ServeOptions): DecisionLogConfig {
   if (options.decisionLogUrl !== undefined && !isUrl(options.decisionLogUrl)) {
     throw invalid('--decision-log-url', `"${options.decisionLogUrl}" is not an http(s) URL`)
   }
-  const minDelayMs = positiveInteger('--decision-log-min-delay', options.decisionLogMinDelay ?? '5') * 1000
-  const maxDelayMs = positiveInteger('--decision-log-max-delay', options.decisionLogMaxDelay ?? '10') * 1000
+  const minDelayMs =
+    positiveInteger(
+      '--decision-log-min-delay',
+      options.decisionLogMinDelay ?? String(DEFAULTS.decisionLog.minDelayMs / 1000),
+    ) * 1000
+  const maxDelayMs =
+    positiveInteger(
+      '--decision-log-max-delay',
+      options.decisionLogMaxDelay ?? String(DEFAULTS.decisionLog.maxDelayMs / 1000),
+    ) * 1000
   if (maxDelayMs < minDelayMs)
     throw invalid('--decision-log-max-delay', 'must not be below --decision-log-min-delay')
   return {
     console: options.decisionLogConsole ?? false,
     file: options.decisionLogFile,
     url: options.decisionLogUrl,
-    resource: options.decisionLogResource ?? '/logs',
+    resource: options.decisionLogResource ?? DEFAULTS.decisionLog.resource,
     token: readFileOption('--decision-log-token-file', options.decisionLogTokenFile)?.toString('utf8').trim(),
     uploadLimitBytes: positiveInteger(
       '--decision-log-upload-limit-bytes',
-      options.decisionLogUploadLimitBytes ?? '32768',
+      options.decisionLogUploadLimitBytes ?? String(DEFAULTS.decisionLog.uploadLimitBytes),
     ),
     minDelayMs,
     maxDelayMs,
-    bufferEvents: positiveInteger('--decision-log-buffer-events', options.decisionLogBufferEvents ?? '10000'),
+    bufferEvents: positiveInteger(
+      '--decision-log-buffer-events',
+      options.decisionLogBufferEvents ?? String(DEFAULTS.decisionLog.bufferEvents),
+    ),
     bufferBytes: positiveInteger(
       '--decision-log-buffer-bytes',
-      options.decisionLogBufferBytes ?? String(64 * 1024 * 1024),
+      options.decisionLogBufferBytes ?? String(DEFAULTS.decisionLog.bufferBytes),
     ),
     maskRules: parseConfiguredMasks(options.decisionLogMask ?? [], '--decision-log-mask'),
     allowSampleRate: rate,
@@ -245,11 +273,19 @@ function lifecycleOptions(
   ServeConfig,
   'bundleSources' | 'verification' | 'persistDir' | 'maxAgeMs' | 'reloadCooldownMs' | 'watch'
 > {
-  const onDelete = options.onDelete ?? 'drop'
+  const onDelete = options.onDelete ?? DEFAULTS.onDelete
   if (onDelete !== 'keep' && onDelete !== 'drop')
     throw invalid('--on-delete', `"${onDelete}" is not keep or drop`)
-  const minDelayMs = positiveInteger('--polling-min-delay', options.pollingMinDelay ?? '60') * 1000
-  const maxDelayMs = positiveInteger('--polling-max-delay', options.pollingMaxDelay ?? '120') * 1000
+  const minDelayMs =
+    positiveInteger(
+      '--polling-min-delay',
+      options.pollingMinDelay ?? String(DEFAULTS.polling.minDelayMs / 1000),
+    ) * 1000
+  const maxDelayMs =
+    positiveInteger(
+      '--polling-max-delay',
+      options.pollingMaxDelay ?? String(DEFAULTS.polling.maxDelayMs / 1000),
+    ) * 1000
   if (maxDelayMs < minDelayMs) throw invalid('--polling-max-delay', 'must not be below --polling-min-delay')
   const token = readFileOption('--bundle-token-file', options.bundleTokenFile)?.toString('utf8').trim()
   const cert = readFileOption('--bundle-client-cert', options.bundleClientCert)
@@ -262,7 +298,10 @@ function lifecycleOptions(
     clientCertificate: cert === undefined || key === undefined ? undefined : { cert, key },
     caCertificate: readFileOption('--bundle-ca-cert', options.bundleCaCert),
   }
-  const timeoutMs = positiveInteger('--bundle-timeout', options.bundleTimeout ?? '30000')
+  const timeoutMs = positiveInteger(
+    '--bundle-timeout',
+    options.bundleTimeout ?? String(DEFAULTS.bundleTimeoutMs),
+  )
   const maxDownloadBytes =
     options.bundleMaxBytes === undefined
       ? undefined
@@ -285,7 +324,10 @@ function lifecycleOptions(
     verification: verificationFromFlags(options),
     persistDir: options.persistDir,
     maxAgeMs: options.maxAge === undefined ? undefined : positiveInteger('--max-age', options.maxAge),
-    reloadCooldownMs: positiveInteger('--reload-cooldown', options.reloadCooldown ?? '100'),
+    reloadCooldownMs: positiveInteger(
+      '--reload-cooldown',
+      options.reloadCooldown ?? String(DEFAULTS.reloadCooldownMs),
+    ),
     watch: options.watch ?? true,
   }
 }
@@ -301,7 +343,7 @@ function existingFile(field: string, file: string | undefined): string | undefin
 function securityOptions(
   options: ServeOptions,
 ): Pick<ServeConfig, 'authentication' | 'tokenFile' | 'tlsCertFile' | 'tlsPrivateKeyFile' | 'tlsCaCertFile'> {
-  const authentication = (options.authentication ?? 'off') as ServeConfig['authentication']
+  const authentication = (options.authentication ?? DEFAULTS.authentication) as ServeConfig['authentication']
   if (!AUTHENTICATION_MODES.includes(authentication)) {
     throw invalid(
       '--authentication',

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import { systemClock } from '../clock.js'
+import { DEFAULTS } from '../config/defaults.js'
 import { describeThrown } from '../errors.js'
 import { BoundedQueue } from './bounded-queue.js'
 import type { DecisionRecord } from './decision-event.js'
@@ -87,8 +88,8 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
     now: () => clock.now(),
   })
   const queue = new BoundedQueue<DecisionRecord>({
-    maxItems: options.buffer?.maxEvents ?? 10_000,
-    maxBytes: options.buffer?.maxBytes ?? 64 * 1024 * 1024,
+    maxItems: options.buffer?.maxEvents ?? DEFAULTS.decisionLog.bufferEvents,
+    maxBytes: options.buffer?.maxBytes ?? DEFAULTS.decisionLog.bufferBytes,
   })
   const dropped: Partial<Record<DropReason, number>> = {}
   let recorded = 0

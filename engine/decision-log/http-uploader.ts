@@ -7,6 +7,7 @@
 import type { Logger } from 'pino'
 import type { Clock, TimerHandle } from '../clock.js'
 import { systemClock } from '../clock.js'
+import { DEFAULTS } from '../config/defaults.js'
 import type { HttpCredentials } from '../net/http-get.js'
 import { pollDelay } from '../net/poll-delay.js'
 import { BoundedQueue } from './bounded-queue.js'
@@ -51,8 +52,6 @@ export interface HttpUploader extends DecisionLogSink {
 }
 
 /** OPA's defaults are 300..600 s; a PDP's audit trail should lag less, so Clearance's are 5..10 s. */
-export const DEFAULT_UPLOAD_DELAY = { minDelayMs: 5_000, maxDelayMs: 10_000 }
-export const DEFAULT_UPLOAD_SIZE_LIMIT_BYTES = 32_768
 
 /** Milliseconds a Retry-After header asks for (delta-seconds or an HTTP date); undefined when absent or bad. */
 export function retryAfterMs(header: string | undefined, now: number): number | undefined {
@@ -71,10 +70,10 @@ export function createHttpUploader(options: HttpUploaderOptions): HttpUploader {
   const clock = options.clock ?? systemClock
   const random = options.random ?? Math.random
   const log = options.log
-  const limitBytes = options.uploadSizeLimitBytes ?? DEFAULT_UPLOAD_SIZE_LIMIT_BYTES
+  const limitBytes = options.uploadSizeLimitBytes ?? DEFAULTS.decisionLog.uploadLimitBytes
   const delays = {
-    minDelayMs: options.minDelayMs ?? DEFAULT_UPLOAD_DELAY.minDelayMs,
-    maxDelayMs: options.maxDelayMs ?? DEFAULT_UPLOAD_DELAY.maxDelayMs,
+    minDelayMs: options.minDelayMs ?? DEFAULTS.decisionLog.minDelayMs,
+    maxDelayMs: options.maxDelayMs ?? DEFAULTS.decisionLog.maxDelayMs,
   }
   const target = uploadUrl(options.url, options.resource)
   const client =
@@ -82,12 +81,12 @@ export function createHttpUploader(options: HttpUploaderOptions): HttpUploader {
     createUploadClient({
       url: target,
       credentials: options.credentials,
-      timeoutMs: options.timeoutMs ?? 10_000,
+      timeoutMs: options.timeoutMs ?? DEFAULTS.decisionLog.uploadTimeoutMs,
       clock,
     })
   const queue = new BoundedQueue<string>({
-    maxItems: options.buffer?.maxEvents ?? 10_000,
-    maxBytes: options.buffer?.maxBytes ?? 64 * 1024 * 1024,
+    maxItems: options.buffer?.maxEvents ?? DEFAULTS.decisionLog.bufferEvents,
+    maxBytes: options.buffer?.maxBytes ?? DEFAULTS.decisionLog.bufferBytes,
   })
   const encoder = createChunkEncoder(limitBytes, options.gzipLevel ?? 1)
   let state: SinkState = 'not_ready'

@@ -18,8 +18,6 @@ export { createEventEncoder, rfc3339Nano } from './event-encoder.js'
 export { createEventProcessor, type EventProcessor } from './event-processor.js'
 export {
   createHttpUploader,
-  DEFAULT_UPLOAD_DELAY,
-  DEFAULT_UPLOAD_SIZE_LIMIT_BYTES,
   type HttpUploader,
   type HttpUploaderOptions,
   retryAfterMs,

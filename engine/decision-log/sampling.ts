@@ -1,6 +1,8 @@
 // Which decisions are worth logging, decided on the request path in constant time: decisions under configured
 // path prefixes are never logged; allow decisions may be sampled at a rate; denies, undefined decisions and
 // errors are always kept, because they are what audits and incident reviews look for.
+
+import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
 import { classifyResult } from '../metrics/decision-outcome.js'
 import type { DecisionRecord } from './decision-event.js'
@@ -21,7 +23,7 @@ const normalize = (prefix: string): string => prefix.replace(/^\/+|\/+$/g, '')
 
 /** Validates the sampling settings (throws config_error naming the field) and builds the sampler. */
 export function createSampler(config: SamplingConfig = {}): Sampler {
-  const rate = config.allowRate ?? 1
+  const rate = config.allowRate ?? DEFAULTS.decisionLog.allowSampleRate
   if (!(rate >= 0 && rate <= 1)) {
     throw new ClearanceError(
       ErrorCodes.configError,

@@ -1,5 +1,7 @@
 // A single pass over JSON bytes, before parsing, that bounds nesting depth and the number of values, so a body
 // built to exhaust the parser or the evaluator is refused with a 400 naming the limit.
+
+import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
 
 export interface JsonShapeLimits {
@@ -7,7 +9,7 @@ export interface JsonShapeLimits {
   maxElements: number
 }
 
-export const defaultJsonShapeLimits: JsonShapeLimits = { maxDepth: 64, maxElements: 100_000 }
+export const defaultJsonShapeLimits: JsonShapeLimits = DEFAULTS.jsonShape
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c

@@ -4,6 +4,7 @@
 // Authorization header when a redirect leaves the origin.
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 
 export interface HttpCredentials {
@@ -47,8 +48,8 @@ function fetchError(message: string, cause?: unknown): ClearanceError {
 
 export function createBundleFetcher(options: FetchOptions = {}): BundleFetcher {
   const credentials = options.credentials ?? {}
-  const timeoutMs = options.timeoutMs ?? 30_000
-  const maxBytes = options.maxBytes ?? 256 * 1024 * 1024
+  const timeoutMs = options.timeoutMs ?? DEFAULTS.bundleTimeoutMs
+  const maxBytes = options.maxBytes ?? DEFAULTS.bundleLimits.maxCompressedBytes
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 2 })
   const httpsAgent = new HttpsAgent({
     keepAlive: true,

@@ -1,6 +1,7 @@
 // When to poll a bundle server next, as OPA's downloader decides it: after a success, a uniformly random delay
 // between polling.min_delay_seconds and max_delay_seconds (jitter spreads many instances out); after a failure,
 // an immediate retry, then an exponential backoff from 100 ms by a factor of 1.6 up to the max delay, ±20% jitter.
+import { DEFAULTS } from '../config/defaults.js'
 
 export interface PollingConfig {
   minDelayMs: number
@@ -8,7 +9,7 @@ export interface PollingConfig {
 }
 
 /** OPA's defaults: 60 and 120 seconds. */
-export const defaultPolling: PollingConfig = { minDelayMs: 60_000, maxDelayMs: 120_000 }
+export const defaultPolling: PollingConfig = DEFAULTS.polling
 
 const RETRY_BASE_MS = 100
 const RETRY_FACTOR = 1.6

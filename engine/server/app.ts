@@ -1,6 +1,7 @@
 // The HTTP face of Clearance: OPA's REST API on hono. Routes throw coded errors; onError maps them once.
 import { Hono } from 'hono'
 import type { Logger } from 'pino'
+import { DEFAULTS } from '../config/defaults.js'
 import type { Decider } from '../decision/decider.js'
 import type { InputValidator } from '../decision/input-schema.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
@@ -48,12 +49,12 @@ export function createApp(deps: AppDeps): Hono {
     })
   }
   app.use(authentication(deps.authentication ?? { mode: 'off' }))
-  app.use(concurrencyLimit(deps.maxConcurrent ?? 1024))
+  app.use(concurrencyLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent))
   registerDataRoutes(app, deps)
   registerBatchRoute(app, deps)
   registerCheckRoute(app, {
     ...deps,
-    checkPath: deps.checkPath ?? 'clearance/authz/decision',
+    checkPath: deps.checkPath ?? DEFAULTS.checkPath,
     validateInput: deps.validateInput,
   })
   registerDefaultDecisionRoute(app, deps)

@@ -1,0 +1,61 @@
+// Every default value of Clearance, written once. The CLI's help shows these, the config module falls back to them,
+// and a component that is built without a setting (tests, the SDK) takes the same value from here. This file
+// imports nothing, so any folder may read it without a cycle: it is the one file reached past config/index.ts.
+
+const KiB = 1024
+const MiB = 1024 * KiB
+const GiB = 1024 * MiB
+
+export const DEFAULTS = {
+  /** `clearance serve --addr`: loopback, as OPA's default port. */
+  addr: '127.0.0.1:8181',
+  /** Document `POST /` answers. */
+  defaultDecision: 'system/main',
+  /** Decision entrypoint of `POST /v1/check`. */
+  checkPath: 'clearance/authz/decision',
+  logLevel: 'info',
+  maxBodyBytes: 8 * MiB,
+  /** Deepest JSON nesting and most JSON values accepted in a request. */
+  jsonShape: { maxDepth: 64, maxElements: 100_000 },
+  maxConcurrent: 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  /** Longest one evaluation may run on its thread before it is stopped and denied; 0 turns the limit off. */
+  evalTimeoutMs: 1000,
+  authentication: 'off',
+  /** What a watched bundle's deletion does. */
+  onDelete: 'drop',
+  /** Quiet time after the last file event before a watched bundle is read again. */
+  reloadCooldownMs: 100,
+  /** Wait between polls of a bundle server (jittered between the two). */
+  polling: { minDelayMs: 60_000, maxDelayMs: 120_000 },
+  /** One bundle download, headers and body. */
+  bundleTimeoutMs: 30_000,
+  /** Size bounds applied to every bundle read. */
+  bundleLimits: {
+    maxCompressedBytes: 256 * MiB,
+    maxUnpackedBytes: 1 * GiB,
+    maxFileBytes: 512 * MiB,
+    maxFiles: 10_000,
+  },
+  /** Bundle signatures: the key id and algorithm of a key given by flag. */
+  verificationKeyId: 'default',
+  signingAlg: 'RS256',
+  decisionLog: {
+    resource: '/logs',
+    uploadLimitBytes: 32_768,
+    /** Wait between uploads (jittered between the two). */
+    minDelayMs: 5_000,
+    maxDelayMs: 10_000,
+    uploadTimeoutMs: 10_000,
+    bufferEvents: 10_000,
+    bufferBytes: 64 * MiB,
+    allowSampleRate: 1,
+  },
+  /** Processes serving the port. */
+  workers: '1',
+  /** Policy folder `clearance build` compiles, and the bundle it writes. */
+  buildSource: 'policies',
+  buildOutput: 'bundles/bundle.tar.gz',
+} as const

@@ -1,0 +1,10 @@
+// Flags → validated configuration; every default written once (defaults.ts).
+export {
+  type DecisionLogConfig,
+  isLoopback,
+  parseAddr,
+  type ServeConfig,
+  type ServeOptions,
+  serveConfigFromOptions,
+} from './config.js'
+export { DEFAULTS } from './defaults.js'
