@@ -1,4 +1,4 @@
-// Where a top-level member's value sits in a JSON object's bytes, so a request's `input` can go to the policy as
+// The one member scanner. Where a top-level member's value sits in a JSON object's bytes, so a request's `input` can go to the policy as
 // the bytes the client sent instead of being stringified again after parsing. Only meaningful for text that has
 // parsed as valid JSON; the scan trusts the syntax.
 
@@ -32,10 +32,13 @@ function trimmedEnd(bytes: Uint8Array, start: number, at: number): number {
   return end
 }
 
+/** A top-level key written with escapes: the scan cannot compare it without decoding, so the caller parses. */
+export const ESCAPED_KEY: ByteSpan = Object.freeze({ start: -1, end: -1 })
+
 /**
  * The span of the value of the last top-level member named `name` (JSON.parse keeps the last of duplicate keys),
- * or undefined when there is none or when a top-level key is written with escapes (the caller then falls back to
- * re-encoding the parsed value). `name` is ASCII. Runs on every Data API request: no allocation but the result.
+ * undefined when there is none, or ESCAPED_KEY when a top-level key is written with escapes (the caller then falls
+ * back to the parsed value). `name` is ASCII. Runs on every Data API request: no allocation but the result.
  */
 export function topLevelMemberSpan(bytes: Uint8Array, name: string): ByteSpan | undefined {
   let depth = 0
@@ -55,7 +58,7 @@ export function topLevelMemberSpan(bytes: Uint8Array, name: string): ByteSpan | 
         }
       }
       if (depth === 1 && expectKey) {
-        if (escaped) return undefined
+        if (escaped) return ESCAPED_KEY
         current = keyEquals(bytes, start, i, name)
         expectKey = false
       }
@@ -80,4 +83,22 @@ export function topLevelMemberSpan(bytes: Uint8Array, name: string): ByteSpan | 
     }
   }
   return found
+}
+
+/**
+ * The JSON text of the last top-level member `name` of an object's JSON text, by the same scan over its UTF-8
+ * bytes. `exact` is false when the scan cannot tell (an escaped key): the caller then parses.
+ */
+export function topLevelMember(
+  json: string,
+  name: string,
+): { found: boolean; text?: string; exact: boolean } {
+  let first = 0
+  while (first < json.length && isSpace(json.charCodeAt(first))) first++
+  if (json.charCodeAt(first) !== OPEN_BRACE) return { found: false, exact: true }
+  const bytes = Buffer.from(json, 'utf8')
+  const span = topLevelMemberSpan(bytes, name)
+  if (span === undefined) return { found: false, exact: true }
+  if (span === ESCAPED_KEY) return { found: false, exact: false }
+  return { found: true, text: bytes.toString('utf8', span.start, span.end), exact: true }
 }

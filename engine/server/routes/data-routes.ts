@@ -2,8 +2,7 @@
 // read-only because all data comes from bundles.
 import type { Context, Hono } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
-import { encodeJson, isRecord } from '../../json/json-codec.js'
-import { topLevelMemberSpan } from '../../json/json-member-span.js'
+import { ESCAPED_KEY, encodeJson, isRecord, topLevelMemberSpan } from '../../json/index.js'
 import { normalizePath } from '../../policy/policy-set.js'
 import { dataResponseText, MISSING_INPUT_WARNING, type Warning } from '../decision-response.js'
 import { queryFlag } from '../query-flags.js'
@@ -35,7 +34,8 @@ async function inputFromBody(c: Context, deps: RouteDeps): Promise<RequestInput>
   if (!Object.hasOwn(body, 'input')) return { input: undefined, warning: MISSING_INPUT_WARNING }
   // The input's own bytes go to the policy: no stringify of what was just parsed.
   const span = topLevelMemberSpan(bytes, 'input')
-  const input = span === undefined ? encodeJson(body.input) : bytes.subarray(span.start, span.end)
+  const input =
+    span === undefined || span === ESCAPED_KEY ? encodeJson(body.input) : bytes.subarray(span.start, span.end)
   return { input, warning: undefined }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { topLevelMemberSpan } from '../../../engine/json/json-member-span.js'
+import { ESCAPED_KEY, topLevelMember, topLevelMemberSpan } from '../../../engine/json/index.js'
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
 const valueText = (text: string, name = 'input'): string | undefined => {
@@ -29,7 +29,27 @@ describe('topLevelMemberSpan', () => {
   })
 
   it('gives up when a top-level key is written with escapes, so the caller re-encodes the parsed value', () => {
-    expect(valueText('{"inp\\u0075t":{"a":1}}')).toBeUndefined()
-    expect(valueText('{"input":1,"\\"x":2}')).toBeUndefined()
+    expect(topLevelMemberSpan(bytes('{"inp\\u0075t":{"a":1}}'), 'input')).toBe(ESCAPED_KEY)
+    expect(topLevelMemberSpan(bytes('{"input":1,"\\"x":2}'), 'input')).toBe(ESCAPED_KEY)
+  })
+})
+
+describe('top-level member text', () => {
+  it('finds a member whatever precedes it, skipping strings and nested values', () => {
+    const text =
+      '{"a":"x\\"reasons\\":1}","b":{"reasons":[9]},"c":[{"d":"]"}],"n":-1.5e3,"reasons":[{"code":"c"}]}'
+    expect(topLevelMember(text, 'reasons')).toEqual({ found: true, text: '[{"code":"c"}]', exact: true })
+    expect(JSON.parse(topLevelMember(text, 'n').text!)).toBe(-1500)
+  })
+
+  it('reads members of indented JSON and members that are the last one', () => {
+    expect(topLevelMember('{ "allow" : true ,\n "reasons" : [ ] }', 'reasons').text).toBe('[ ]')
+    expect(topLevelMember('{"allow":true}', 'allow').text).toBe('true')
+  })
+
+  it('reports absent members and non-objects exactly, and asks for a parse when keys are escaped', () => {
+    expect(topLevelMember('{"allow":true}', 'reasons')).toEqual({ found: false, exact: true })
+    expect(topLevelMember('[1,2]', 'reasons')).toEqual({ found: false, exact: true })
+    expect(topLevelMember('{"re\\u0061sons":[]}', 'reasons').exact).toBe(false)
   })
 })
