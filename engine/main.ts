@@ -3,12 +3,14 @@
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
-import { createBundleManager } from './activation/index.js'
-import { createPolicyRegistry, type PolicyRegistry } from './activation/policy-registry.js'
-import { isLoopback, type ServeConfig } from './config/config.js'
-import { createDecider } from './decision/decider.js'
-import { createInputValidator, type InputValidator } from './decision/input-schema.js'
-import { observeDecisions } from './decision/observed-decider.js'
+import { createBundleManager, createPolicyRegistry, type PolicyRegistry } from './activation/index.js'
+import { isLoopback, type ServeConfig } from './config/index.js'
+import {
+  createDecider,
+  createInputValidator,
+  type InputValidator,
+  observeDecisions,
+} from './decision/index.js'
 import {
   createConsoleSink,
   createDecisionLogger,
@@ -20,12 +22,9 @@ import {
   logPolicyEvaluators,
 } from './decision-log/index.js'
 import { clusterMetricsRenderer, createMetrics, type Metrics } from './metrics/index.js'
-import type { PolicySet } from './policy/policy-set.js'
-import { isClusterWorker } from './server/cluster.js'
-import { fullGarbageCollector } from './server/collect-garbage.js'
-import { createApp } from './server/index.js'
-import { listen, type TlsFiles } from './server/listen.js'
-import type { AuthenticationOptions } from './server/middleware/authentication.js'
+import type { PolicySet } from './policy/index.js'
+import type { AuthenticationOptions } from './server/index.js'
+import { createApp, fullGarbageCollector, isClusterWorker, listen, type TlsFiles } from './server/index.js'
 import { VERSION } from './version.js'
 
 export interface RunningServer {

@@ -2,9 +2,8 @@
 // and activated through the bundle registry, and every step lands in the bundle's status. It also remembers which
 // source provides which bundle name, so two sources cannot fight over one.
 import type { Logger } from 'pino'
+import type { Bundle, BundleVerifier } from '../bundle/index.js'
 import { loadVerifiedBundle } from '../bundle/index.js'
-import type { Bundle } from '../bundle/load-bundle.js'
-import type { BundleVerifier } from '../bundle/verification-config.js'
 import { type ClearanceError, describeThrown, ErrorCodes, toClearanceError } from '../errors.js'
 import type { ActivationStatus } from './activation-status.js'
 import type { BundleRegistry } from './bundle-registry.js'

@@ -2,18 +2,17 @@
 // polled bundle server), verifies and activates what they read through the bundle registry, keeps OPA-shaped
 // status per bundle, and answers readiness and staleness. main.ts creates it and hands it the policy registry.
 import type { Logger } from 'pino'
-import type { BundleLimits } from '../bundle/bundle-limits.js'
-import { defaultBundleLimits } from '../bundle/bundle-limits.js'
+import type { BundleLimits } from '../bundle/index.js'
 import {
   type BundleVerifier,
   createBundleVerifier,
+  defaultBundleLimits,
   type VerificationConfig,
-} from '../bundle/verification-config.js'
+} from '../bundle/index.js'
 import { type Clock, systemClock } from '../clock.js'
 import { ClearanceError, ErrorCodes, toClearanceError } from '../errors.js'
-import type { HttpCredentials } from '../net/http-get.js'
-import type { PollingConfig } from '../net/poll-delay.js'
-import type { PolicySetOptions } from '../policy/policy-set.js'
+import type { HttpCredentials, PollingConfig } from '../net/index.js'
+import type { PolicySetOptions } from '../policy/index.js'
 import { createActivationSink } from './activation-sink.js'
 import { type BundleStatus, createActivationStatus } from './activation-status.js'
 import { createBundleRegistry } from './bundle-registry.js'

@@ -2,10 +2,10 @@
 // building a whole new set (roots checked, data merged, wasm instantiated, entrypoints smoke-evaluated) from the
 // current bundles with that one replaced, off to the side; only a complete, checked set is handed to the policy
 // registry, in one assignment. Changes are applied one batch at a time, so two reloads never race.
-import type { Bundle } from '../bundle/load-bundle.js'
-import { dataUnderRoots } from '../bundle/roots.js'
+import type { Bundle } from '../bundle/index.js'
+import { dataUnderRoots } from '../bundle/index.js'
 import { ClearanceError, ErrorCodes, toClearanceError } from '../errors.js'
-import { createPolicySet, type PolicySet, type PolicySetOptions } from '../policy/policy-set.js'
+import { createPolicySet, type PolicySet, type PolicySetOptions } from '../policy/index.js'
 import type { PolicyRegistry } from './policy-registry.js'
 import { smokeEvaluate } from './smoke-evaluation.js'
 

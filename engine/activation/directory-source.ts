@@ -7,7 +7,7 @@
 // (deactivated) or kept serving, as configured.
 import { basename, dirname, relative, sep } from 'node:path'
 import type { Logger } from 'pino'
-import type { BundleLimits } from '../bundle/bundle-limits.js'
+import type { BundleLimits } from '../bundle/index.js'
 import type { Clock, TimerHandle } from '../clock.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'

@@ -6,12 +6,17 @@
 import { createHash } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Logger } from 'pino'
-import { readBundleArchive } from '../bundle/bundle-files.js'
-import { type BundleLimits, defaultBundleLimits } from '../bundle/bundle-limits.js'
+import { type BundleLimits, defaultBundleLimits, readBundleArchive } from '../bundle/index.js'
 import type { Clock, TimerHandle } from '../clock.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
-import { type BundleFetcher, createBundleFetcher, type FetchOptions } from '../net/http-get.js'
-import { defaultPolling, type PollingConfig, pollDelay } from '../net/poll-delay.js'
+import {
+  type BundleFetcher,
+  createBundleFetcher,
+  defaultPolling,
+  type FetchOptions,
+  type PollingConfig,
+  pollDelay,
+} from '../net/index.js'
 import type { BundleStore } from './bundle-store.js'
 import type { BundleSink, BundleSource, SourceState } from './source.js'
 

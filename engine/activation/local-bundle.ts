@@ -6,8 +6,13 @@ import { createHash } from 'node:crypto'
 import { constants } from 'node:fs'
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import { type BundleFiles, readBundleArchive, readBundleDirectory } from '../bundle/bundle-files.js'
-import { type BundleLimits, defaultBundleLimits } from '../bundle/bundle-limits.js'
+import {
+  type BundleFiles,
+  type BundleLimits,
+  defaultBundleLimits,
+  readBundleArchive,
+  readBundleDirectory,
+} from '../bundle/index.js'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 
 export type LocalRead =

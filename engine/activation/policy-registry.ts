@@ -1,6 +1,6 @@
 // The active policy set. Readers take `current()` once per decision and keep that reference, so a swap never
 // changes the policy under a decision in flight; a new set replaces the old one in a single assignment.
-import type { PolicySet } from '../policy/policy-set.js'
+import type { PolicySet } from '../policy/index.js'
 
 export type ActivationListener = (next: PolicySet, previous: PolicySet | undefined) => void
 

@@ -3,7 +3,7 @@
 // refuse the set; ordinary evaluation errors (a conflict, a type error on the empty input) are the policy's
 // business and are allowed.
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import type { PolicySet } from '../policy/policy-set.js'
+import type { PolicySet } from '../policy/index.js'
 
 const EMPTY_INPUT = new TextEncoder().encode('{}')
 const NOT_IMPLEMENTED = /not implemented: built-in function/

@@ -1,7 +1,7 @@
 // The shared shape of every place bundles come from (a watched path, an HTTP bundle server): a lifecycle that
 // health and status read, and the sink a source hands what it read to. Sources only read bytes and report what
 // happened; verification, activation and status records belong to the sink.
-import type { BundleFiles } from '../bundle/bundle-files.js'
+import type { BundleFiles } from '../bundle/index.js'
 import type { ClearanceError } from '../errors.js'
 
 export type SourceState = 'not_ready' | 'ok' | 'error'

@@ -39,3 +39,4 @@ export async function loadVerifiedBundle(
 ): Promise<Bundle> {
   return loadBundle(name, await verifyBundleSignatures(name, files, verifier))
 }
+export { dataUnderRoots } from './roots.js'

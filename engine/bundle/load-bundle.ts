@@ -2,7 +2,7 @@
 // modules with their entrypoints. Everything is verified here, before any of it can reach an evaluator.
 import { parse as parseYaml } from 'yaml'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import { isRecord, parseJson } from '../json/json-codec.js'
+import { isRecord, parseJson } from '../json/index.js'
 import type { BundleFiles } from './bundle-files.js'
 import { type Manifest, normalizeDocPath, parseManifest } from './manifest.js'
 import { isUnderRoot } from './roots.js'

@@ -1,6 +1,6 @@
 // The bundle's .manifest, as OPA defines it: revision, roots, wasm modules and their entrypoints, metadata.
 import { ClearanceError, ErrorCodes } from '../errors.js'
-import { isRecord } from '../json/json-codec.js'
+import { isRecord } from '../json/index.js'
 
 export interface WasmResolver {
   entrypoint: string

@@ -5,7 +5,7 @@
 // matching digest, and every listed file must be present.
 import { compactVerify, decodeProtectedHeader } from 'jose'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import { isRecord } from '../json/json-codec.js'
+import { isRecord } from '../json/index.js'
 import type { BundleFiles } from './bundle-files.js'
 import { hashBundleFile, isSupportedHashAlgorithm } from './signature-hash.js'
 import type { BundleVerifier } from './verification-config.js'

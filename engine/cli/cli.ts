@@ -1,25 +1,24 @@
 // The `clearance` command line: serve, build, eval. Exit codes: 0 success, 1 failure, 2 usage error.
 import { readFile } from 'node:fs/promises'
 import { Command, CommanderError, Option } from 'commander'
-import { parseBundleSpecs } from '../activation/index.js'
-import { createPolicyRegistry } from '../activation/policy-registry.js'
-import { buildBundle } from '../build/build-bundle.js'
+import { createPolicyRegistry, parseBundleSpecs } from '../activation/index.js'
+import { buildBundle } from '../build/index.js'
 import { loadBundleFromPath } from '../bundle/index.js'
 import { DEFAULTS, type ServeOptions, serveConfigFromOptions } from '../config/index.js'
-import { createDecider } from '../decision/decider.js'
+import { createDecider } from '../decision/index.js'
 import { ClearanceError, describeThrown } from '../errors.js'
-import { encodeJson, parseJson } from '../json/json-codec.js'
+import { encodeJson, parseJson } from '../json/index.js'
 import { createLogger, LOG_LEVELS } from '../log.js'
 import { startServer } from '../main.js'
 import { serveClusterMetrics } from '../metrics/index.js'
-import { createPolicySet, normalizePath } from '../policy/policy-set.js'
+import { createPolicySet, normalizePath } from '../policy/index.js'
 import {
   createClusterSupervisor,
+  dataResponseText,
   isClusterWorker,
   leaveCluster,
   parseWorkerCount,
-} from '../server/cluster.js'
-import { dataResponseText } from '../server/decision-response.js'
+} from '../server/index.js'
 import { VERSION } from '../version.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]

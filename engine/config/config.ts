@@ -2,11 +2,11 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type BundleSourceSpec, type BundleSpec, isUrl, parseBundleSpecs } from '../activation/index.js'
-import { type VerificationConfig, verificationFromFlags } from '../bundle/verification-config.js'
+import { type VerificationConfig, verificationFromFlags } from '../bundle/index.js'
 import { type MaskRule, parseConfiguredMasks } from '../decision-log/index.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
 import { LOG_LEVELS, type LogLevel } from '../log.js'
-import { normalizePath } from '../policy/policy-set.js'
+import { normalizePath } from '../policy/index.js'
 import { packageRoot } from '../version.js'
 import { DEFAULTS } from './defaults.js'
 

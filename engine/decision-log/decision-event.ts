@@ -2,8 +2,8 @@
 // given to wasm, the result's JSON text, the policy set's revisions object), never a parsed or re-serialised copy.
 // Everything costly (decoding, masking, encoding the OPA event) happens later, off the request path.
 import { randomUUID } from 'node:crypto'
-import type { Decision } from '../decision/decider.js'
-import type { DecisionOutcome } from '../metrics/decision-outcome.js'
+import type { Decision } from '../decision/index.js'
+import type { DecisionOutcome } from '../metrics/index.js'
 
 export interface DecisionRecord {
   decisionId: string

@@ -1,8 +1,8 @@
 // The one call a route makes per decision: it classifies the outcome once, feeds the decision metrics and records
 // the decision-log event. Either part may be absent (metrics off, logging off); then the call costs next to nothing.
-import type { Decision } from '../decision/decider.js'
-import { classifyOutcome } from '../metrics/decision-outcome.js'
-import type { Metrics } from '../metrics/metrics.js'
+import type { Decision } from '../decision/index.js'
+import type { Metrics } from '../metrics/index.js'
+import { classifyOutcome } from '../metrics/index.js'
 import { decisionRecord, errorRecord, type RecordExtras } from './decision-event.js'
 import type { DecisionLogger } from './decision-logger.js'
 

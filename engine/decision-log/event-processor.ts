@@ -3,8 +3,7 @@
 // only when a rule applies (and configured pointers first check the field can be there at all). Anything that
 // goes wrong while masking drops the event: an unmasked event never reaches a sink.
 
-import { topLevelMember } from '../json/index.js'
-import { isRecord, parseJson, stringifyJson } from '../json/json-codec.js'
+import { isRecord, parseJson, stringifyJson, topLevelMember } from '../json/index.js'
 import type { DecisionRecord } from './decision-event.js'
 import { createEventEncoder, withReasons } from './event-encoder.js'
 import type { LogPolicyEvaluator } from './log-policy.js'

@@ -8,12 +8,11 @@ import type { Logger } from 'pino'
 import type { Clock, TimerHandle } from '../clock.js'
 import { systemClock } from '../clock.js'
 import { DEFAULTS } from '../config/defaults.js'
-import type { HttpCredentials } from '../net/http-get.js'
-import { pollDelay } from '../net/poll-delay.js'
+import type { HttpCredentials } from '../net/index.js'
+import { createUploadClient, pollDelay, type UploadClient, type UploadResponse } from '../net/index.js'
 import { BoundedQueue } from './bounded-queue.js'
 import { type Chunk, createChunkEncoder } from './chunk-encoder.js'
 import type { DecisionLogSink, DropReason, OnDelivered, OnDrop, SinkState } from './sink.js'
-import { createUploadClient, type UploadClient, type UploadResponse } from './upload-client.js'
 
 export interface HttpUploaderOptions {
   /** The decision-log service's URL. */

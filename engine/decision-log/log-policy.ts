@@ -2,7 +2,7 @@
 // or upsert in each event) and data.system.log.drop (true: do not log the event), both evaluated with the
 // decision-log event as input. Clearance evaluates wasm, so each is an entrypoint of the bundle
 // ("system/log/mask", "system/log/drop"); when the active bundles do not compile one in, it is skipped.
-import type { EvalOutcome, PolicySet } from '../policy/policy-set.js'
+import type { EvalOutcome, PolicySet } from '../policy/index.js'
 
 /** Evaluates a log decision with the event's JSON as input; undefined when the active bundles lack it. */
 export type LogPolicyEvaluator = (eventJson: Uint8Array) => EvalOutcome | undefined

@@ -4,7 +4,7 @@
 // the event's `erased` (removed) and `masked` (upserted), as OPA does. A malformed rule set is an error: the
 // caller drops the event rather than log it unmasked.
 import { ClearanceError, ErrorCodes } from '../errors.js'
-import { isRecord } from '../json/json-codec.js'
+import { isRecord } from '../json/index.js'
 
 export type MaskOp = 'remove' | 'upsert'
 export type MaskPart = 'input' | 'result' | 'nd_builtin_cache'

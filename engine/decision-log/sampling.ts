@@ -4,7 +4,7 @@
 
 import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
-import { classifyResult } from '../metrics/decision-outcome.js'
+import { classifyResult } from '../metrics/index.js'
 import type { DecisionRecord } from './decision-event.js'
 
 export interface SamplingConfig {

@@ -1,9 +1,9 @@
 // Makes decisions: takes the active policy set once, evaluates a path with an input, and returns the answer with
 // its id, the revisions that made it and OPA's timers. Every failure is a thrown ClearanceError, never an allow.
 import { randomUUID } from 'node:crypto'
-import type { PolicyRegistry } from '../activation/policy-registry.js'
+import type { PolicyRegistry } from '../activation/index.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
-import type { EvalOutcome, PolicySet } from '../policy/policy-set.js'
+import type { EvalOutcome, PolicySet } from '../policy/index.js'
 
 export interface Decision {
   decisionId: string

@@ -7,4 +7,5 @@ export {
   type DecisionContext,
 } from './decider.js'
 export { createInputValidator, type InputValidator } from './input-schema.js'
-export { decideVerdict, type VerdictDeps } from './verdict.js'
+export { observeDecisions } from './observed-decider.js'
+export { decideVerdict, decideVerdictAsync, type VerdictDeps } from './verdict.js'

@@ -3,7 +3,7 @@
 // answer for the same input and revision. An input that fails the schema, an undefined decision and anything but
 // a well-formed verdict are coded errors, never an allow.
 import { ClearanceError, ErrorCodes } from '../errors.js'
-import { encodeJson, isRecord, parseJson } from '../json/json-codec.js'
+import { encodeJson, isRecord, parseJson } from '../json/index.js'
 import type { Decider, Decision, DecisionContext } from './decider.js'
 import type { InputValidator } from './input-schema.js'
 

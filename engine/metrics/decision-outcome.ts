@@ -1,7 +1,7 @@
 // The outcome vocabulary shared by metrics labels and decision-log sampling: allow, deny, undefined, error.
 // "allow" is a result of `true` or an object whose top-level `allow` is `true`; every other defined result is a
 // deny. Classifying reads the result's JSON text and parses it only when it could be an allow object.
-import type { EvalOutcome } from '../policy/policy-set.js'
+import type { EvalOutcome } from '../policy/index.js'
 
 export type DecisionOutcome = 'allow' | 'deny' | 'undefined' | 'error'
 

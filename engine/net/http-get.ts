@@ -2,23 +2,11 @@
 // credentials, an overall timeout, at most `maxBytes` of body (refused from Content-Length when it says so,
 // otherwise cut off as soon as the stream passes the limit), and up to five redirects, dropping the
 // Authorization header when a redirect leaves the origin.
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-
-export interface HttpCredentials {
-  /** Sent as `Authorization: <scheme> <token>`. */
-  bearerToken?: string | undefined
-  /** Default "Bearer". */
-  bearerScheme?: string | undefined
-  /** PEM client certificate and key for mutual TLS. */
-  clientCertificate?:
-    | { cert: string | Buffer; key: string | Buffer; passphrase?: string | undefined }
-    | undefined
-  /** PEM CA certificate(s) trusted for the server, in place of the system's. */
-  caCertificate?: string | Buffer | undefined
-}
+import { authorizationHeader, createAgents, type HttpCredentials } from './agents.js'
 
 export interface FetchOptions {
   credentials?: HttpCredentials | undefined
@@ -50,19 +38,8 @@ export function createBundleFetcher(options: FetchOptions = {}): BundleFetcher {
   const credentials = options.credentials ?? {}
   const timeoutMs = options.timeoutMs ?? DEFAULTS.bundleTimeoutMs
   const maxBytes = options.maxBytes ?? DEFAULTS.bundleLimits.maxCompressedBytes
-  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 2 })
-  const httpsAgent = new HttpsAgent({
-    keepAlive: true,
-    maxSockets: 2,
-    ...(credentials.clientCertificate === undefined
-      ? {}
-      : {
-          cert: credentials.clientCertificate.cert,
-          key: credentials.clientCertificate.key,
-          passphrase: credentials.clientCertificate.passphrase,
-        }),
-    ...(credentials.caCertificate === undefined ? {} : { ca: credentials.caCertificate }),
-  })
+  const agents = createAgents(credentials, 2)
+  const authorization = authorizationHeader(credentials)
 
   const once = (url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<FetchResponse> =>
     new Promise((resolve, reject) => {
@@ -70,7 +47,7 @@ export function createBundleFetcher(options: FetchOptions = {}): BundleFetcher {
       const request = (secure ? httpsRequest : httpRequest)(url, {
         method: 'GET',
         headers,
-        agent: secure ? httpsAgent : httpAgent,
+        agent: secure ? agents.https : agents.http,
         signal,
       })
       request.on('error', (thrown) => reject(fetchError(`request failed: ${describeThrown(thrown)}`, thrown)))
@@ -120,9 +97,7 @@ export function createBundleFetcher(options: FetchOptions = {}): BundleFetcher {
         let url = new URL(target)
         const origin = url.origin
         const headers: Record<string, string> = { ...extraHeaders }
-        if (credentials.bearerToken !== undefined) {
-          headers.authorization = `${credentials.bearerScheme ?? 'Bearer'} ${credentials.bearerToken}`
-        }
+        if (authorization !== undefined) headers.authorization = authorization
         for (let hop = 0; ; hop++) {
           const response = await once(url, headers, controller.signal)
           const location = response.headers.location
@@ -142,8 +117,7 @@ export function createBundleFetcher(options: FetchOptions = {}): BundleFetcher {
       }
     },
     close() {
-      httpAgent.destroy()
-      httpsAgent.destroy()
+      agents.destroy()
     },
   }
 }

@@ -1,5 +1,4 @@
 export { type Builtin, createBuiltins } from '../../packages/rego-builtins/src/index.js'
-export { encodeJson, parseJson, stringifyJson } from '../json/json-codec.js'
 export {
   type BundleSummary,
   createPolicySet,

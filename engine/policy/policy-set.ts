@@ -1,10 +1,10 @@
 // A set of activated bundles evaluated together: the merged data document, one wasm instance per module, and the
 // path resolution of OPA's Data API (an entrypoint, a path inside an entrypoint's value, bundle data, or a
 // document that holds several of those). Knows nothing of HTTP.
-import type { Bundle, DataDocument } from '../bundle/load-bundle.js'
-import { assertDisjointRoots } from '../bundle/roots.js'
+import type { Bundle, DataDocument } from '../bundle/index.js'
+import { assertDisjointRoots } from '../bundle/index.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
-import { encodeJson, isRecord, parseJson, stringifyJson } from '../json/json-codec.js'
+import { encodeJson, isRecord, parseJson, stringifyJson } from '../json/index.js'
 import { type ClosablePolicy, loadGuardedWasmPolicy, shareBytes } from './guarded-policy.js'
 import { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
 

@@ -1,8 +1,8 @@
 // Writes decision answers in OPA's Data API shape. The policy's value is already JSON text; it is spliced in as
 // it is (no parse, no re-stringify), except for ?pretty, which re-indents the whole body.
-import type { Decision } from '../decision/decider.js'
-import { parseJson, stringifyJson } from '../json/json-codec.js'
-import type { PolicySet } from '../policy/policy-set.js'
+import type { Decision } from '../decision/index.js'
+import { parseJson, stringifyJson } from '../json/index.js'
+import type { PolicySet } from '../policy/index.js'
 
 export interface Warning {
   code: string

@@ -1,3 +1,8 @@
 export { type AppDeps, createApp } from './app.js'
+export { createClusterSupervisor, isClusterWorker, leaveCluster, parseWorkerCount } from './cluster.js'
+export { fullGarbageCollector } from './collect-garbage.js'
+export { dataResponseText } from './decision-response.js'
 export { describeError, type ErrorBody } from './error-response.js'
+export { listen, type TlsFiles } from './listen.js'
+export type { AuthenticationOptions } from './middleware/authentication.js'
 export type { HttpConfig } from './routes/route-deps.js'

@@ -4,8 +4,7 @@ import type { IncomingMessage } from 'node:http'
 import { gunzipSync } from 'node:zlib'
 import type { Context } from 'hono'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import { parseJson } from '../json/json-codec.js'
-import { assertJsonShape, defaultJsonShapeLimits, type JsonShapeLimits } from '../json/json-shape.js'
+import { assertJsonShape, defaultJsonShapeLimits, type JsonShapeLimits, parseJson } from '../json/index.js'
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
 

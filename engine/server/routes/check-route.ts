@@ -3,9 +3,9 @@
 // entrypoint answers {allow, reasons, obligations} with the decision id and the revisions that made it.
 // The verdict is shaped by decision/verdict.ts, the same code the SDK's in-process evaluator uses.
 import type { Hono } from 'hono'
-import type { InputValidator } from '../../decision/input-schema.js'
-import { decideVerdictAsync } from '../../decision/verdict.js'
-import { parseJson, stringifyJson } from '../../json/json-codec.js'
+import type { InputValidator } from '../../decision/index.js'
+import { decideVerdictAsync } from '../../decision/index.js'
+import { parseJson, stringifyJson } from '../../json/index.js'
 import { provenanceJson } from '../decision-response.js'
 import { queryFlag } from '../query-flags.js'
 import { parseJsonBytes, readBodyBytes } from '../request-body.js'

@@ -3,7 +3,7 @@
 import type { Context, Hono } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
 import { ESCAPED_KEY, encodeJson, isRecord, topLevelMemberSpan } from '../../json/index.js'
-import { normalizePath } from '../../policy/policy-set.js'
+import { normalizePath } from '../../policy/index.js'
 import { dataResponseText, MISSING_INPUT_WARNING, type Warning } from '../decision-response.js'
 import { queryFlag } from '../query-flags.js'
 import { isBlank, parseJsonBytes, readBodyBytes } from '../request-body.js'

@@ -1,7 +1,7 @@
 // POST / — OPA's default decision: the whole body is the input, the answer is the bare value.
 import type { Hono } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
-import { encodeJson } from '../../json/json-codec.js'
+import { encodeJson } from '../../json/index.js'
 import { prettify } from '../decision-response.js'
 import { queryFlag } from '../query-flags.js'
 import { isBlank, parseJsonBytes, readBodyBytes } from '../request-body.js'

@@ -1,7 +1,7 @@
 // What every route needs, handed in by createApp.
 import type { Logger } from 'pino'
-import type { Decider } from '../../decision/decider.js'
-import type { JsonShapeLimits } from '../../json/json-shape.js'
+import type { Decider } from '../../decision/index.js'
+import type { JsonShapeLimits } from '../../json/index.js'
 
 export interface HttpConfig {
   /** Path of the decision POST / answers, e.g. "system/main". */

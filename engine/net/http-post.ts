@@ -2,11 +2,11 @@
 // Content-Encoding gzip, an optional bearer token or client certificate, over keep-alive node:http(s). Answers the
 // status and Retry-After; network failures and timeouts resolve as status 0, so the uploader treats every
 // failure alike and never sees a rejection.
-import { Agent as HttpAgent, request as httpRequest } from 'node:http'
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { request as httpRequest } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import type { Clock } from '../clock.js'
 import { describeThrown } from '../errors.js'
-import type { HttpCredentials } from '../net/http-get.js'
+import { authorizationHeader, createAgents, type HttpCredentials } from './agents.js'
 
 export interface UploadResponse {
   /** HTTP status; 0 when no response came (connection refused, reset, timeout). */
@@ -32,24 +32,9 @@ export function createUploadClient(options: UploadClientOptions): UploadClient {
   const url = new URL(options.url)
   const secure = url.protocol === 'https:'
   const credentials = options.credentials ?? {}
-  const agent = secure
-    ? new HttpsAgent({
-        keepAlive: true,
-        maxSockets: 1,
-        ...(credentials.clientCertificate === undefined
-          ? {}
-          : {
-              cert: credentials.clientCertificate.cert,
-              key: credentials.clientCertificate.key,
-              passphrase: credentials.clientCertificate.passphrase,
-            }),
-        ...(credentials.caCertificate === undefined ? {} : { ca: credentials.caCertificate }),
-      })
-    : new HttpAgent({ keepAlive: true, maxSockets: 1 })
-  const authorization =
-    credentials.bearerToken === undefined
-      ? undefined
-      : `${credentials.bearerScheme ?? 'Bearer'} ${credentials.bearerToken}`
+  const agents = createAgents(credentials, 1)
+  const agent = secure ? agents.https : agents.http
+  const authorization = authorizationHeader(credentials)
 
   return {
     post(body) {
@@ -92,7 +77,7 @@ export function createUploadClient(options: UploadClientOptions): UploadClient {
       })
     },
     close() {
-      agent.destroy()
+      agents.destroy()
     },
   }
 }

@@ -1,0 +1,1 @@
+export { buildBundle } from './build-bundle.js'
