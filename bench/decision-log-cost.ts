@@ -141,7 +141,7 @@ async function run(mode: Mode, count: number): Promise<Run> {
     for (let i = 0; i < batch && done < count; i++, done++) {
       // A fresh input per decision, as a request body would be.
       const input = encodeJson(JSON.parse(inputText))
-      const decision = decider.decide(values.path, input)
+      const decision = await decider.decide(values.path, input)
       if (log !== undefined) {
         const t0 = process.hrtime.bigint()
         log.record(decisionRecord(decision, input, { requestedBy: '127.0.0.1:40000' }))

@@ -292,7 +292,7 @@ function buildProgram(): Command {
       const bundles = await Promise.all(specs.map((spec) => loadBundleFromPath(spec.name, spec.path)))
       const registry = createPolicyRegistry()
       registry.activate(await createPolicySet(bundles))
-      const decision = createDecider({ registry }).decide(
+      const decision = await createDecider({ registry }).decide(
         normalizePath(options.path),
         await readInput(options.input),
       )

@@ -25,16 +25,10 @@ export interface Decider {
   policies(): PolicySet
   /**
    * Evaluates `path` with `input` (JSON bytes; the caller must not change them afterwards, observers keep a
-   * reference). Throws a ClearanceError when no decision can be made.
+   * reference), without blocking while a time-limited policy evaluates on its own thread. Rejects with a
+   * ClearanceError when no decision can be made.
    */
   decide(
-    path: string,
-    input: Uint8Array | undefined,
-    policies?: PolicySet,
-    context?: DecisionContext,
-  ): Decision
-  /** Like decide, without blocking while a time-limited policy evaluates on its own thread. */
-  decideAsync(
     path: string,
     input: Uint8Array | undefined,
     policies?: PolicySet,
@@ -65,12 +59,7 @@ export function createDecider({ registry, failClosed }: DeciderDeps): Decider {
   }
   return {
     policies,
-    decide(path, input, set = policies()) {
-      const started = nowNs()
-      const outcome = set.evaluate(path, input)
-      return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }
-    },
-    async decideAsync(path, input, set = policies()) {
+    async decide(path, input, set = policies()) {
       const started = nowNs()
       const outcome = await set.evaluateAsync(path, input)
       return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }

@@ -1,8 +1,7 @@
 // Reports every decision, made or failed, to an observer (metrics and the decision log) from one place, so no
 // route can forget to; the observer's work is O(1) here and the rest happens off the request path.
 
-import type { ClearanceError } from '../errors.js'
-import { ErrorCodes, toClearanceError } from '../errors.js'
+import { type ClearanceError, ErrorCodes, toClearanceError } from '../errors.js'
 import type { Decider, Decision, DecisionContext } from './decider.js'
 
 export interface DecisionObserverLike {
@@ -37,22 +36,11 @@ export function observeDecisions(decider: Decider, observer: DecisionObserverLik
   }
   return {
     policies: () => decider.policies(),
-    decide(path, input, policies, context) {
+    async decide(path, input, policies, context) {
       const started = nowNs()
       let decision: Decision
       try {
-        decision = decider.decide(path, input, policies, context)
-      } catch (thrown) {
-        return failed(path, input, thrown, started, context)
-      }
-      observer.decided(decision, input, context)
-      return decision
-    },
-    async decideAsync(path, input, policies, context) {
-      const started = nowNs()
-      let decision: Decision
-      try {
-        decision = await decider.decideAsync(path, input, policies, context)
+        decision = await decider.decide(path, input, policies, context)
       } catch (thrown) {
         return failed(path, input, thrown, started, context)
       }

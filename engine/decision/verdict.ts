@@ -78,31 +78,14 @@ export function assertValidInput(validateInput: InputValidator | undefined, inpu
  * very value validated: not the raw request body, whose duplicate keys could parse one way here and another in
  * wasm. Throws ClearanceError.
  */
-export function decideVerdict(
-  deps: VerdictDeps,
-  input: unknown,
-  encoded?: Uint8Array,
-  context?: DecisionContext,
-): VerdictDecision {
-  assertValidInput(deps.validateInput, input)
-  const decision = deps.decider.decide(deps.checkPath, encoded ?? encodeJson(input), undefined, context)
-  return { decision, verdict: verdictOf(decision, deps.checkPath) }
-}
-
-/** decideVerdict without blocking while a time-limited policy evaluates on its own thread. */
-export async function decideVerdictAsync(
+export async function decideVerdict(
   deps: VerdictDeps,
   input: unknown,
   encoded?: Uint8Array,
   context?: DecisionContext,
 ): Promise<VerdictDecision> {
   assertValidInput(deps.validateInput, input)
-  const decision = await deps.decider.decideAsync(
-    deps.checkPath,
-    encoded ?? encodeJson(input),
-    undefined,
-    context,
-  )
+  const decision = await deps.decider.decide(deps.checkPath, encoded ?? encodeJson(input), undefined, context)
   return { decision, verdict: verdictOf(decision, deps.checkPath) }
 }
 

@@ -51,7 +51,7 @@ async function batch(c: Context, deps: RouteDeps): Promise<Response> {
     Object.entries(inputs).map(async ([id, input]): Promise<Item> => {
       try {
         const merged = body.common_input === undefined ? input : mergeCommonInput(body.common_input, input)
-        const decision = await deps.decider.decideAsync(path, encodeJson(merged), policies, context)
+        const decision = await deps.decider.decide(path, encodeJson(merged), policies, context)
         return { id, ok: true, text: decisionMembers(decision, { pretty: false, version: deps.version }) }
       } catch (thrown) {
         const { status, body: error } = describeError(thrown, deps.log)

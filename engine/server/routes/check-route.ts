@@ -4,7 +4,7 @@
 // The verdict is shaped by decision/verdict.ts, the same code the SDK's in-process evaluator uses.
 import type { Hono } from 'hono'
 import type { InputValidator } from '../../decision/index.js'
-import { decideVerdictAsync } from '../../decision/index.js'
+import { decideVerdict } from '../../decision/index.js'
 import { parseJson, stringifyJson } from '../../json/index.js'
 import { provenanceJson } from '../decision-response.js'
 import { queryFlag } from '../query-flags.js'
@@ -21,7 +21,7 @@ export interface CheckRouteDeps extends RouteDeps {
 export function registerCheckRoute(app: Hono, deps: CheckRouteDeps): void {
   app.post('/v1/check', async (c) => {
     const input = parseJsonBytes(await readBodyBytes(c, deps.config), 'input document', deps.config.json)
-    const { decision, verdict } = await decideVerdictAsync(deps, input, undefined, {
+    const { decision, verdict } = await decideVerdict(deps, input, undefined, {
       requestedBy: requestedBy(c),
     })
     const members = stringifyJson(verdict)

@@ -58,7 +58,7 @@ async function answer(
   const started = nowNs()
   const { input, warning } = await read()
   const parsed = nowNs()
-  const decision = await deps.decider.decideAsync(pathOf(c), input, undefined, {
+  const decision = await deps.decider.decide(pathOf(c), input, undefined, {
     requestedBy: requestedBy(c),
   })
   const wantMetrics = queryFlag(c, 'metrics') || queryFlag(c, 'instrument')

@@ -22,7 +22,7 @@ export function registerDefaultDecisionRoute(app: Hono, deps: RouteDeps): void {
   app.post('/', async (c) => {
     const bytes = await readBodyBytes(c, deps.config)
     const input = isBlank(bytes) ? undefined : encodeJson(parseInput(bytes, deps))
-    const decision = await deps.decider.decideAsync(path, input, undefined, { requestedBy: requestedBy(c) })
+    const decision = await deps.decider.decide(path, input, undefined, { requestedBy: requestedBy(c) })
     if (!decision.outcome.defined) {
       throw new ClearanceError(
         ErrorCodes.undefinedDocument,

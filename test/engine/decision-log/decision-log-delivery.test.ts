@@ -122,16 +122,16 @@ describe('decision log delivery', () => {
     await log.start()
 
     const expected = new Set<string>()
-    const decide = (i: number, user?: string): void => {
+    const decide = async (i: number, user?: string): Promise<void> => {
       const input = inputFor(i, user)
-      const decision = decider.decide('app/authz/decision', input)
+      const decision = await decider.decide('app/authz/decision', input)
       if (user !== 'drop-me') expected.add(decision.decisionId)
       log.record(decisionRecord(decision, input, { requestedBy: '127.0.0.1:40000' }))
     }
     const burst = async (from: number, to: number): Promise<void> => {
       for (let i = from; i < to; i++) {
-        decide(i)
-        if (i % 25 === 0) decide(i, 'drop-me')
+        await decide(i)
+        if (i % 25 === 0) await decide(i, 'drop-me')
         // Under load, but let I/O in now and then, as a server would.
         if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve))
       }
@@ -220,7 +220,7 @@ describe('decision log delivery', () => {
     const ids: string[] = []
     for (let i = 0; i < 300; i++) {
       const input = inputFor(i)
-      const decision = decider.decide('app/authz/decision', input)
+      const decision = await decider.decide('app/authz/decision', input)
       ids.push(decision.decisionId)
       log.record(decisionRecord(decision, input))
     }
