@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // Writes packages/rego-builtins/capabilities.json: the OPA capabilities of the pinned opa, restricted to the builtins
 // Clearance can run — those OPA's wasm compiler implements natively, those opa-wasm implements in JavaScript
-// and Clearance's host builtins (engine/evaluator/builtins). `clearance build` hands the file to
+// and Clearance's host builtins (@clearance/rego-builtins). `clearance build` hands the file to
 // `opa build --capabilities`, so a policy calling anything else (http.send, net.lookup_ip_addr, …) fails to
 // build instead of failing at evaluation time.
 //
 //   npx tsx scripts/gen-capabilities.mjs           regenerate
 //   npx tsx scripts/gen-capabilities.mjs --check   exit 1 when the file is out of date
 //
-// Runs under tsx because the name lists are exported by the TypeScript builtins module.
+// Runs under tsx because the name lists are exported by the package's TypeScript sources.
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'

@@ -5,10 +5,10 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { ClearanceError, ErrorCodes } from '../errors.js'
-import { packageRoot } from '../version.js'
 import { resolveOpaBinary } from './opa-binary.js'
 import { policyRevision } from './revision.js'
 
@@ -40,9 +40,15 @@ export interface BuildResult {
   revision: string
 }
 
+const require = createRequire(import.meta.url)
+
+/** The capabilities of the builtins Clearance runs: @clearance/rego-builtins ships them as capabilities.json. */
 export function defaultCapabilitiesFile(): string | undefined {
-  const file = join(packageRoot(), 'packages', 'rego-builtins', 'capabilities.json')
-  return existsSync(file) ? file : undefined
+  try {
+    return require.resolve('@clearance/rego-builtins/capabilities.json')
+  } catch {
+    return undefined
+  }
 }
 
 function signingArgs(options: BuildOptions): string[] {

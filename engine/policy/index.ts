@@ -1,4 +1,4 @@
-export { type Builtin, createBuiltins } from '../../packages/rego-builtins/src/index.js'
+export { type Builtin, createBuiltins } from '@clearance/rego-builtins'
 export {
   type BundleSummary,
   createPolicySet,

@@ -3,15 +3,15 @@
 // as JSON text, so falsy inputs reach the policy as given and numbers keep every digit. The module writes the
 // result as its value dump, where sets stay sets, so that they reach the JSON sorted as OPA writes them.
 import { createRequire } from 'node:module'
-import type * as OpaWasm from '@open-policy-agent/opa-wasm'
 import {
   type Builtin,
   beginEvaluation,
+  bridgeHostValues,
   createBuiltins,
   isClearanceBuiltins,
-} from '../../packages/rego-builtins/src/index.js'
-import { bridgeHostValues } from '../../packages/rego-builtins/src/values/host-value-bridge.js'
-import { ValueDumpReader } from '../../packages/rego-builtins/src/values/value-dump.js'
+  ValueDumpReader,
+} from '@clearance/rego-builtins'
+import type * as OpaWasm from '@open-policy-agent/opa-wasm'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 
 type LoadedPolicy = OpaWasm.LoadedPolicy

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseJson } from '../../../engine/json/json-codec.js'
+import { parseJson } from '../src/values/index.js'
 
 export interface ListedCase {
   key: string

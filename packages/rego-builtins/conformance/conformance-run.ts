@@ -1,18 +1,22 @@
 // One run of OPA's v1 conformance cases against Clearance: build the helper, list and select the cases, compile
-// them in one Go process, evaluate each through loadWasmPolicy, and tally passed / failed / skipped.
+// them in one Go process, evaluate each through the injected policy loader, and tally passed / failed / skipped.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type CompiledCase, compileCases, listCases } from './case-manifest.js'
 import { ensureGoHelper } from './go-helper-binary.js'
 import { casesDir, opaModuleDir, wasmExceptionsFile } from './opa-source.js'
+import type { PolicyLoader } from './policy-loader.js'
 import { runCase } from './run-case.js'
 import { REFUSED_BUILTINS, skipClass } from './skip-classes.js'
 
 export interface ConformanceOptions {
+  /** Where the Go helper is cached (.tools/conformance-helper/ below it). */
   projectRoot: string
-  /** Capabilities file the cases are compiled against (Clearance's). */
-  capabilities: string
+  /** Instantiates each compiled case (the evaluator under test). */
+  loader: PolicyLoader
+  /** Capabilities file the cases are compiled against; default the package's capabilities.json. */
+  capabilities?: string
   /** Keeps only the cases whose key this returns true for (after listing). */
   select?: (keys: readonly string[]) => readonly string[]
   /** Called after each evaluated case. */
@@ -36,6 +40,8 @@ export interface ConformanceReport {
   skipped: Map<string, { count: number; passAnyway: number }>
 }
 
+const packageCapabilities = join(import.meta.dirname, '..', 'capabilities.json')
+
 export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
   const helper = ensureGoHelper(options.projectRoot)
   const opaDir = opaModuleDir()
@@ -51,7 +57,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     compiled = compileCases({
       helper,
       casesDir: dir,
-      capabilities: options.capabilities,
+      capabilities: options.capabilities ?? packageCapabilities,
       workDir,
       only: selected,
       exceptions,
@@ -66,7 +72,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     }
     let done = 0
     for (const c of compiled) {
-      const outcome = await runCase(c)
+      const outcome = await runCase(c, options.loader)
       const skip = skipClass(c)
       if (skip !== undefined) {
         const entry = report.skipped.get(skip) ?? { count: 0, passAnyway: 0 }

@@ -3,8 +3,8 @@
 // values compare as Rego values (numbers by value, objects by content), and with sort_bindings every array
 // bound at the top level of a result row is sorted first.
 
-import { regoText } from '../src/go-quote.js'
-import { compareValues } from '../src/value-order.js'
+import { regoText } from '../src/go/index.js'
+import { compareValues } from '../src/values/index.js'
 
 type Row = Record<string, unknown>
 

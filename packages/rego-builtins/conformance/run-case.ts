@@ -1,14 +1,16 @@
-// Evaluates one compiled case through Clearance's evaluator (loadWasmPolicy + createBuiltins) and judges the
+// Evaluates one compiled case through the injected policy loader with the package's builtins and judges the
 // outcome with the rules of OPA's wasm SDK harness (assert in internal/wasm/sdk/test/e2e/external_test.go):
 //  - want_defined / want_result: no error, and the result set is (un)defined / equal;
 //  - want_error_code / want_error with strict_error: the error shows only with strict builtin errors, which the
 //    wasm target does not have, so the result set must be empty;
 //  - otherwise an error is required, and eval_conflict_error must be a conflict error.
 import { readFileSync } from 'node:fs'
-import { parseJson } from '../../../engine/json/json-codec.js'
-import { loadWasmPolicy } from '../../../engine/policy/wasm-policy.js'
-import { type Builtin, createBuiltins } from '../src/index.js'
+// The builtins come through the package's own name, so they are the very module the loader's host resolves
+// (it recognises them as this package's, and bridges values to them).
+import { type Builtin, createBuiltins } from '@clearance/rego-builtins'
+import { parseJson } from '../src/values/index.js'
 import type { CompiledCase } from './case-manifest.js'
+import type { PolicyLoader } from './policy-loader.js'
 import { describeRows, equalIgnoringOrder, resultSetsEqual } from './result-set.js'
 
 export type CaseOutcome = { status: 'passed' } | { status: 'failed'; category: string; detail: string }
@@ -35,7 +37,7 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-export async function runCase(c: CompiledCase): Promise<CaseOutcome> {
+export async function runCase(c: CompiledCase, loader: PolicyLoader): Promise<CaseOutcome> {
   if (c.compileError !== undefined || c.wasm === undefined) {
     const firstLine = (c.compileError ?? 'no wasm').split('\n').slice(0, 3).join(' | ')
     const missing = /undefined function ([\w.]+)/.exec(c.compileError ?? '')?.[1]
@@ -44,7 +46,7 @@ export async function runCase(c: CompiledCase): Promise<CaseOutcome> {
   let rows: Row[] | undefined
   let error: unknown
   try {
-    const policy = await loadWasmPolicy(readFileSync(c.wasm), encoder.encode(c.data ?? '{}'), {
+    const policy = await loader.load(readFileSync(c.wasm), encoder.encode(c.data ?? '{}'), {
       builtins: createBuiltins({ extra: harnessBuiltins }),
     })
     const entrypoint = policy.entrypoints.values().next().value

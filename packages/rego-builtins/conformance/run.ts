@@ -1,15 +1,20 @@
-// `npm run conformance` — runs OPA's v1 YAML conformance cases (from the pinned OPA module) against Clearance's
-// wasm evaluator and builtins, prints passed / failed / skipped (by class) and writes every failure to
-// .conformance/failures.txt.
+// `npm run conformance` — runs OPA's v1 YAML conformance cases (from the pinned OPA module) against a wasm
+// evaluator and this package's builtins, prints passed / failed / skipped (by class) and writes every failure to
+// .conformance/failures.txt below the working directory (where the Go helper is cached too, in .tools/).
 //
-//   tsx conformance/run.ts [--sample N] [--filter TEXT] [--write-known-failures]
+//   tsx conformance/run.ts --loader MODULE#EXPORT [--sample N] [--filter TEXT] [--write-known-failures]
+//
+// The evaluator is the function EXPORT of MODULE, called as EXPORT(wasm, data, { builtins }) (see
+// policy-loader.ts); Clearance's root package passes engine/policy/index.ts#loadWasmPolicy.
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { type ConformanceReport, runConformance } from './conformance-run.js'
 import { readKnownFailures, writeKnownFailures } from './known-failures.js'
+import type { PolicyLoader } from './policy-loader.js'
 import { sampleKeys } from './sample.js'
 
-const projectRoot = join(import.meta.dirname, '..', '..', '..')
+const projectRoot = process.cwd()
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name)
@@ -36,12 +41,23 @@ function printReport(report: ConformanceReport, failuresFile: string): void {
   if (report.failed.length > 0) console.log(`failures written to ${failuresFile}`)
 }
 
+async function importLoader(spec: string | undefined): Promise<PolicyLoader> {
+  const hash = spec?.lastIndexOf('#') ?? -1
+  if (spec === undefined || hash <= 0)
+    throw new Error('usage: run.ts --loader MODULE#EXPORT [--sample N] [--filter TEXT]')
+  const module = (await import(pathToFileURL(resolve(spec.slice(0, hash))).href)) as Record<string, unknown>
+  const load = module[spec.slice(hash + 1)]
+  if (typeof load !== 'function') throw new Error(`${spec} is not a function`)
+  return { load: load as PolicyLoader['load'] }
+}
+
 async function main(): Promise<void> {
   const sample = argValue('--sample')
   const filter = argValue('--filter')
+  const loader = await importLoader(argValue('--loader'))
   const report = await runConformance({
     projectRoot,
-    capabilities: join(projectRoot, 'packages/rego-builtins/capabilities.json'),
+    loader,
     select: (keys) => {
       let chosen = filter === undefined ? keys : keys.filter((k) => k.includes(filter))
       if (sample !== undefined) chosen = sampleKeys(chosen, Number(sample))

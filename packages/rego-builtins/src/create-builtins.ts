@@ -3,44 +3,49 @@
 // this file assembles them and applies OPA's error convention: a builtin that fails makes its expression
 // undefined (OPA's default, non-strict builtin errors), or, in strict mode, fails the evaluation.
 
-import { stringifyJson } from '../../../engine/json/json-codec.js'
-import { awsSigningBuiltins } from './aws-signing.js'
-import { base64urlBuiltins } from './base64url.js'
-import { BuiltinError } from './builtin-error.js'
-import { castBuiltins } from './casts.js'
-import { cryptoBuiltins } from './crypto.js'
-import { debugBuiltins } from './debug.js'
-import { createEvaluationScope, type EvaluationScope, systemClockNs } from './evaluation-scope.js'
-import { globBuiltins } from './glob.js'
-import { graphBuiltins } from './graph.js'
+import {
+  awsSigningBuiltins,
+  base64urlBuiltins,
+  cryptoBuiltins,
+  hexBuiltins,
+  jwtBuiltins,
+  x509Builtins,
+} from './crypto/index.js'
 import { graphqlBuiltins } from './graphql/index.js'
-import { hexBuiltins } from './hex.js'
-import type { BuiltinTable, HostContext } from './host-context.js'
-import { jsonBuiltins } from './json.js'
-import { jsonSchemaBuiltins } from './json-schema.js'
-import { jwtBuiltins } from './jwt.js'
-import { netBuiltins } from './net.js'
-import { numberBuiltins } from './numbers.js'
-import { objectBuiltins } from './object.js'
-import { opaRuntimeBuiltins } from './opa-runtime.js'
-import { opaWasmBuiltinNames, replaceOpaWasmBuiltins } from './opa-wasm-table.js'
-import { randBuiltins } from './rand.js'
-import { regexBuiltins } from './regex.js'
-import { semverBuiltins } from './semver.js'
-import { sprintfBuiltins } from './sprintf.js'
-import { stringBuiltins } from './strings.js'
-import { templateBuiltins } from './templates.js'
-import { timeBuiltins } from './time.js'
-import { unitsBuiltins } from './units.js'
-import { uriBuiltins } from './uri.js'
-import { urlqueryBuiltins } from './urlquery.js'
-import { uuidBuiltins } from './uuid.js'
-import { bridgedResultText, resetBridge, takeBridgedArguments } from './values/host-value-bridge.js'
-import { x509Builtins } from './x509.js'
-import { yamlBuiltins } from './yaml.js'
-
-export { compileTimeBuiltinNames, nativeBuiltinNames } from './native-builtins.js'
-export { opaWasmBuiltinNames }
+import type { BuiltinTable, HostContext } from './host/index.js'
+import {
+  BuiltinError,
+  createEvaluationScope,
+  type EvaluationScope,
+  opaWasmBuiltinNames,
+  replaceOpaWasmBuiltins,
+  systemClockNs,
+} from './host/index.js'
+import {
+  castBuiltins,
+  debugBuiltins,
+  globBuiltins,
+  graphBuiltins,
+  jsonBuiltins,
+  jsonSchemaBuiltins,
+  netBuiltins,
+  numberBuiltins,
+  objectBuiltins,
+  opaRuntimeBuiltins,
+  randBuiltins,
+  regexBuiltins,
+  semverBuiltins,
+  sprintfBuiltins,
+  stringBuiltins,
+  templateBuiltins,
+  timeBuiltins,
+  unitsBuiltins,
+  uriBuiltins,
+  urlqueryBuiltins,
+  uuidBuiltins,
+  yamlBuiltins,
+} from './rego/index.js'
+import { bridgedResultText, resetBridge, stringifyJson, takeBridgedArguments } from './values/index.js'
 
 /** A host builtin: receives its arguments as JSON values, returns a JSON value or undefined. */
 export type Builtin = (...args: unknown[]) => unknown

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { beginEvaluation, createBuiltins, hostBuiltinNames, opaWasmBuiltinNames } from '../src/index.js'
-import { builtinCaller, decodeResult } from './call-builtin.js'
+import { builtinCaller, decodeResult } from './helpers/call-builtin.js'
 
 describe('host builtin contract', () => {
   it('makes a failing builtin undefined by default, like OPA without strict builtin errors', () => {

@@ -12,7 +12,7 @@ import {
 } from '../src/index.js'
 
 const root = join(import.meta.dirname, '..', '..', '..')
-const capabilitiesFile = join(root, 'packages/rego-builtins/capabilities.json')
+const capabilitiesFile = join(import.meta.dirname, '..', 'capabilities.json')
 const capabilities = JSON.parse(readFileSync(capabilitiesFile, 'utf8')) as {
   builtins: Array<{ name: string }>
   wasm_abi_versions: Array<{ version: number; minor_version: number }>

@@ -1,24 +1,26 @@
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { loadWasmPolicy } from '../../../engine/policy/index.js'
 import {
   type ConformanceReport,
   readKnownFailures,
   runConformance,
   sampleKeys,
-} from '../../conformance/index.js'
+} from '../../../packages/rego-builtins/conformance/index.js'
 
-// A fixed sample of OPA's v1 conformance cases, compiled and evaluated exactly as `npm run conformance` does,
-// so a regression in the builtins or the evaluator shows in CI. The first run builds the Go compile helper
-// into .tools/ (minutes on a cold Go cache); later runs take seconds.
+// A fixed sample of OPA's v1 conformance cases, compiled and evaluated through the engine's wasm policies with
+// the package's builtins exactly as `npm run conformance` does, so a regression in the builtins or the evaluator
+// shows in CI. The first run builds the Go compile helper into .tools/ (minutes on a cold Go cache); later runs
+// take seconds.
 const SAMPLE_SIZE = 300
-const projectRoot = join(import.meta.dirname, '..', '..', '..', '..')
+const projectRoot = join(import.meta.dirname, '..', '..', '..')
 let report: ConformanceReport
 let sampled: readonly string[] = []
 
 beforeAll(async () => {
   report = await runConformance({
     projectRoot,
-    capabilities: join(projectRoot, 'packages/rego-builtins/capabilities.json'),
+    loader: { load: loadWasmPolicy },
     select: (keys) => {
       sampled = sampleKeys(keys, SAMPLE_SIZE)
       return sampled

@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { loadBundleFromPath } from '../../../engine/bundle/index.js'
 import { encodeJson, parseJson } from '../../../engine/json/json-codec.js'
 import { loadWasmPolicy, type WasmPolicy } from '../../../engine/policy/wasm-policy.js'
-import { buildFixture } from '../../../test/helpers/fixtures.js'
-import { signRs256 } from '../../../test/helpers/jwt.js'
-import { createAuthority } from '../../../test/helpers/pki.js'
+import { buildFixture } from '../../helpers/fixtures.js'
+import { signRs256 } from '../../helpers/jwt.js'
+import { createAuthority } from '../../helpers/pki.js'
 
 // Clearance's host builtins in one policy: io.jwt.decode_verify, time.now_ns and crypto.x509.parse_certificates
 // build with Clearance's capabilities file and decide through loadWasmPolicy. The same policy through

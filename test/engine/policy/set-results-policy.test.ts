@@ -5,7 +5,7 @@ import { buildBundle } from '../../../engine/build/build-bundle.js'
 import { loadBundleFromPath } from '../../../engine/bundle/index.js'
 import { encodeJson, parseJson } from '../../../engine/json/json-codec.js'
 import { loadWasmPolicy, type WasmPolicy } from '../../../engine/policy/wasm-policy.js'
-import { tempDir } from '../../../test/helpers/fixtures.js'
+import { tempDir } from '../../helpers/fixtures.js'
 
 // Builtins whose OPA result is a set give Rego a set (RegoSet through the value bridge), and set operands keep
 // their meaning, in a real wasm build: `is_set` and set equality only hold for real sets.

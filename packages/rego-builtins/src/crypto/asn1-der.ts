@@ -1,6 +1,6 @@
 // A small DER reader for the X.509 structures the crypto.x509.* builtins parse: tag/length/value walking,
 // OBJECT IDENTIFIER, INTEGER, BIT STRING, the string types and UTCTime / GeneralizedTime.
-import { BuiltinError } from './builtin-error.js'
+import { BuiltinError } from '../host/index.js'
 
 export interface Tlv {
   /** Tag class (0 universal, 1 application, 2 context-specific, 3 private). */

@@ -2,15 +2,10 @@
 // internal/providers/aws SignV4 computes it (host and x-amz-date always signed, x-amz-content-sha256 for s3 and
 // glacier, x-amz-security-token with session credentials, payload hash or UNSIGNED-PAYLOAD).
 import { createHash, createHmac } from 'node:crypto'
-import { operandError, operandTypeError } from './builtin-error.js'
-import { goJsonMarshal } from './go-json.js'
-import { formatTime } from './go-time-format.js'
-import { escapedPath, parseGoUrl } from './go-url.js'
-import type { BuiltinTable } from './host-context.js'
-import { isObject, type JsonObject, objectOperand } from './operands.js'
-import { recoverInteger } from './rational.js'
-import { UTC } from './time-zones.js'
-import { compareStrings } from './value-order.js'
+import { escapedPath, formatTime, goJsonMarshal, parseGoUrl, recoverInteger, UTC } from '../go/index.js'
+import type { BuiltinTable } from '../host/index.js'
+import { objectOperand, operandError, operandTypeError } from '../host/index.js'
+import { compareStrings, isObject, type JsonObject } from '../values/index.js'
 
 const REQUIRED_CONFIG = ['aws_access_key', 'aws_region', 'aws_secret_access_key', 'aws_service']
 const IGNORED_HEADERS = new Set(['authorization', 'user-agent', 'x-amzn-trace-id'])

@@ -1,6 +1,6 @@
 // base64url.encode_no_pad (the padded base64/base64url builtins are compiled into the wasm module).
-import type { BuiltinTable } from './host-context.js'
-import { stringOperand } from './operands.js'
+import type { BuiltinTable } from '../host/index.js'
+import { stringOperand } from '../host/index.js'
 
 export function base64urlBuiltins(): BuiltinTable {
   return {

@@ -1,8 +1,8 @@
 // crypto.md5 / sha1 / sha256 and the crypto.hmac.* family over the UTF-8 bytes of strings, hex-encoded like OPA.
 // crypto.hmac.equal compares in constant time. (X.509 and key parsing live in x509.ts.)
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import type { BuiltinTable } from './host-context.js'
-import { stringOperand } from './operands.js'
+import type { BuiltinTable } from '../host/index.js'
+import { stringOperand } from '../host/index.js'
 
 function digest(algorithm: string) {
   return (value: unknown) => createHash(algorithm).update(stringOperand(value, 1), 'utf8').digest('hex')

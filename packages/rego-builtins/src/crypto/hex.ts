@@ -1,7 +1,7 @@
 // hex.encode / hex.decode over the UTF-8 bytes of a string, like Go's encoding/hex.
-import { BuiltinError } from './builtin-error.js'
-import type { BuiltinTable } from './host-context.js'
-import { stringOperand } from './operands.js'
+
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError, stringOperand } from '../host/index.js'
 
 const decoder = new TextDecoder()
 

@@ -8,8 +8,8 @@ import {
   type KeyObject,
   X509Certificate,
 } from 'node:crypto'
-import { BuiltinError } from './builtin-error.js'
-import { isObject } from './operands.js'
+import { BuiltinError } from '../host/index.js'
+import { isObject } from '../values/index.js'
 import { pemDecode } from './pem.js'
 
 export const TOKEN_ALGORITHMS = new Set([

@@ -2,7 +2,7 @@
 // length when verifying), ECDSA signatures as r||s split in half (any length, like OPA's verifyES), Ed25519 and
 // HMAC. All synchronous, as host builtins must be.
 import { constants, createHmac, type KeyObject, sign, timingSafeEqual, verify } from 'node:crypto'
-import { BuiltinError } from './builtin-error.js'
+import { BuiltinError } from '../host/index.js'
 
 const HASHES: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' }
 

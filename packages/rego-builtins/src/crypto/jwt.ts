@@ -4,13 +4,12 @@
 // "cty": "JWT" tokens, and encode_sign / encode_sign_raw. Verification is synchronous node:crypto.
 
 import { createSecretKey } from 'node:crypto'
-import { parseJson } from '../../../engine/json/json-codec.js'
-import { BuiltinError } from './builtin-error.js'
-import { goJsonMarshal } from './go-json.js'
-import type { BuiltinTable, HostContext } from './host-context.js'
+import { goJsonMarshal } from '../go/index.js'
+import type { BuiltinTable, HostContext } from '../host/index.js'
+import { BuiltinError, objectOperand, stringOperand } from '../host/index.js'
+import { isObject, type JsonObject, parseJson } from '../values/index.js'
 import { keysFromCertOrJwk, signingKeyFromJwk, TOKEN_ALGORITHMS, type VerificationKey } from './jwk-keys.js'
 import { signJws, verifyJws } from './jws.js'
-import { isObject, type JsonObject, objectOperand, stringOperand } from './operands.js'
 
 const decoder = new TextDecoder()
 

@@ -3,10 +3,9 @@
 // name constraints), applied to the JSON view x509-fields.ts builds.
 
 import { isIP } from 'node:net'
+import { formatIpv6Groups, type GoUrl, parseGoUrl } from '../go/index.js'
+import { BuiltinError } from '../host/index.js'
 import { bitString, children, integer, oidArcs, oidString, parseDer, type Tlv } from './asn1-der.js'
-import { BuiltinError } from './builtin-error.js'
-import { type GoUrl, parseGoUrl } from './go-url.js'
-import { formatIpv6Groups } from './net-ip.js'
 
 type Json = Record<string, unknown>
 

@@ -1,6 +1,9 @@
 // Go's crypto/x509 view of certificates and certificate requests, as JSON (what OPA's crypto.x509.* builtins
 // return: json.Marshal of x509.Certificate / x509.CertificateRequest). Byte fields are base64, OIDs are arrays
 // of arcs, big integers stay exact (bigint), times are RFC 3339 in UTC, enums are Go's numeric constants.
+
+import { integerValue } from '../go/index.js'
+import { BuiltinError } from '../host/index.js'
 import {
   bitString,
   children,
@@ -12,8 +15,6 @@ import {
   type Tlv,
   time,
 } from './asn1-der.js'
-import { BuiltinError } from './builtin-error.js'
-import { integerValue } from './rational.js'
 import { applyExtensions, nullIfEmpty } from './x509-extensions.js'
 
 type Json = Record<string, unknown>

@@ -3,11 +3,11 @@
 // last the leaf, the rest intermediates; the leaf must chain to the root with valid signatures, CA issuers,
 // current validity and (by default) server-auth extended key usage; the chain comes back leaf first.
 import { createPrivateKey, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
-import { BuiltinError, operandError } from './builtin-error.js'
-import type { BuiltinTable, HostContext } from './host-context.js'
-import { type JsonObject, objectOperand, stringOperand } from './operands.js'
+import { integerValue } from '../go/index.js'
+import type { BuiltinTable, HostContext } from '../host/index.js'
+import { BuiltinError, objectOperand, operandError, stringOperand } from '../host/index.js'
+import type { JsonObject } from '../values/index.js'
 import { pemDecode, pemEncode } from './pem.js'
-import { integerValue } from './rational.js'
 import { certificateJson, certificateRequestJson } from './x509-fields.js'
 
 const STD_BASE64 = /^[A-Za-z0-9+/]*={0,2}$/

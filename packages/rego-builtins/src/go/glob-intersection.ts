@@ -1,7 +1,7 @@
 // regex.globs_match: whether two "glob-like" regular expressions (literals, ., [sets] and ranges, each
 // optionally followed by + or *) match at least one common string. A port of github.com/yashtewari/
 // glob-intersection v0.2.0, which OPA uses, including its tokenizer errors and simplification.
-import { BuiltinError } from './builtin-error.js'
+import { BuiltinError } from '../host/index.js'
 
 type Flag = 0 | 1 | 2 // none, plus, star
 

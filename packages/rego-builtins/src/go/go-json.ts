@@ -1,9 +1,9 @@
 // Go's encoding/json.Marshal for JSON values, which OPA uses wherever bytes are signed or hashed (JWT headers
 // and payloads): object keys sorted, no whitespace, and Go's string escaping (<, >, & and U+2028/U+2029 as \u
 // escapes, other control characters as \u00XX).
+
+import { compareStrings, isObject } from '../values/index.js'
 import { numberText } from './go-quote.js'
-import { isObject } from './operands.js'
-import { compareStrings } from './value-order.js'
 
 const ESCAPES: Record<string, string> = {
   '"': '\\"',

@@ -1,8 +1,6 @@
 // Go's strconv.Quote and the Rego text of a value (ast.Value.String()), which sprintf's %v of a composite
 // value, error messages and a few builtins print.
-import { isObject } from './operands.js'
-import { RegoSet } from './rego-set.js'
-import { sortedKeys } from './value-order.js'
+import { isObject, RegoSet, sortedKeys } from '../values/index.js'
 
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u
 

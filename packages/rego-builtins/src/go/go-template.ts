@@ -3,12 +3,11 @@
 // if / else if / else, range (with $i, $v :=), with, define-free templates, {{- -}} trimming, comments, and the
 // builtin functions and, or, not, len, index, eq, ne, lt, le, gt, ge, print, printf, println, urlquery. Missing
 // keys print "<no value>", which OPA then rewrites to "<undefined>".
-import { BuiltinError } from './builtin-error.js'
+import { BuiltinError } from '../host/index.js'
+import { compareStrings, isObject } from '../values/index.js'
 import { type GoArg, goSprintf } from './go-fmt.js'
+import { queryEscape } from './go-query-escape.js'
 import { numberText } from './go-quote.js'
-import { isObject } from './operands.js'
-import { queryEscape } from './urlquery.js'
-import { compareStrings } from './value-order.js'
 
 const NO_VALUE = Symbol('no value')
 

@@ -1,5 +1,5 @@
 // Go's time.Parse (time/format.go parse) with the default UTC location, errors worded like Go's ParseError.
-import { BuiltinError } from './builtin-error.js'
+import { BuiltinError } from '../host/index.js'
 import { daysFromCivil, daysIn, fromCivil, isLeap } from './go-calendar.js'
 import {
   isDigitAt,

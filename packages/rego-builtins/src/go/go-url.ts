@@ -1,7 +1,7 @@
 // Go's net/url.Parse (url.go: Parse, getScheme, parseAuthority, parseHost, setPath, setFragment), for
 // uri.parse / uri.is_valid and the URIs of X.509 certificates. Strings are handled as UTF-8 bytes, as in Go.
 import { isIPv6 } from 'node:net'
-import { BuiltinError } from './builtin-error.js'
+import { BuiltinError } from '../host/index.js'
 
 export interface GoUrl {
   Scheme: string

@@ -3,7 +3,7 @@
 // \Q…\E, POSIX classes, \pN / \p{Greek}, \x{…} and octal escapes — and rejects what RE2 rejects (backreferences,
 // look-around). Both engines pick the leftmost-first match, so results agree. Go's match iteration lives in
 // go-regexp.ts.
-import { BuiltinError } from './builtin-error.js'
+import { BuiltinError } from '../host/index.js'
 
 interface Flags {
   i: boolean

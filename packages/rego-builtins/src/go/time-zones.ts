@@ -1,7 +1,7 @@
 // IANA time zones for the time.* builtins, from the runtime's Intl data (Node ships full ICU): the UTC offset
 // in effect at an instant, and the abbreviation Go's "MST" layout element prints (ICU's short name, which
 // matches Go's for zones with letter abbreviations and reads "GMT+1" where Go would print e.g. "CET").
-import { BuiltinError } from './builtin-error.js'
+import { BuiltinError } from '../host/index.js'
 
 export interface Zone {
   readonly name: string

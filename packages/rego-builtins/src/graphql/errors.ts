@@ -1,6 +1,6 @@
 // gqlparser's errors as OPA reports them: gqlerror's "input:line:col: message" text (a list of them, one a
 // line, for validation), reshaped by OPA's formatGqlParserError into "message in GraphQL string at location l:c".
-import { BuiltinError } from '../builtin-error.js'
+import { BuiltinError } from '../host/index.js'
 
 export interface GqlError {
   message: string

@@ -5,9 +5,9 @@
 // queries with its validation rules. parse and parse_query/parse_schema fail with OPA's messages; the other
 // four never fail, they answer false (or [false, {}, {}]).
 import type { GraphQLSchema } from 'graphql'
-import { BuiltinError, operandTypeError } from '../builtin-error.js'
-import type { BuiltinTable } from '../host-context.js'
-import { isObject, stringOperand } from '../operands.js'
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError, operandTypeError, stringOperand } from '../host/index.js'
+import { isObject } from '../values/index.js'
 import { buildGraphqlSchema } from './build-schema.js'
 import { formatGqlParserError, GqlParseError, gqlErrorListText, gqlErrorText } from './errors.js'
 import { decodeNode, encodeNode } from './go-json.js'

@@ -1,7 +1,7 @@
 // The error a host builtin raises when OPA's topdown implementation would return one. The wrapper in index.ts
 // turns it into an undefined result (OPA's default, non-strict builtin errors) or rethrows it (strict mode), so
 // implementations only ever throw, never decide between the two.
-import { RegoSet } from './rego-set.js'
+import { RegoSet } from '../values/index.js'
 
 export class BuiltinError extends Error {
   constructor(message: string) {

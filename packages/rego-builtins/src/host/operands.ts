@@ -1,14 +1,9 @@
 // Typed access to builtin arguments. Through the value bridge (host-value-bridge.ts) sets arrive as RegoSet and
 // integers beyond 2^53 as bigint; a call outside it sees JSON (sets as arrays). These helpers check types the way
 // OPA's topdown/builtins operand helpers do and raise the same operand errors.
+
+import { isObject, type JsonObject, RegoSet } from '../values/index.js'
 import { BuiltinError, operandError, operandTypeError } from './builtin-error.js'
-import { RegoSet } from './rego-set.js'
-
-export type JsonObject = Record<string, unknown>
-
-export function isObject(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-}
 
 export function isNumber(value: unknown): value is number | bigint {
   return typeof value === 'number' || typeof value === 'bigint'

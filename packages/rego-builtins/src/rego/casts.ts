@@ -1,10 +1,9 @@
 // The deprecated cast_* builtins (kept for policies written before Rego v1). Each takes an array or a set:
 // cast_array gives a set's elements in order as an array, cast_set deduplicates and sorts into a RegoSet.
-import { operandTypeError } from './builtin-error.js'
-import type { BuiltinTable } from './host-context.js'
-import { isObject } from './operands.js'
-import { RegoSet } from './rego-set.js'
-import { setOf } from './value-order.js'
+
+import type { BuiltinTable } from '../host/index.js'
+import { operandTypeError } from '../host/index.js'
+import { isObject, RegoSet, setOf } from '../values/index.js'
 
 export function castBuiltins(): BuiltinTable {
   return {

@@ -1,10 +1,10 @@
 // trace() and print(). Clearance records no evaluation traces, so trace() only checks its operand and succeeds,
 // as OPA does when tracing is off. print() calls reach the host as internal.print with every operand wrapped
 // in a set (an array here); each combination of elements is one printed line, like OPA's print hook.
-import { operandTypeError } from './builtin-error.js'
-import { regoText } from './go-quote.js'
-import type { BuiltinTable, HostContext } from './host-context.js'
-import { arrayOperand } from './operands.js'
+
+import { regoText } from '../go/index.js'
+import type { BuiltinTable, HostContext } from '../host/index.js'
+import { arrayOperand, operandTypeError } from '../host/index.js'
 
 function printCrossProduct(operands: unknown[], emit: (line: string) => void): void {
   const buf: string[] = new Array(operands.length).fill('')

@@ -1,6 +1,6 @@
 // glob.quote_meta (glob.match is compiled into the wasm module). Escapes gobwas/glob's meta characters.
-import type { BuiltinTable } from './host-context.js'
-import { stringOperand } from './operands.js'
+import type { BuiltinTable } from '../host/index.js'
+import { stringOperand } from '../host/index.js'
 
 export function globBuiltins(): BuiltinTable {
   return {

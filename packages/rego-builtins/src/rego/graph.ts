@@ -1,9 +1,9 @@
 // graph.reachable_paths (graph.reachable is compiled into the wasm module): every path from the initial
 // vertices through the graph, ending where a vertex has no edges, is missing, or would close a cycle.
-import { operandTypeError } from './builtin-error.js'
-import type { BuiltinTable } from './host-context.js'
-import { objectOperand } from './operands.js'
-import { setOf } from './value-order.js'
+
+import type { BuiltinTable } from '../host/index.js'
+import { objectOperand, operandTypeError } from '../host/index.js'
+import { setOf } from '../values/index.js'
 
 function vertexKey(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined

@@ -2,13 +2,11 @@
 // gojsonschema accepts them) with gojsonschema's error types, field paths ("(root)", "a.b.0") and messages.
 // Local $ref ("#", "#/definitions/x") is supported; remote references are refused, as OPA refuses network
 // access from builtins unless told otherwise.
-import { BuiltinError } from './builtin-error.js'
-import { formatFloat } from './go-float.js'
-import { goJsonMarshal } from './go-json.js'
-import type { BuiltinTable } from './host-context.js'
-import { isObject, type JsonObject } from './operands.js'
-import { compileGoRegexp } from './re2-syntax.js'
-import { valuesEqual } from './value-order.js'
+
+import { compileGoRegexp, formatFloat, goJsonMarshal } from '../go/index.js'
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError } from '../host/index.js'
+import { isObject, type JsonObject, valuesEqual } from '../values/index.js'
 
 const TYPES = ['array', 'boolean', 'integer', 'number', 'null', 'object', 'string']
 

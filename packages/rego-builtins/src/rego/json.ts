@@ -2,12 +2,19 @@
 // leading zeros, every op fails on a missing path, a set member is addressed by its value and added only under
 // its own value; patched sets stay RegoSets) and json.marshal_with_options (Go's json.Marshal /
 // MarshalIndent, keys sorted, HTML-escaped). The rest of json.* is compiled into the wasm module.
-import { BuiltinError, operandError } from './builtin-error.js'
-import { goJsonMarshal, goJsonString } from './go-json.js'
-import type { BuiltinTable } from './host-context.js'
-import { arrayOperand, isObject, type JsonObject, objectOperand } from './operands.js'
-import { RegoSet } from './rego-set.js'
-import { compareStrings, setHas, setOf, valuesEqual } from './value-order.js'
+
+import { goJsonMarshal, goJsonString } from '../go/index.js'
+import type { BuiltinTable } from '../host/index.js'
+import { arrayOperand, BuiltinError, objectOperand, operandError } from '../host/index.js'
+import {
+  compareStrings,
+  isObject,
+  type JsonObject,
+  RegoSet,
+  setHas,
+  setOf,
+  valuesEqual,
+} from '../values/index.js'
 
 type Path = unknown[]
 

@@ -2,8 +2,7 @@
 // _intersects and _overlap are compiled into the wasm module), with Go's address parsing and printing
 // (net-ip.ts) and OPA's merge rules: overlapping or adjacent blocks merge, merged ranges are split into the
 // fewest CIDRs, untouched inputs come back as written (masked); a bare IPv4 address takes its classful mask.
-import { BuiltinError } from './builtin-error.js'
-import type { BuiltinTable } from './host-context.js'
+
 import {
   type Cidr,
   cidrContainsAddress,
@@ -14,10 +13,10 @@ import {
   parseCIDR,
   parseIP,
   V4_MAPPED,
-} from './net-ip.js'
-import { isObject, stringOperand } from './operands.js'
-import { RegoSet } from './rego-set.js'
-import { setOf } from './value-order.js'
+} from '../go/index.js'
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError, stringOperand } from '../host/index.js'
+import { isObject, RegoSet, setOf } from '../values/index.js'
 
 /** net.cidr_expand refuses blocks larger than this instead of exhausting memory. */
 const MAX_EXPAND = 1 << 20

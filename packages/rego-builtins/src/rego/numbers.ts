@@ -1,8 +1,9 @@
 // numbers.range_step (numbers.range is compiled into the wasm module): integers from a to b, both included,
 // `step` apart, counting down when a > b.
-import { BuiltinError, operandError, operandTypeError } from './builtin-error.js'
-import type { BuiltinTable } from './host-context.js'
-import { integerValue, recoverInteger } from './rational.js'
+
+import { integerValue, recoverInteger } from '../go/index.js'
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError, operandError, operandTypeError } from '../host/index.js'
 
 function bigIntOperand(value: unknown, pos: number): bigint {
   if (typeof value === 'bigint') return value

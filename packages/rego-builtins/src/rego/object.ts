@@ -1,11 +1,10 @@
 // object.subset (the rest of object.* is compiled into the wasm module), OPA's rules: objects recurse key by key,
 // sets test membership, arrays look for a contiguous run, and an array contains a set when it holds all of its
 // elements. A set only reaches this builtin as a RegoSet through the value bridge; without it, sets are arrays.
-import { BuiltinError } from './builtin-error.js'
-import type { BuiltinTable } from './host-context.js'
-import { isObject } from './operands.js'
-import { RegoSet } from './rego-set.js'
-import { setHas, valuesEqual } from './value-order.js'
+
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError } from '../host/index.js'
+import { isObject, RegoSet, setHas, valuesEqual } from '../values/index.js'
 
 function isArray(value: unknown): value is unknown[] {
   return Array.isArray(value) && !(value instanceof RegoSet)

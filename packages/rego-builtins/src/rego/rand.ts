@@ -1,6 +1,6 @@
 // rand.intn: a random integer in [0, |n|), the same one for the same (string, n) within an evaluation.
-import type { BuiltinTable, HostContext } from './host-context.js'
-import { intOperand, stringOperand } from './operands.js'
+import type { BuiltinTable, HostContext } from '../host/index.js'
+import { intOperand, stringOperand } from '../host/index.js'
 
 function uniformBelow(n: number, randomBytes: (size: number) => Uint8Array): number {
   // Rejection sampling over 48 random bits keeps the result unbiased for every n up to 2^48.

@@ -1,12 +1,10 @@
 // Regex builtins that OPA's wasm compiler leaves to the host: regex.split, regex.find_n, regex.replace and
 // regex.template_match (and regex.globs_match, glob-intersection.ts), all with Go (RE2) pattern syntax and Go's match-iteration rules (re2-syntax.ts).
 // regex.split is also in opa-wasm's own JS table, where it uses JS split semantics; ours replaces it.
-import { BuiltinError } from './builtin-error.js'
-import { globsIntersect } from './glob-intersection.js'
-import { expandTemplate, findAll, goSplit } from './go-regexp.js'
-import type { BuiltinTable } from './host-context.js'
-import { intOperand, stringOperand } from './operands.js'
-import { compileGoRegexp, quoteMeta } from './re2-syntax.js'
+
+import { compileGoRegexp, expandTemplate, findAll, globsIntersect, goSplit, quoteMeta } from '../go/index.js'
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError, intOperand, stringOperand } from '../host/index.js'
 
 function regexSplit(pattern: unknown, value: unknown): string[] {
   const p = stringOperand(pattern, 1)

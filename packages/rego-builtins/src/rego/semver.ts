@@ -1,8 +1,8 @@
 // semver.is_valid / semver.compare with the rules of OPA's internal/semver package (SemVer 2.0.0, an optional
 // leading "v", no leading zeros in numeric identifiers).
-import { BuiltinError } from './builtin-error.js'
-import type { BuiltinTable } from './host-context.js'
-import { stringOperand } from './operands.js'
+
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError, stringOperand } from '../host/index.js'
 
 interface Version {
   major: bigint

@@ -6,12 +6,10 @@
 // integers beyond 2^53 arrive rounded. An integral number therefore counts as int64 — except under a float
 // verb (%e %E %f %F %g %G), where OPA would have seen the "1.0" text and Go's alternative is an error string.
 
-import { type GoArg, goSprintf } from './go-fmt.js'
-import { regoText } from './go-quote.js'
-import type { BuiltinTable } from './host-context.js'
-import { arrayOperand, stringOperand } from './operands.js'
-import { OutOfRangeNumber } from './out-of-range-number.js'
-import { recoverInteger } from './rational.js'
+import { type GoArg, goSprintf, recoverInteger, regoText } from '../go/index.js'
+import type { BuiltinTable } from '../host/index.js'
+import { arrayOperand, stringOperand } from '../host/index.js'
+import { OutOfRangeNumber } from '../values/index.js'
 
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n

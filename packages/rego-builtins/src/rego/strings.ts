@@ -1,9 +1,9 @@
 // String builtins that OPA's wasm compiler does not implement natively (see native-builtins.ts): indexof_n,
 // strings.count, strings.any_prefix_match / any_suffix_match and strings.split_n. Indexes count Unicode code
 // points, like OPA's rune-based implementations.
-import { BuiltinError, operandTypeError } from './builtin-error.js'
-import type { BuiltinTable } from './host-context.js'
-import { intOperand, stringOperand } from './operands.js'
+
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError, intOperand, operandTypeError, stringOperand } from '../host/index.js'
 
 function codePoints(s: string): string[] {
   return [...s]

@@ -1,9 +1,9 @@
 // strings.render_template: a Go text/template (go-template.ts) over the given variables; missing values print
 // as "<undefined>", as in OPA.
 
-import { renderGoTemplate } from './go-template.js'
-import type { BuiltinTable } from './host-context.js'
-import { objectOperand, stringOperand } from './operands.js'
+import { renderGoTemplate } from '../go/index.js'
+import type { BuiltinTable } from '../host/index.js'
+import { objectOperand, stringOperand } from '../host/index.js'
 
 export function templateBuiltins(): BuiltinTable {
   return {

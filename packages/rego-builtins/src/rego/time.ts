@@ -2,14 +2,22 @@
 // [ns, "Zone"] or [ns, "Zone", "layout"] arguments, Go reference-time layouts and OPA's named layouts, and
 // time.now_ns() fixed for the whole evaluation (evaluation-scope.ts). Results are bigint where they can exceed
 // 2^53, so they reach the policy exact.
-import { BuiltinError, operandTypeError } from './builtin-error.js'
-import { daysIn, fromCivil, NS_PER_SECOND, toCivil } from './go-calendar.js'
-import { formatTime } from './go-time-format.js'
-import { parseTime } from './go-time-parse.js'
-import type { BuiltinTable, HostContext } from './host-context.js'
-import { intOperand, isNumber, stringOperand } from './operands.js'
-import { integerValue, recoverInteger } from './rational.js'
-import { loadZone, UTC, type Zone } from './time-zones.js'
+
+import {
+  daysIn,
+  formatTime,
+  fromCivil,
+  integerValue,
+  loadZone,
+  NS_PER_SECOND,
+  parseTime,
+  recoverInteger,
+  toCivil,
+  UTC,
+  type Zone,
+} from '../go/index.js'
+import type { BuiltinTable, HostContext } from '../host/index.js'
+import { BuiltinError, intOperand, isNumber, operandTypeError, stringOperand } from '../host/index.js'
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 

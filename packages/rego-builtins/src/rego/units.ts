@@ -1,9 +1,7 @@
 // units.parse (SI and binary suffixes, "m" for milli) and units.parse_bytes, ported from OPA's
 // topdown/parse_units.go and parse_bytes.go, exact arithmetic included: units.parse multiplies by the binary
 // double 0.001 for "m" and prints non-integers with 10 decimals, as big.Rat does there.
-import { BuiltinError } from './builtin-error.js'
-import type { BuiltinTable } from './host-context.js'
-import { stringOperand } from './operands.js'
+
 import {
   floatString,
   fromDouble,
@@ -13,7 +11,9 @@ import {
   parseDecimal,
   type Rational,
   truncate,
-} from './rational.js'
+} from '../go/index.js'
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError, stringOperand } from '../host/index.js'
 
 const MAX_EXPONENT_DIGITS = 6
 

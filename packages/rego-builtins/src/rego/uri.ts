@@ -1,7 +1,7 @@
 // uri.parse / uri.is_valid with Go's net/url.Parse (go-url.ts), reporting the parts OPA reports.
-import { parseGoUrl, splitHostPort } from './go-url.js'
-import type { BuiltinTable } from './host-context.js'
-import { stringOperand } from './operands.js'
+import { parseGoUrl, splitHostPort } from '../go/index.js'
+import type { BuiltinTable } from '../host/index.js'
+import { stringOperand } from '../host/index.js'
 
 function uriParse(value: unknown): Record<string, string> {
   const u = parseGoUrl(stringOperand(value, 1))

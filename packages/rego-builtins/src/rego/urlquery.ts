@@ -1,45 +1,10 @@
-// urlquery.* with Go's net/url rules: QueryEscape keeps only [A-Za-z0-9-_.~] and writes spaces as '+',
-// QueryUnescape rejects malformed escapes, ParseQuery rejects ';' separators, Encode sorts by key.
-import { BuiltinError, operandError, operandTypeError } from './builtin-error.js'
-import type { BuiltinTable } from './host-context.js'
-import { isObject, stringOperand } from './operands.js'
-import { compareStrings } from './value-order.js'
+// urlquery.* with Go's net/url rules (escaping in go-query-escape.ts): ParseQuery rejects ';' separators, Encode
+// sorts by key.
 
-const encoder = new TextEncoder()
-const decoder = new TextDecoder()
-
-export function queryEscape(s: string): string {
-  let out = ''
-  for (const byte of encoder.encode(s)) {
-    const c = String.fromCharCode(byte)
-    if (/[A-Za-z0-9\-_.~]/.test(c)) out += c
-    else if (c === ' ') out += '+'
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
-  }
-  return out
-}
-
-/** Go's url.QueryUnescape. */
-export function queryUnescape(s: string): string {
-  const bytes: number[] = []
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i] as string
-    if (c === '%') {
-      const hex = s.slice(i + 1, i + 3)
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) {
-        const bad = s.slice(i, i + 3)
-        throw new BuiltinError(`invalid URL escape ${JSON.stringify(bad)}`)
-      }
-      bytes.push(Number.parseInt(hex, 16))
-      i += 2
-    } else if (c === '+') {
-      bytes.push(0x20)
-    } else {
-      for (const b of encoder.encode(c)) bytes.push(b)
-    }
-  }
-  return decoder.decode(new Uint8Array(bytes))
-}
+import { queryEscape, queryUnescape } from '../go/index.js'
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError, operandError, operandTypeError, stringOperand } from '../host/index.js'
+import { compareStrings, isObject } from '../values/index.js'
 
 function parseQuery(query: string): Record<string, string[]> {
   const out: Record<string, string[]> = {}

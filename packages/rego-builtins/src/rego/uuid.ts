@@ -1,10 +1,9 @@
 // uuid.rfc4122 (a random version 4 UUID, the same one for the same argument within an evaluation) and
 // uuid.parse, which reports what github.com/google/uuid reads from a UUID in any of its accepted forms.
 
-import { regoText } from './go-quote.js'
-import type { BuiltinTable, HostContext } from './host-context.js'
-import { stringOperand } from './operands.js'
-import { integerValue } from './rational.js'
+import { integerValue, regoText } from '../go/index.js'
+import type { BuiltinTable, HostContext } from '../host/index.js'
+import { stringOperand } from '../host/index.js'
 
 function formatUuid(b: Uint8Array): string {
   const hex = Buffer.from(b).toString('hex')

@@ -2,9 +2,8 @@
 // yes/no/on/off, the first document of a stream with every document checked, keys sorted and sequences not
 // indented when marshalling). opa-wasm ships its own yaml.* (YAML 1.2, single document only); these replace it.
 import { parseAllDocuments, stringify } from 'yaml'
-import { BuiltinError } from './builtin-error.js'
-import type { BuiltinTable } from './host-context.js'
-import { stringOperand } from './operands.js'
+import type { BuiltinTable } from '../host/index.js'
+import { BuiltinError, stringOperand } from '../host/index.js'
 
 function documents(text: string) {
   const docs = parseAllDocuments(text, { version: '1.1' })

@@ -4,14 +4,24 @@
 // module's exports: an argument is dumped with opa_value_dump (sets and digits intact), read into a host value,
 // and queued for the builtin, while opa-wasm parses a placeholder; a result holding a set is written as Rego value
 // text and loaded with opa_value_parse. opa-wasm itself is unchanged; it only reads `instance.exports` at call time.
-import { OutOfRangeNumber } from '../out-of-range-number.js'
-import { holdsSet, RegoSet } from '../rego-set.js'
+import { OutOfRangeNumber } from './out-of-range-number.js'
+import { holdsSet, RegoSet } from './rego-set.js'
 import { hostValueFromDump } from './set-order.js'
 
 const pending: unknown[] = []
 let resultIsValueText = false
 const decoder = new TextDecoder()
 const PLACEHOLDER = [0x30, 0] // "0" and the terminating NUL
+
+// The parts of a WebAssembly instance and memory the bridge uses, written out so that the package's types need no
+// DOM library.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer
+}
+
+interface WasmInstance {
+  readonly exports: object
+}
 
 interface BridgedExports {
   opa_value_dump(addr: number): number
@@ -20,7 +30,7 @@ interface BridgedExports {
   opa_json_parse(addr: number, len: number): number
 }
 
-function readCString(memory: WebAssembly.Memory, addr: number): string {
+function readCString(memory: WasmMemory, addr: number): string {
   const bytes = new Uint8Array(memory.buffer)
   const end = bytes.indexOf(0, addr)
   return decoder.decode(bytes.subarray(addr, end))
@@ -30,8 +40,8 @@ function readCString(memory: WebAssembly.Memory, addr: number): string {
  * Installs the bridge on one instance (again after each re-instantiation). Only for Clearance's own builtins,
  * which take their arguments from the bridge (takeBridgedArguments).
  */
-export function bridgeHostValues(instance: WebAssembly.Instance, memory: WebAssembly.Memory): void {
-  const real = instance.exports as unknown as BridgedExports & WebAssembly.Exports
+export function bridgeHostValues(instance: WasmInstance, memory: WasmMemory): void {
+  const real = instance.exports as BridgedExports
   const exports: Record<string, unknown> = { ...real }
   exports.opa_json_dump = (addr: number): number => {
     const dumped = real.opa_value_dump(addr)

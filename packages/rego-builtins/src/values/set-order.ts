@@ -2,9 +2,9 @@
 // its elements sorted in Rego's value order (OPA's ast.Compare, which OPA's JSON encoding iterates sets in), and
 // an object key that is not a string becomes the string of its JSON text, as OPA's ast.JSON makes it. Numbers
 // and strings keep the exact text the module wrote; objects keep their key order.
-import { OutOfRangeNumber } from '../out-of-range-number.js'
-import { RegoSet } from '../rego-set.js'
-import { compareStrings } from '../value-order.js'
+import { OutOfRangeNumber } from './out-of-range-number.js'
+import { RegoSet } from './rego-set.js'
+import { compareStrings } from './value-order.js'
 
 // Ranks follow OPA's valueSortOrder: null < boolean < number < string < array < object < set.
 const NULL = 0

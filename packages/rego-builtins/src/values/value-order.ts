@@ -1,7 +1,7 @@
 // Rego's total order over values (OPA's ast.Compare) restricted to what reaches a host builtin:
 // null < booleans < numbers < strings < arrays < objects < sets. Builtins whose OPA result is a set return a
 // RegoSet of its elements, sorted and duplicate-free in this order (setOf).
-import { isObject } from './operands.js'
+import { isObject } from './json-value.js'
 import { RegoSet } from './rego-set.js'
 
 const RANK: Record<string, number> = {

@@ -1,6 +1,6 @@
 import { constants, createHmac, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { builtinCaller } from './call-builtin.js'
+import { builtinCaller } from '../helpers/call-builtin.js'
 
 const NOW_NS = 1_700_000_000_000_000_000n
 const call = builtinCaller({ clock: () => NOW_NS })

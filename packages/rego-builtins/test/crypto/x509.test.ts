@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { builtinCaller } from './call-builtin.js'
+import { builtinCaller } from '../helpers/call-builtin.js'
 
 // Certificates are made at test time with the openssl CLI: a root CA, an intermediate and a server leaf.
 const dir = mkdtempSync(join(tmpdir(), 'clearance-x509-'))

@@ -1,8 +1,8 @@
 // Calls a host builtin the way opa-wasm does (arguments as decoded JSON) and decodes its answer the way the
 // wasm module would read it: undefined for no result, JSON text (an ArrayBuffer) otherwise.
 
-import { parseJson } from '../../../engine/json/json-codec.js'
-import { type Builtin, type BuiltinOptions, createBuiltins } from '../src/index.js'
+import { type Builtin, type BuiltinOptions, createBuiltins } from '../../src/index.js'
+import { parseJson } from '../../src/values/index.js'
 
 const decoder = new TextDecoder()
 

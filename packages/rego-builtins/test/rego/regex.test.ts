@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { builtinCaller } from './call-builtin.js'
+import { builtinCaller } from '../helpers/call-builtin.js'
 
 const call = builtinCaller()
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { castBuiltins } from '../src/casts.js'
-import { graphBuiltins } from '../src/graph.js'
-import { jsonBuiltins } from '../src/json.js'
-import { netBuiltins } from '../src/net.js'
-import { RegoSet } from '../src/rego-set.js'
-import { compareValues, valuesEqual } from '../src/value-order.js'
-import { builtinCaller, decodeResult } from './call-builtin.js'
+import { castBuiltins } from '../../src/rego/casts.js'
+import { graphBuiltins } from '../../src/rego/graph.js'
+import { jsonBuiltins } from '../../src/rego/json.js'
+import { netBuiltins } from '../../src/rego/net.js'
+import { RegoSet } from '../../src/values/rego-set.js'
+import { compareValues, valuesEqual } from '../../src/values/value-order.js'
+import { builtinCaller, decodeResult } from '../helpers/call-builtin.js'
 
 // Sets reach builtins as RegoSet through the value bridge; these calls hand them over as the bridge does (no JSON
 // round trip), and read results raw from the family tables where the set-ness of the result matters.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { OutOfRangeNumber } from '../src/out-of-range-number.js'
-import { sprintfBuiltins } from '../src/sprintf.js'
-import { builtinCaller, decodeResult } from './call-builtin.js'
+import { sprintfBuiltins } from '../../src/rego/sprintf.js'
+import { OutOfRangeNumber } from '../../src/values/out-of-range-number.js'
+import { builtinCaller, decodeResult } from '../helpers/call-builtin.js'
 
 const sprintf = (format: string, ...args: unknown[]) => builtinCaller()('sprintf', format, args)
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { builtinCaller, decodeResult } from './call-builtin.js'
+import { builtinCaller, decodeResult } from '../helpers/call-builtin.js'
 
 const call = builtinCaller()
 

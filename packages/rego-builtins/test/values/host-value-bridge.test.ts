@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { OutOfRangeNumber } from '../../src/out-of-range-number.js'
-import { RegoSet } from '../../src/rego-set.js'
 import { bridgedResultText, resetBridge, takeBridgedArguments } from '../../src/values/host-value-bridge.js'
+import { OutOfRangeNumber } from '../../src/values/out-of-range-number.js'
+import { RegoSet } from '../../src/values/rego-set.js'
 
 const json = (value: unknown): string => JSON.stringify(value)
 

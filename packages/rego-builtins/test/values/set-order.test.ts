@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { OutOfRangeNumber } from '../../src/out-of-range-number.js'
-import { RegoSet } from '../../src/rego-set.js'
+import { OutOfRangeNumber } from '../../src/values/out-of-range-number.js'
+import { RegoSet } from '../../src/values/rego-set.js'
 import { canonicalJsonFromDump, hostValueFromDump } from '../../src/values/set-order.js'
 
 describe('value dumps', () => {
