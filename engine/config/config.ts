@@ -141,6 +141,21 @@ function positiveInteger(field: string, raw: string): number {
   return value
 }
 
+/** `<prefix>-min-delay` / `<prefix>-max-delay` in seconds, as milliseconds; the maximum may not be below the minimum. */
+function delayRange(
+  prefix: string,
+  minSeconds: string | undefined,
+  maxSeconds: string | undefined,
+  fallback: { minDelayMs: number; maxDelayMs: number },
+): { minDelayMs: number; maxDelayMs: number } {
+  const minDelayMs =
+    positiveInteger(`${prefix}-min-delay`, minSeconds ?? String(fallback.minDelayMs / 1000)) * 1000
+  const maxDelayMs =
+    positiveInteger(`${prefix}-max-delay`, maxSeconds ?? String(fallback.maxDelayMs / 1000)) * 1000
+  if (maxDelayMs < minDelayMs) throw invalid(`${prefix}-max-delay`, `must not be below ${prefix}-min-delay`)
+  return { minDelayMs, maxDelayMs }
+}
+
 /** --eval-timeout-ms: a positive limit, or 0 for none. */
 function evaluationTimeout(raw: string): number | undefined {
   return raw.trim() === '0' ? undefined : positiveInteger('--eval-timeout-ms', raw)
@@ -221,18 +236,12 @@ function decisionLogOptions(options: ServeOptions): DecisionLogConfig {
   if (options.decisionLogUrl !== undefined && !isUrl(options.decisionLogUrl)) {
     throw invalid('--decision-log-url', `"${options.decisionLogUrl}" is not an http(s) URL`)
   }
-  const minDelayMs =
-    positiveInteger(
-      '--decision-log-min-delay',
-      options.decisionLogMinDelay ?? String(DEFAULTS.decisionLog.minDelayMs / 1000),
-    ) * 1000
-  const maxDelayMs =
-    positiveInteger(
-      '--decision-log-max-delay',
-      options.decisionLogMaxDelay ?? String(DEFAULTS.decisionLog.maxDelayMs / 1000),
-    ) * 1000
-  if (maxDelayMs < minDelayMs)
-    throw invalid('--decision-log-max-delay', 'must not be below --decision-log-min-delay')
+  const { minDelayMs, maxDelayMs } = delayRange(
+    '--decision-log',
+    options.decisionLogMinDelay,
+    options.decisionLogMaxDelay,
+    DEFAULTS.decisionLog,
+  )
   return {
     console: options.decisionLogConsole ?? false,
     file: options.decisionLogFile,
@@ -276,17 +285,12 @@ function lifecycleOptions(
   const onDelete = options.onDelete ?? DEFAULTS.onDelete
   if (onDelete !== 'keep' && onDelete !== 'drop')
     throw invalid('--on-delete', `"${onDelete}" is not keep or drop`)
-  const minDelayMs =
-    positiveInteger(
-      '--polling-min-delay',
-      options.pollingMinDelay ?? String(DEFAULTS.polling.minDelayMs / 1000),
-    ) * 1000
-  const maxDelayMs =
-    positiveInteger(
-      '--polling-max-delay',
-      options.pollingMaxDelay ?? String(DEFAULTS.polling.maxDelayMs / 1000),
-    ) * 1000
-  if (maxDelayMs < minDelayMs) throw invalid('--polling-max-delay', 'must not be below --polling-min-delay')
+  const { minDelayMs, maxDelayMs } = delayRange(
+    '--polling',
+    options.pollingMinDelay,
+    options.pollingMaxDelay,
+    DEFAULTS.polling,
+  )
   const token = readFileOption('--bundle-token-file', options.bundleTokenFile)?.toString('utf8').trim()
   const cert = readFileOption('--bundle-client-cert', options.bundleClientCert)
   const key = readFileOption('--bundle-client-key', options.bundleClientKey)

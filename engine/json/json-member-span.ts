@@ -1,22 +1,22 @@
 // The one member scanner. Where a top-level member's value sits in a JSON object's bytes, so a request's `input` can go to the policy as
 // the bytes the client sent instead of being stringified again after parsing. Only meaningful for text that has
 // parsed as valid JSON; the scan trusts the syntax.
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  isSpace,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from './json-syntax.js'
 
 export interface ByteSpan {
   start: number
   end: number
 }
-
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const COLON = 0x3a
-const COMMA = 0x2c
-const OPEN_BRACE = 0x7b
-const OPEN_BRACKET = 0x5b
-const CLOSE_BRACE = 0x7d
-const CLOSE_BRACKET = 0x5d
-
-const isSpace = (byte: number): boolean => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 
 /** True when bytes[start, end) spell `name` (compared as char codes: an ASCII name; others never match). */
 function keyEquals(bytes: Uint8Array, start: number, end: number, name: string): boolean {

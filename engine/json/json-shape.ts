@@ -3,6 +3,15 @@
 
 import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COMMA,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from './json-syntax.js'
 
 export interface JsonShapeLimits {
   maxDepth: number
@@ -10,14 +19,6 @@ export interface JsonShapeLimits {
 }
 
 export const defaultJsonShapeLimits: JsonShapeLimits = DEFAULTS.jsonShape
-
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const OPEN_BRACE = 0x7b
-const OPEN_BRACKET = 0x5b
-const CLOSE_BRACE = 0x7d
-const CLOSE_BRACKET = 0x5d
-const COMMA = 0x2c
 
 export function assertJsonShape(bytes: Uint8Array, limits: JsonShapeLimits): void {
   let depth = 0
