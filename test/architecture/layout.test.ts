@@ -24,7 +24,10 @@ function importsOf(file: string): string[] {
   const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true)
   return info.importedFiles.map(({ fileName }) =>
     fileName.startsWith('.')
-      ? relative(root, resolve(dirname(file), fileName)).replace(/\.js$/, '.ts').split(sep).join('/')
+      ? relative(root, resolve(dirname(file), fileName))
+          .replace(/\.js$/, '.ts')
+          .split(sep)
+          .join('/')
       : fileName,
   )
 }
