@@ -52,7 +52,47 @@ crossings contains {"from": "edge", "to": target_zone} if {
 	target_zone != "edge"
 }
 
-crossing_label(crossing) := concat("", ["from zone ", crossing.from, " into zone ", crossing.to])
+crossing_label(crossing) := concat("", ["from zone ", crossing.from, " into zone ", crossing.to, note]) if {
+	relayed
+	note := leg_note[crossing.from]
+} else := concat("", ["from zone ", crossing.from, " into zone ", crossing.to])
+
+# The two legs of a relayed request, named so that a denial on either does not read as the gateway's own failure.
+leg_note := {
+	"internet": " (the client's leg to the gateway, of a request relayed by the gateway)",
+	"edge": " (the gateway's leg to the target, of a request relayed by the gateway)",
+}
+
+relayed if {
+	subject_is_user
+	input.connection.via_gateway == true
+}
+
+# One reason per cause: a relayed request that fails on the client's leg never reached the gateway's leg, so that
+# leg's controls are not reported (they will be once the first leg passes).
+reported_crossings contains crossing if {
+	some crossing in crossings
+	not after_failed_leg(crossing)
+}
+
+after_failed_leg(crossing) if {
+	crossing.from == "edge"
+	source_zone == "internet"
+	crossing_fails({"from": "internet", "to": "edge"})
+}
+
+crossing_fails(crossing) if not catalog.boundaries[crossing.from][crossing.to]
+
+crossing_fails(crossing) if {
+	some control in catalog.boundaries[crossing.from][crossing.to].requires
+	not control_met(control)
+}
+
+# A control some crossed boundary requires: other rules that demand the same control leave the reporting to it.
+boundary_requires(control) if {
+	some crossing in crossings
+	control in catalog.boundaries[crossing.from][crossing.to].requires
+}
 
 policy_denials contains reason("direct_internet_access", concat("", [
 	"Requests from the internet may only reach the edge zone; ", input.target.service, " is in zone ",
@@ -75,12 +115,12 @@ on_roster if _ = catalog.human_access.roster[input.subject.id]
 policy_denials contains reason("zone_crossing_forbidden", concat("", [
 	"No boundary allows calls ", crossing_label(crossing), " (", operation_label, ").",
 ])) if {
-	some crossing in crossings
+	some crossing in reported_crossings
 	not catalog.boundaries[crossing.from][crossing.to]
 }
 
 policy_denials contains control_denial(control, crossing) if {
-	some crossing in crossings
+	some crossing in reported_crossings
 	some control in catalog.boundaries[crossing.from][crossing.to].requires
 	not control_met(control)
 }

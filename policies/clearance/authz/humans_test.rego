@@ -10,7 +10,7 @@ direct_to_gateway(i) := object.union(object.remove(i, ["connection"]), {"connect
 test_customer_uses_exposed_operation if {
 	i := customer_call("web", http("POST", "/checkout"))
 	codes(i) == {"end_user_access"}
-	says(i, "end_user_access", "user carol@example.net may call web POST /checkout")
+	says(i, "end_user_access", "user carol@example.net (relayed by the gateway as spiffe://shop.example/ns/edge/sa/gateway) may call web POST /checkout")
 }
 
 test_anonymous_visitor_uses_anonymous_operation if {
