@@ -128,3 +128,42 @@ test_management_crossing_requires_authentication if {
 	i := object.union(staff_call("alice@shop.example", ["operator"], "orders", http("GET", "/metrics")), {"subject": {"authenticated": false}})
 	"authentication_required" in codes(i)
 }
+
+# One reason per cause.
+test_missing_mtls_reported_once_for_boundary_and_data if {
+	i := object.union(charge_for_checkout, {"connection": {"mtls": false}})
+	[r.code | some r in decide(i).reasons] == ["mtls_required"]
+	says(i, "mtls_required", "Calls from zone internal into zone restricted require mutual TLS")
+}
+
+test_data_reports_mtls_where_no_boundary_demands_it if {
+	i := object.union(charge_for_checkout, {"connection": {"mtls": false}})
+	d := authz.decision with input as i
+		with authz.catalog as catalog_with(["boundaries", "internal", "restricted", "requires"], ["authenticated", "explicit_grant"])
+	[r.code | some r in d.reasons] == ["mtls_required"]
+	contains(d.reasons[0].message, "touches restricted data, which may only travel over mutual TLS")
+}
+
+test_gateway_leg_not_reported_when_client_leg_fails if {
+	i := object.union(customer_call("web", http("POST", "/checkout")), {"connection": {"tls": false, "mtls": false, "gateway_id": spiffe("web")}})
+	[r.code | some r in decide(i).reasons] == ["tls_required"]
+
+	# once the client's leg passes, the gateway's leg is judged
+	fixed := object.union(i, {"connection": {"tls": true}})
+	{r.code | some r in decide(fixed).reasons} == {"mtls_required", "gateway_identity_required"}
+}
+
+test_gateway_leg_not_reported_when_client_leg_has_no_boundary if {
+	i := customer_call("web", http("POST", "/checkout"))
+	d := authz.decision with input as object.union(i, {"connection": {"mtls": false}})
+		with authz.catalog as json.patch(data.clearance.catalog, [{"op": "remove", "path": "/boundaries/internet/edge"}])
+	[r.code | some r in d.reasons] == ["zone_crossing_forbidden"]
+	contains(d.reasons[0].message, "from zone internet into zone edge (the client's leg to the gateway, of a request relayed by the gateway)")
+}
+
+test_relayed_denials_say_relayed if {
+	i := object.union(customer_call("web", http("POST", "/checkout")), {"resource": {"classification": "restricted"}})
+	says(i, "classification_exceeds_clearance", "user carol@example.net (relayed by the gateway as spiffe://shop.example/ns/edge/sa/gateway) is cleared only up to confidential")
+	direct := staff_call("dana@shop.example", ["developer"], "orders", http("POST", "/orders/{id}/refund"))
+	says(direct, "classification_exceeds_clearance", "but user dana@shop.example is cleared only up to internal")
+}

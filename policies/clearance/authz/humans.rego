@@ -187,15 +187,15 @@ policy_denials contains reason("break_glass_required", concat("", [
 policy_denials contains reason("break_glass_required", concat("", [
 	operation_label, " ", break_glass_cause, ", and the break-glass entry ",
 	text(break_glass, "ticket", "(no ticket)"), " for ", subject_label, " on ", input.target.service,
-	" covers only ", list_text(break_glass_operations), ", not ", operation_key, ".",
+	" covers ", break_glass_scope, ", not ", operation_key, ".",
 ])) if {
 	break_glass
 	not break_glass_covers
 }
 
-break_glass_operations := [op | some op in break_glass.operations] if is_array(break_glass.operations)
-
-else := []
+break_glass_scope := concat("", ["only ", concat(" or ", break_glass.operations)]) if {
+	count(break_glass.operations) > 0
+} else := "no operation"
 
 policy_denials contains reason("break_glass_expired", concat("", [
 	"The break-glass entry ", text(break_glass, "ticket", "(no ticket)"), " for ", subject_label, " on ",
