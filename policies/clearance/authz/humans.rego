@@ -5,6 +5,8 @@
 # a role above the roster's is a possible escalation and denies. Least privilege holds for people too: restricted
 # data, and operations the catalog marks requires_break_glass, need a live break-glass entry naming the person, the
 # service and the operation (catalog.break_glass[service][user id]); every use is audited and notifies the owner.
+# The rules added to policy_denials and allow_reasons here start with subject_is_user, so a service call (the
+# common case) leaves them after one comparison.
 package clearance.authz
 
 end_user_request if {
@@ -106,6 +108,7 @@ policy_denials contains reason("role_escalation", concat("", [
 	"the role ", roster_role, " and ", role, " would allow more: a possible privilege escalation (check the identity ",
 	"provider's role mapping and this session); denied.",
 ])) if {
+	subject_is_user
 	some role in escalated_roles
 }
 
@@ -180,6 +183,7 @@ policy_denials contains reason("break_glass_required", concat("", [
 	" needs a break-glass entry for it, and the catalog has none at break_glass.", input.target.service, "[\"",
 	input.subject.id, "\"]; file one naming the operations, a ticket, a reason and an expiry.",
 ])) if {
+	subject_is_user
 	break_glass_required
 	not break_glass
 }
@@ -189,6 +193,7 @@ policy_denials contains reason("break_glass_required", concat("", [
 	text(break_glass, "ticket", "(no ticket)"), " for ", subject_label, " on ", input.target.service,
 	" covers ", break_glass_scope, ", not ", operation_key, ".",
 ])) if {
+	subject_is_user
 	break_glass
 	not break_glass_covers
 }
@@ -202,6 +207,7 @@ policy_denials contains reason("break_glass_expired", concat("", [
 	operation_label, " expired at ", text(break_glass, "expires_at", "(no expiry recorded: break-glass must expire)"),
 	"; the request was made at ", input.time, ".",
 ])) if {
+	subject_is_user
 	break_glass_covers
 	not break_glass_live
 }
@@ -212,6 +218,7 @@ allow_reasons contains reason("break_glass_access", concat("", [
 	") until ", break_glass.expires_at, ", from management host ", management_host_name, " (",
 	input.connection.source_ip, "); the use is audited and team ", target_service.team, " is notified.",
 ])) if {
+	subject_is_user
 	category_permitted
 	access_permitted
 	break_glass_used

@@ -42,5 +42,6 @@ obligation_set contains {"type": "restrict_to_owner", "field": operation.owner_f
 }
 
 obligation_set contains {"type": "notify", "team": target_service.team, "ticket": text(break_glass, "ticket", "(no ticket)")} if {
+	subject_is_user
 	break_glass_used
 }
