@@ -70,6 +70,13 @@ function compare(expected, decision) {
   if (codes !== sortedSet(expected.reason_codes)) problems.push(`reason codes ${codes}`)
   const types = sortedSet((decision?.obligations ?? []).map((o) => o.type))
   if (types !== sortedSet(expected.obligation_types)) problems.push(`obligation types ${types}`)
+  const reasons = decision?.reasons ?? []
+  if (expected.reason_count !== undefined && reasons.length !== expected.reason_count)
+    problems.push(`${reasons.length} reasons, expected ${expected.reason_count}`)
+  for (const { code, text } of expected.reasons_mention ?? []) {
+    if (!reasons.some((r) => r.code === code && r.message.includes(text)))
+      problems.push(`no ${code} reason mentions "${text}"`)
+  }
   return problems
 }
 

@@ -100,17 +100,17 @@ const mid = Math.ceil(n / 2)
 const inputs = [
   {
     name: 'first service, granted read (masked)',
-    input: call(identity(n), name(1), get),
+    input: call(identity(n), name(1), get, { purpose: 'sync' }),
     expect: { allow: true, reason_codes: ['grant_matched'] },
   },
   {
     name: 'middle service, granted read',
-    input: call(identity(mid - 1), name(mid), get),
+    input: call(identity(mid - 1), name(mid), get, { purpose: 'sync' }),
     expect: { allow: true, reason_codes: ['grant_matched'] },
   },
   {
     name: 'last service, granted read',
-    input: call(identity(n - 1), name(n), get),
+    input: call(identity(n - 1), name(n), get, { purpose: 'sync' }),
     expect: { allow: true, reason_codes: ['grant_matched'] },
   },
   {

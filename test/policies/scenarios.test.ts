@@ -12,7 +12,30 @@ interface Scenario {
   name: string
   description: string
   input: unknown
-  expected: { allow: boolean; reason_codes: string[]; obligation_types: string[] }
+  expected: {
+    allow: boolean
+    reason_codes: string[]
+    obligation_types: string[]
+    reason_count?: number
+    reasons_mention?: Array<{ code: string; text: string }>
+  }
+}
+
+interface Reason {
+  code: string
+  message: string
+}
+
+// One reason per cause and reasons a person can act on: the optional count and the fragments a reason of a code
+// must mention hold for policy reasons and for the schema's 400 errors alike.
+function expectReasonsAsStated(reasons: Reason[], expected: Scenario['expected']): void {
+  expect([...new Set(reasons.map((r) => r.code))].sort()).toEqual([...new Set(expected.reason_codes)].sort())
+  if (expected.reason_count !== undefined) expect(reasons).toHaveLength(expected.reason_count)
+  for (const { code, text } of expected.reasons_mention ?? []) {
+    expect(reasons.filter((r) => r.code === code).map((r) => r.message)).toContainEqual(
+      expect.stringContaining(text),
+    )
+  }
 }
 
 const { scenarios } = JSON.parse(readFileSync(join(POLICIES, 'scenarios.json'), 'utf8')) as {
@@ -25,7 +48,7 @@ const example = JSON.parse(
 interface Verdict {
   decision_id: string
   allow: boolean
-  reasons: Array<{ code: string; message: string }>
+  reasons: Reason[]
   obligations: Array<{ type: string }>
   provenance: { bundles: Record<string, { revision: string }> }
 }
@@ -62,15 +85,15 @@ describe('policy library through clearance serve', () => {
       const { status, body } = await check(scenario.input)
       if (status === 400) {
         // A malformed input is refused by the schema before evaluation, which is a deny.
+        // Its errors carry the policy's own codes (missing_field, invalid_field) for the same faults.
         expect(scenario.expected.allow).toBe(false)
         expect(body.code).toBe('invalid_parameter')
+        expectReasonsAsStated(body.errors as Reason[], scenario.expected)
         return
       }
       expect(status).toBe(200)
       expect(body.allow).toBe(scenario.expected.allow)
-      expect([...new Set(body.reasons.map((r) => r.code))].sort()).toEqual(
-        [...new Set(scenario.expected.reason_codes)].sort(),
-      )
+      expectReasonsAsStated(body.reasons, scenario.expected)
       expect([...new Set(body.obligations.map((o) => o.type))].sort()).toEqual(
         [...new Set(scenario.expected.obligation_types)].sort(),
       )

@@ -82,7 +82,7 @@ describe('server and local evaluator equivalence', () => {
     expect(viaClient.error).toMatchObject({ code: 'pdp_error', pdpCode: 'invalid_parameter', status: 400 })
     expect(inProcess.error).toMatchObject({ code: 'pdp_error', pdpCode: 'invalid_parameter' })
     expect(inProcess.reasons).toEqual(viaClient.reasons)
-    expect(viaClient.reasons.map((reason) => reason.code)).toContain('schema_violation')
+    expect(viaClient.reasons.map((reason) => reason.code)).toContain('invalid_field')
   })
 })
 

@@ -134,7 +134,7 @@ describe('local evaluator on the policy library', () => {
     expect(decision.allow).toBe(false)
     expect(decision.error).toMatchObject({ code: 'pdp_error', pdpCode: 'invalid_parameter' })
     expect(decision.reasons.slice(1)).toEqual([
-      { code: 'schema_violation', message: expect.stringContaining('input.time') },
+      { code: 'invalid_field', message: expect.stringContaining('input.time') },
     ])
   })
 

@@ -50,9 +50,42 @@ crossings contains {"from": "edge", "to": target_zone} if {
 	source_zone == "internet"
 	input.connection.via_gateway == true
 	target_zone != "edge"
+	not client_leg_failed
 }
 
-crossing_label(crossing) := concat("", ["from zone ", crossing.from, " into zone ", crossing.to])
+crossing_label(crossing) := concat("", ["from zone ", crossing.from, " into zone ", crossing.to, note]) if {
+	relayed
+	note := leg_note[crossing.from]
+} else := concat("", ["from zone ", crossing.from, " into zone ", crossing.to])
+
+# The two legs of a relayed request, named so that a denial on either does not read as the gateway's own failure.
+leg_note := {
+	"internet": " (the client's leg to the gateway, of a request relayed by the gateway)",
+	"edge": " (the gateway's leg to the target, of a request relayed by the gateway)",
+}
+
+relayed if {
+	subject_is_user
+	input.connection.via_gateway == true
+}
+
+# One reason per cause: a relayed request that fails on the client's leg never reached the gateway's leg, so that
+# leg is not crossed and its controls are not reported (they will be once the first leg passes). Gating the crossing
+# itself, rather than filtering a copy of the set, keeps the common path free of a second set of objects.
+client_leg_failed if crossing_fails({"from": "internet", "to": "edge"})
+
+crossing_fails(crossing) if not catalog.boundaries[crossing.from][crossing.to]
+
+crossing_fails(crossing) if {
+	some control in catalog.boundaries[crossing.from][crossing.to].requires
+	not control_met(control)
+}
+
+# A control some crossed boundary requires: other rules that demand the same control leave the reporting to it.
+boundary_requires(control) if {
+	some crossing in crossings
+	control in catalog.boundaries[crossing.from][crossing.to].requires
+}
 
 policy_denials contains reason("direct_internet_access", concat("", [
 	"Requests from the internet may only reach the edge zone; ", input.target.service, " is in zone ",

@@ -48,7 +48,7 @@ test_roster_member_off_the_allow_list_is_told_why if {
 test_crossing_without_boundary_forbidden if {
 	i := customer_call("admin-console", http("GET", "/"))
 	"zone_crossing_forbidden" in codes(i)
-	says(i, "zone_crossing_forbidden", "No boundary allows calls from zone edge into zone management (admin-console GET /)")
+	says(i, "zone_crossing_forbidden", "No boundary allows calls from zone edge into zone management (the gateway's leg to the target, of a request relayed by the gateway) (admin-console GET /)")
 }
 
 test_service_crossing_without_boundary_forbidden if {
@@ -60,19 +60,19 @@ test_service_crossing_without_boundary_forbidden if {
 test_tls_required_from_internet if {
 	i := object.union(anonymous_call("web", http("GET", "/products")), {"connection": {"tls": false}})
 	codes(i) == {"tls_required"}
-	says(i, "tls_required", "Calls from zone internet into zone edge require TLS, but the connection is not encrypted.")
+	says(i, "tls_required", "Calls from zone internet into zone edge (the client's leg to the gateway, of a request relayed by the gateway) require TLS, but the connection is not encrypted.")
 }
 
 test_mtls_required_on_gateway_leg if {
 	i := object.union(customer_call("web", http("POST", "/checkout")), {"connection": {"mtls": false}})
 	codes(i) == {"mtls_required"}
-	says(i, "mtls_required", "from zone edge into zone internal require mutual TLS")
+	says(i, "mtls_required", "from zone edge into zone internal (the gateway's leg to the target, of a request relayed by the gateway) require mutual TLS")
 }
 
 test_signed_in_user_required_for_non_anonymous_operation if {
 	i := anonymous_call("web", http("GET", "/cart"))
 	"authentication_required" in codes(i)
-	says(i, "authentication_required", "an anonymous user is not authenticated and web GET /cart is not open to anonymous callers")
+	says(i, "authentication_required", "an anonymous user (relayed by the gateway as spiffe://shop.example/ns/edge/sa/gateway) is not authenticated and web GET /cart is not open to anonymous callers")
 }
 
 test_anonymous_operation_with_raised_classification_needs_sign_in if {
@@ -81,7 +81,7 @@ test_anonymous_operation_with_raised_classification_needs_sign_in if {
 }
 
 test_unverified_service_identity_denied if {
-	i := object.union(service_call(spiffe("web"), "orders", http("POST", "/orders")), {"subject": {"authenticated": false}})
+	i := object.union(service_call(spiffe("web"), "orders", http("POST", "/orders")), {"subject": {"authenticated": false}, "purpose": "checkout"})
 	codes(i) == {"service_identity_unverified"}
 	says(i, "service_identity_unverified", "service web did not present a verified one")
 }
@@ -117,7 +117,7 @@ test_gateway_enters_the_mesh if {
 }
 
 test_unknown_control_denies if {
-	i := service_call(spiffe("web"), "orders", http("POST", "/orders"))
+	i := object.union(service_call(spiffe("web"), "orders", http("POST", "/orders")), {"purpose": "checkout"})
 	d := authz.decision with input as i
 		with authz.catalog as catalog_with(["boundaries", "internal", "internal", "requires"], ["tls", "hardware_key"])
 	[r.code | some r in d.reasons] == ["control_not_met"]
@@ -127,4 +127,43 @@ test_unknown_control_denies if {
 test_management_crossing_requires_authentication if {
 	i := object.union(staff_call("alice@shop.example", ["operator"], "orders", http("GET", "/metrics")), {"subject": {"authenticated": false}})
 	"authentication_required" in codes(i)
+}
+
+# One reason per cause.
+test_missing_mtls_reported_once_for_boundary_and_data if {
+	i := object.union(charge_for_checkout, {"connection": {"mtls": false}})
+	[r.code | some r in decide(i).reasons] == ["mtls_required"]
+	says(i, "mtls_required", "Calls from zone internal into zone restricted require mutual TLS")
+}
+
+test_data_reports_mtls_where_no_boundary_demands_it if {
+	i := object.union(charge_for_checkout, {"connection": {"mtls": false}})
+	d := authz.decision with input as i
+		with authz.catalog as catalog_with(["boundaries", "internal", "restricted", "requires"], ["authenticated", "explicit_grant"])
+	[r.code | some r in d.reasons] == ["mtls_required"]
+	contains(d.reasons[0].message, "touches restricted data, which may only travel over mutual TLS")
+}
+
+test_gateway_leg_not_reported_when_client_leg_fails if {
+	i := object.union(customer_call("web", http("POST", "/checkout")), {"connection": {"tls": false, "mtls": false, "gateway_id": spiffe("web")}})
+	[r.code | some r in decide(i).reasons] == ["tls_required"]
+
+	# once the client's leg passes, the gateway's leg is judged
+	fixed := object.union(i, {"connection": {"tls": true}})
+	{r.code | some r in decide(fixed).reasons} == {"mtls_required", "gateway_identity_required"}
+}
+
+test_gateway_leg_not_reported_when_client_leg_has_no_boundary if {
+	i := customer_call("web", http("POST", "/checkout"))
+	d := authz.decision with input as object.union(i, {"connection": {"mtls": false}})
+		with authz.catalog as json.patch(data.clearance.catalog, [{"op": "remove", "path": "/boundaries/internet/edge"}])
+	[r.code | some r in d.reasons] == ["zone_crossing_forbidden"]
+	contains(d.reasons[0].message, "from zone internet into zone edge (the client's leg to the gateway, of a request relayed by the gateway)")
+}
+
+test_relayed_denials_say_relayed if {
+	i := object.union(customer_call("web", http("POST", "/checkout")), {"resource": {"classification": "restricted"}})
+	says(i, "classification_exceeds_clearance", "user carol@example.net (relayed by the gateway as spiffe://shop.example/ns/edge/sa/gateway) is cleared only up to confidential")
+	direct := staff_call("dana@shop.example", ["developer"], "orders", http("POST", "/orders/{id}/refund"))
+	says(direct, "classification_exceeds_clearance", "but user dana@shop.example is cleared only up to internal")
 }

@@ -158,3 +158,29 @@ test_roster_roles_exist_and_hosts_are_addresses if {
 		regex.match(`^([0-9]{1,3}\.){3}[0-9]{1,3}$|:`, address)
 	}
 }
+
+# open_in_zone lets a whole zone in without a grant, so it is for public data only and never for restricted zones'
+# operations that a boundary keeps behind explicit grants.
+test_open_in_zone_operations_are_public if {
+	opened := {op | some op in all_operations; op.open_in_zone == true}
+	count(opened) > 0
+	every op in opened { op.classification == "public" }
+}
+
+test_break_glass_entries_name_real_people_services_and_operations if {
+	count(cat.break_glass) > 0
+	every service, by_person in cat.break_glass {
+		every person, entry in by_person {
+			cat.human_access.roster[person]
+			count(entry.operations) > 0
+			every op in entry.operations { cat.services[service].operations[op] }
+			is_string(entry.ticket)
+			is_string(entry.reason)
+			regex.match(utc, entry.expires_at)
+		}
+	}
+}
+
+test_restricted_data_needs_break_glass_for_people if {
+	cat.classifications.restricted.requires_break_glass == true
+}

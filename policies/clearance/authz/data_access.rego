@@ -68,6 +68,7 @@ policy_denials contains reason("mtls_required", concat("", [
 ])) if {
 	catalog.classifications[effective_classification].requires_mtls == true
 	not input.connection.mtls == true
+	not boundary_requires("mtls") # reported once, by the boundary
 }
 
 # Tags the caller is not allowed: masked when the catalog names the fields that carry them, denied otherwise.

@@ -68,7 +68,8 @@ obligations := [obligation |
 
 reason(code, message) := {"code": code, "message": message}
 
-# Short labels used in messages, e.g. "orders GET /orders/{id}" and "service web".
+# Short labels used in messages, e.g. "orders GET /orders/{id}", "service web" and "user carol@example.net (relayed
+# by the gateway as spiffe://shop.example/ns/edge/sa/gateway)".
 operation_label := concat(" ", [input.target.service, operation_key]) if {
 	is_string(input.target.service)
 } else := "the requested operation"
@@ -78,9 +79,14 @@ subject_label := concat(" ", ["service", caller_name]) if {
 } else := concat(" ", ["the service presenting", concat(" and ", sort(presented_identities))]) if {
 	subject_is_service
 	count(presented_identities) > 0
-} else := concat(" ", ["user", input.subject.id]) if {
+} else := concat("", ["user ", input.subject.id, relay_phrase]) if {
 	subject_is_user
 	is_string(input.subject.id)
-} else := "an anonymous user" if {
+} else := concat("", ["an anonymous user", relay_phrase]) if {
 	subject_is_user
 } else := "the caller"
+
+# A person's request the gateway relayed says so, and by which identity.
+relay_phrase := concat("", [" (relayed by the gateway as ", gateway_identity, ")"]) if relayed
+
+else := ""

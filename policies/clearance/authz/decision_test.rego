@@ -78,16 +78,16 @@ test_default_deny_when_no_rule_allows if {
 		])
 	d.allow == false
 	[r.code | some r in d.reasons] == ["default_deny"]
-	contains(d.reasons[0].message, "No rule allows an anonymous user to call web GET /cart")
+	contains(d.reasons[0].message, "No rule allows an anonymous user (relayed by the gateway as spiffe://shop.example/ns/edge/sa/gateway) to call web GET /cart")
 }
 
 test_subject_label_for_each_kind_of_caller if {
 	service := authz.subject_label with input as charge
 	service == "service orders"
 	customer := authz.subject_label with input as customer_call("web", http("GET", "/cart"))
-	customer == "user carol@example.net"
+	customer == "user carol@example.net (relayed by the gateway as spiffe://shop.example/ns/edge/sa/gateway)"
 	anonymous := authz.subject_label with input as anonymous_call("web", http("GET", "/cart"))
-	anonymous == "an anonymous user"
+	anonymous == "an anonymous user (relayed by the gateway as spiffe://shop.example/ns/edge/sa/gateway)"
 	nobody := authz.subject_label with input as {}
 	nobody == "the caller"
 	unknown_input := object.union(charge, {"subject": {"spiffe_id": spiffe("nobody")}})

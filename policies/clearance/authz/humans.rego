@@ -1,7 +1,12 @@
 # People. Customers and other end users come from the internet through the gateway and may use only operations the
 # catalog exposes to them. People who run production come from a management host, must be on the production roster
 # with the role their identity provider asserts, and may use only the operation categories and access their role
-# allows (developers: read logs and metrics; operators: everything, always audited).
+# allows (developers: read logs and metrics; operators: everything, always audited). An identity provider asserting
+# a role above the roster's is a possible escalation and denies. Least privilege holds for people too: restricted
+# data, and operations the catalog marks requires_break_glass, need a live break-glass entry naming the person, the
+# service and the operation (catalog.break_glass[service][user id]); every use is audited and notifies the owner.
+# The rules added to policy_denials and allow_reasons here start with subject_is_user, so a service call (the
+# common case) leaves them after one comparison.
 package clearance.authz
 
 end_user_request if {
@@ -67,6 +72,44 @@ policy_denials contains reason("no_production_access", concat("", [
 ])) if {
 	roster_role
 	not production_role
+	count(escalated_roles) == 0
+}
+
+# Production roles the identity provider asserts that give more than the roster's role: a wider clearance, tags,
+# categories or access. The roster is the security team's word, so this is a possible privilege escalation (a
+# mis-mapped group, a forged or replayed token) and is reported as one, whether or not the roster's role is also
+# asserted.
+escalated_roles contains role if {
+	roster_role
+	some role in input.subject.roles
+	role != roster_role
+	catalog.roles[role].production
+	role_exceeds(catalog.roles[role], object.get(catalog.roles, roster_role, {}))
+}
+
+role_exceeds(higher, lower) if {
+	classification_rank(higher.clearance) > object.get(catalog.classifications, [object.get(lower, "clearance", ""), "rank"], -1)
+}
+
+role_exceeds(higher, lower) if {
+	some key in ["tags_allowed"]
+	some item in higher[key]
+	not item in object.get(lower, key, [])
+}
+
+role_exceeds(higher, lower) if {
+	some key in ["categories", "access"]
+	some item in higher.production[key]
+	not item in object.get(lower, ["production", key], [])
+}
+
+policy_denials contains reason("role_escalation", concat("", [
+	"The identity provider asserts the role ", role, " for ", subject_label, ", but the production roster gives ",
+	"the role ", roster_role, " and ", role, " would allow more: a possible privilege escalation (check the identity ",
+	"provider's role mapping and this session); denied.",
+])) if {
+	subject_is_user
+	some role in escalated_roles
 }
 
 policy_denials contains reason("no_production_access", concat("", [
@@ -100,6 +143,85 @@ allow_reasons contains reason("production_access", concat("", [
 	role_def
 	category_permitted
 	access_permitted
+	not break_glass_required
+}
+
+# Break-glass: restricted data (a classification with requires_break_glass) and operations the catalog marks
+# requires_break_glass are not routine for people. The role must still allow the operation; the entry adds who,
+# which operations, a ticket, a reason and an expiry, and its use is audited and notifies the owning team.
+break_glass_required if {
+	role_def
+	catalog.classifications[effective_classification].requires_break_glass == true
+}
+
+break_glass_required if {
+	role_def
+	operation.requires_break_glass == true
+}
+
+break_glass := catalog.break_glass[input.target.service][input.subject.id] if break_glass_required
+
+break_glass_covers if operation_key in break_glass.operations
+
+break_glass_live if {
+	is_string(break_glass.expires_at)
+	timestamp_key(input.time) < timestamp_key(break_glass.expires_at)
+}
+
+break_glass_used if {
+	break_glass_required
+	break_glass_covers
+	break_glass_live
+}
+
+break_glass_cause := concat("", ["touches ", effective_classification, " data"]) if {
+	catalog.classifications[effective_classification].requires_break_glass == true
+} else := "is marked requires_break_glass in the catalog"
+
+policy_denials contains reason("break_glass_required", concat("", [
+	operation_label, " ", break_glass_cause, ", so ", subject_label,
+	" needs a break-glass entry for it, and the catalog has none at break_glass.", input.target.service, "[\"",
+	input.subject.id, "\"]; file one naming the operations, a ticket, a reason and an expiry.",
+])) if {
+	subject_is_user
+	break_glass_required
+	not break_glass
+}
+
+policy_denials contains reason("break_glass_required", concat("", [
+	operation_label, " ", break_glass_cause, ", and the break-glass entry ",
+	text(break_glass, "ticket", "(no ticket)"), " for ", subject_label, " on ", input.target.service,
+	" covers ", break_glass_scope, ", not ", operation_key, ".",
+])) if {
+	subject_is_user
+	break_glass
+	not break_glass_covers
+}
+
+break_glass_scope := concat("", ["only ", concat(" or ", break_glass.operations)]) if {
+	count(break_glass.operations) > 0
+} else := "no operation"
+
+policy_denials contains reason("break_glass_expired", concat("", [
+	"The break-glass entry ", text(break_glass, "ticket", "(no ticket)"), " for ", subject_label, " on ",
+	operation_label, " expired at ", text(break_glass, "expires_at", "(no expiry recorded: break-glass must expire)"),
+	"; the request was made at ", input.time, ".",
+])) if {
+	subject_is_user
+	break_glass_covers
+	not break_glass_live
+}
+
+allow_reasons contains reason("break_glass_access", concat("", [
+	subject_label, ", ", production_role, " on the production roster, may use ", operation_label,
+	" under break-glass ", text(break_glass, "ticket", "(no ticket)"), " (", text(break_glass, "reason", "no reason recorded"),
+	") until ", break_glass.expires_at, ", from management host ", management_host_name, " (",
+	input.connection.source_ip, "); the use is audited and team ", target_service.team, " is notified.",
+])) if {
+	subject_is_user
+	category_permitted
+	access_permitted
+	break_glass_used
 }
 
 # Helper rules keep a missing category or access a denial: under `not`, a builtin call on an undefined reference is

@@ -10,7 +10,7 @@ direct_to_gateway(i) := object.union(object.remove(i, ["connection"]), {"connect
 test_customer_uses_exposed_operation if {
 	i := customer_call("web", http("POST", "/checkout"))
 	codes(i) == {"end_user_access"}
-	says(i, "end_user_access", "user carol@example.net may call web POST /checkout")
+	says(i, "end_user_access", "user carol@example.net (relayed by the gateway as spiffe://shop.example/ns/edge/sa/gateway) may call web POST /checkout")
 }
 
 test_anonymous_visitor_uses_anonymous_operation if {
@@ -110,4 +110,119 @@ test_uncategorised_operation_denied_to_people if {
 test_anonymous_person_on_bastion_denied if {
 	i := object.union(staff_call("x", [], "orders", http("GET", "/metrics")), {"subject": {"authenticated": false}})
 	"no_production_access" in codes(i)
+}
+
+# Break-glass: least privilege for people.
+refund_card(id) := object.union(staff_call(id, ["operator"], "payments", rpc("payments.v1.Payments/Refund")), {"connection": {"mtls": true}})
+
+test_operator_needs_break_glass_for_restricted_data if {
+	i := object.union(staff_call("alice@shop.example", ["operator"], "payments", rpc("payments.v1.Payments/Charge")), {"connection": {"mtls": true}})
+	[r.code | some r in decide(i).reasons] == ["break_glass_required"]
+	says(i, "break_glass_required", "payments payments.v1.Payments/Charge touches restricted data, so user alice@shop.example needs a break-glass entry")
+	says(i, "break_glass_required", "break_glass.payments[\"alice@shop.example\"]")
+}
+
+test_break_glass_allows_audits_and_notifies if {
+	i := refund_card("bob@shop.example")
+	d := decide(i)
+	d.allow == true
+	[r.code | some r in d.reasons] == ["break_glass_access"]
+	says(i, "break_glass_access", "under break-glass INC-3107 (refund customers double-charged")
+	says(i, "break_glass_access", "until 2025-06-01T18:00:00Z")
+	d.obligations == [{"type": "audit"}, {"type": "notify", "team": "payments", "ticket": "INC-3107"}]
+}
+
+test_break_glass_is_per_person if {
+	codes(refund_card("alice@shop.example")) == {"break_glass_required"}
+}
+
+test_break_glass_is_per_operation if {
+	i := object.union(refund_card("bob@shop.example"), {"target": {"operation": rpc("payments.v1.Payments/Charge")}})
+	codes(i) == {"break_glass_required"}
+	says(i, "break_glass_required", "covers only payments.v1.Payments/Refund, not payments.v1.Payments/Charge.")
+}
+
+test_break_glass_expires if {
+	before := object.union(refund_card("bob@shop.example"), {"time": "2025-06-01T17:59:59.999Z"})
+	codes(before) == {"break_glass_access"}
+	at := object.union(refund_card("bob@shop.example"), {"time": "2025-06-01T18:00:00Z"})
+	codes(at) == {"break_glass_expired"}
+	says(at, "break_glass_expired", "expired at 2025-06-01T18:00:00Z; the request was made at 2025-06-01T18:00:00Z.")
+}
+
+test_break_glass_without_expiry_is_expired if {
+	d := authz.decision with input as refund_card("bob@shop.example")
+		with authz.catalog as catalog_with(["break_glass", "payments", "bob@shop.example"], {"operations": ["payments.v1.Payments/Refund"]})
+	[r.code | some r in d.reasons] == ["break_glass_expired"]
+	contains(d.reasons[0].message, "The break-glass entry (no ticket) for user bob@shop.example")
+	contains(d.reasons[0].message, "(no expiry recorded: break-glass must expire)")
+}
+
+test_break_glass_entry_without_operations_covers_nothing if {
+	d := authz.decision with input as refund_card("bob@shop.example")
+		with authz.catalog as catalog_with(["break_glass", "payments", "bob@shop.example"], {"ticket": "INC-1", "expires_at": "2030-01-01T00:00:00Z"})
+	[r.code | some r in d.reasons] == ["break_glass_required"]
+	contains(d.reasons[0].message, "covers no operation, not payments.v1.Payments/Refund")
+}
+
+test_break_glass_does_not_widen_a_role if {
+	# A developer with an entry is still a developer: the role decides what, the entry only unlocks it.
+	i := object.union(staff_call("dana@shop.example", ["developer"], "payments", rpc("payments.v1.Payments/Refund")), {"connection": {"mtls": true}})
+	d := authz.decision with input as i
+		with authz.catalog as catalog_with(["break_glass", "payments", "dana@shop.example"], data.clearance.catalog.break_glass.payments["bob@shop.example"])
+	d.allow == false
+	"operation_not_permitted_for_role" in {r.code | some r in d.reasons}
+	not "break_glass_access" in {r.code | some r in d.reasons}
+}
+
+test_marked_operation_needs_break_glass_below_restricted if {
+	i := staff_call("alice@shop.example", ["operator"], "orders", http("GET", "/orders/export"))
+	codes(i) == {"break_glass_required"}
+	says(i, "break_glass_required", "orders GET /orders/export is marked requires_break_glass in the catalog")
+}
+
+test_routine_operator_work_needs_no_break_glass if {
+	codes(staff_call("alice@shop.example", ["operator"], "orders", http("POST", "/orders/{id}/refund"))) == {"production_access"}
+	codes(staff_call("alice@shop.example", ["operator"], "orders", http("GET", "/logs"))) == {"production_access"}
+	obligation_types(staff_call("alice@shop.example", ["operator"], "orders", http("GET", "/logs"))) == {"audit"}
+}
+
+test_break_glass_for_raised_classification if {
+	i := object.union(staff_call("alice@shop.example", ["operator"], "orders", http("GET", "/orders/{id}")), {"resource": {"classification": "restricted"}})
+	"break_glass_required" in codes(i)
+}
+
+# Asserted roles above the roster's.
+test_asserting_a_higher_role_is_a_possible_escalation if {
+	i := staff_call("dana@shop.example", ["operator"], "orders", http("GET", "/logs"))
+	[r.code | some r in decide(i).reasons] == ["role_escalation"]
+	says(i, "role_escalation", "asserts the role operator for user dana@shop.example, but the production roster gives the role developer")
+	says(i, "role_escalation", "possible privilege escalation")
+}
+
+test_asserting_a_higher_role_beside_the_roster_role_is_an_escalation if {
+	i := staff_call("dana@shop.example", ["developer", "operator"], "orders", http("GET", "/logs"))
+	[r.code | some r in decide(i).reasons] == ["role_escalation"]
+}
+
+test_asserting_a_lower_or_end_user_role_is_not_an_escalation if {
+	codes(staff_call("alice@shop.example", ["operator", "developer"], "orders", http("GET", "/logs"))) == {"production_access"}
+	codes(staff_call("dana@shop.example", ["developer", "customer"], "orders", http("GET", "/logs"))) == {"production_access"}
+	codes(staff_call("dana@shop.example", ["customer"], "orders", http("GET", "/logs"))) == {"no_production_access"}
+}
+
+test_escalation_judged_on_each_privilege if {
+	# A role as cleared as the roster's but with one more tag, category or access is still more.
+	base := {"clearance": "internal", "tags_allowed": [], "production": {"categories": ["logs"], "access": ["read"]}}
+	i := staff_call("dana@shop.example", ["auditor"], "orders", http("GET", "/logs"))
+	every extra in [
+		{"tags_allowed": ["pii"]},
+		{"production": {"categories": ["logs", "admin"]}},
+		{"production": {"access": ["read", "write"]}},
+	] {
+		d := authz.decision with input as i with authz.catalog as catalog_with(["roles", "auditor"], object.union(base, extra))
+		[r.code | some r in d.reasons] == ["role_escalation"]
+	}
+	same := authz.decision with input as i with authz.catalog as catalog_with(["roles", "auditor"], base)
+	[r.code | some r in same.reasons] == ["no_production_access"]
 }

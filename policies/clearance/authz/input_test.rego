@@ -3,7 +3,7 @@ package clearance.authz_test
 
 import data.clearance.authz
 
-web_order := service_call(spiffe("web"), "orders", http("POST", "/orders"))
+web_order := object.union(service_call(spiffe("web"), "orders", http("POST", "/orders")), {"purpose": "checkout"})
 
 test_well_formed_input_has_no_input_errors if {
 	errors := authz.input_errors with input as web_order

@@ -4,6 +4,7 @@
 #   require_mtls       the boundary is migrating to mTLS; alert on / upgrade this plain-TLS call
 #   mask_fields        redact these fields from the response
 #   restrict_to_owner  return or change only records whose field equals the signed-in user
+#   notify             tell the owning team now that a person used break-glass on its service (ticket named)
 package clearance.authz
 
 obligation_set contains {"type": "audit"} if audit_required
@@ -38,4 +39,9 @@ obligation_set contains {"type": "restrict_to_owner", "field": operation.owner_f
 	end_user_request
 	input.subject.authenticated == true
 	is_string(operation.owner_field)
+}
+
+obligation_set contains {"type": "notify", "team": target_service.team, "ticket": text(break_glass, "ticket", "(no ticket)")} if {
+	subject_is_user
+	break_glass_used
 }

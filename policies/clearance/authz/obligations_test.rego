@@ -4,7 +4,7 @@ package clearance.authz_test
 import data.clearance.authz
 
 test_confidential_data_is_audited if {
-	obligation_types(service_call(spiffe("web"), "orders", http("POST", "/orders"))) == {"audit"}
+	obligation_types(object.union(service_call(spiffe("web"), "orders", http("POST", "/orders")), {"purpose": "checkout"})) == {"audit"}
 }
 
 test_public_data_in_the_mesh_is_not_audited if {

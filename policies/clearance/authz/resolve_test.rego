@@ -45,7 +45,7 @@ test_identity_mapped_to_missing_service_denied if {
 test_certificate_fingerprint_identifies_a_service if {
 	i := object.union(
 		object.remove(service_call("", "orders", http("POST", "/orders/{id}/refund")), ["subject"]),
-		{"subject": {"type": "service", "cert_fingerprint": admin_console_fp, "authenticated": true}},
+		{"subject": {"type": "service", "cert_fingerprint": admin_console_fp, "authenticated": true}, "purpose": "customer_support"},
 	)
 	name := authz.caller_name with input as i
 	name == "admin-console"
