@@ -1,6 +1,6 @@
 // The in-process evaluator: decisions from the same bundles the server loads, with ids and revisions, failing
 // closed like the HTTP client, and following the bundles as they change (watched files, bundle servers).
-import { copyFile, readFile, rename } from 'node:fs/promises'
+import { copyFile, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -178,6 +178,58 @@ describe('local evaluator following its bundles', () => {
       expect(decision).toMatchObject({ allow: true, revisions: { clearance: 'watch-2' } })
     } finally {
       await evaluator.close()
+    }
+  })
+
+  it('tells listeners of each activation and of a refused bundle, and keeps deciding with the last good one', async () => {
+    const dir = await tempDir()
+    const live = join(dir, 'live-clearance.tar.gz')
+    await copyFile(r1, live)
+    const evaluator = await createLocalEvaluator({ bundles: [`clearance=${live}`], watch: true })
+    const activations: unknown[] = []
+    const errors: Array<{ bundle: string; code: string; message: string }> = []
+    evaluator.on('activate', (event) => activations.push(event.revisions))
+    evaluator.on('bundle-error', (event) => errors.push(event))
+    try {
+      await writeFile(join(dir, 'broken.tmp'), 'not a bundle')
+      await rename(join(dir, 'broken.tmp'), live)
+      await eventually(() => errors.length > 0)
+      expect(errors[0]).toMatchObject({ bundle: 'clearance', code: 'bundle_error' })
+      expect((await evaluator.check(EXAMPLE)).revisions).toEqual({ clearance: 'watch-1' })
+      await copyFile(r2, join(dir, 'staged.tmp'))
+      await rename(join(dir, 'staged.tmp'), live)
+      await eventually(() => activations.length > 0)
+      expect(activations).toEqual([{ clearance: 'watch-2' }])
+    } finally {
+      await evaluator.close()
+    }
+  })
+
+  it('denies with pdp_unavailable once a watched bundle is deleted, or keeps it with onDelete: keep', async () => {
+    for (const onDelete of ['drop', 'keep'] as const) {
+      const dir = await tempDir()
+      const live = join(dir, 'live-clearance.tar.gz')
+      await copyFile(r1, live)
+      const evaluator = await createLocalEvaluator({ bundles: [`clearance=${live}`], watch: true, onDelete })
+      const activations: unknown[] = []
+      evaluator.on('activate', (event) => activations.push(event.revisions))
+      try {
+        await unlink(live)
+        if (onDelete === 'drop') {
+          await eventually(() => activations.length > 0)
+          const decision = await evaluator.check(EXAMPLE)
+          expect(decision).toMatchObject({ allow: false, error: { code: 'pdp_unavailable' } })
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, 600))
+          expect(activations).toEqual([])
+          expect(await evaluator.check(EXAMPLE)).toMatchObject({
+            allow: true,
+            revisions: { clearance: 'watch-1' },
+          })
+        }
+      } finally {
+        await evaluator.close()
+      }
     }
   })
 
