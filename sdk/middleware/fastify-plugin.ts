@@ -48,10 +48,8 @@ function factsOf(request: FastifyLikeRequest): RequestFacts {
 }
 
 /** The authorization the plugin put on an allowed request. */
-export function fastifyClearanceOf(request: {
-  clearance?: Authorization | undefined
-}): Authorization | undefined {
-  return request.clearance
+export function fastifyClearanceOf(request: object): Authorization | undefined {
+  return (request as { clearance?: Authorization | undefined }).clearance
 }
 
 export function clearanceFastify(options: GuardOptions): ClearanceFastifyPlugin {

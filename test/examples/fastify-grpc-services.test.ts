@@ -9,6 +9,12 @@ import { type RunningService, SPIFFE_IDS } from '../../examples/mesh.js'
 import { closedPortUrl } from '../sdk/support/fake-pdp.js'
 import { buildPolicyBundle, servePolicyBundle } from '../sdk/support/policy-bundle.js'
 
+type UnaryCall = (
+  request: unknown,
+  metadata: grpc.Metadata,
+  callback: (error: grpc.ServiceError | null, value: never) => void,
+) => void
+
 const SECRETS = ['carol@example.net', 'Carol', '555 0100', '1 Main St']
 
 function as(caller: string, purpose: string): Record<string, string> {
@@ -25,10 +31,15 @@ function getCustomer(
   metadata.set('x-spiffe-id', caller)
   metadata.set('x-clearance-purpose', purpose)
   return new Promise((resolve) => {
-    client.Get({ id: 'c1' }, metadata, (error: grpc.ServiceError | null, value: Record<string, unknown>) => {
-      client.close()
-      resolve({ error, value })
-    })
+    ;(client.Get as UnaryCall).call(
+      client,
+      { id: 'c1' },
+      metadata,
+      (error: grpc.ServiceError | null, value: Record<string, unknown>) => {
+        client.close()
+        resolve({ error, value })
+      },
+    )
   })
 }
 

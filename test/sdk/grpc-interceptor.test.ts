@@ -15,6 +15,12 @@ import {
 } from '../helpers/pki.js'
 import { allowWith, DENIED, stubAuthorizer } from './support/stub-authorizer.js'
 
+type UnaryCall = (
+  request: unknown,
+  metadata: grpc.Metadata,
+  callback: (error: grpc.ServiceError | null, value: never) => void,
+) => void
+
 const ORDERS = 'spiffe://shop.example/ns/prod/sa/orders'
 const RECORD = { id: 'c1', email: 'carol@example.net', phone: '+1 555 0100', tier: 'gold' }
 
@@ -67,10 +73,15 @@ describe('gRPC server interceptor', () => {
     const metadata = new grpc.Metadata()
     metadata.set('x-clearance-purpose', 'shipping')
     return new Promise((resolve) => {
-      client.Get({ id: 'c1' }, metadata, (error: grpc.ServiceError | null, value: unknown) => {
-        client.close()
-        resolve({ error, value })
-      })
+      ;(client.Get as UnaryCall).call(
+        client,
+        { id: 'c1' },
+        metadata,
+        (error: grpc.ServiceError | null, value: unknown) => {
+          client.close()
+          resolve({ error, value })
+        },
+      )
     })
   }
 
