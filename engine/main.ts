@@ -23,6 +23,7 @@ import { clusterMetricsRenderer, createMetrics, type Metrics } from './metrics/i
 import type { PolicySet } from './policy/policy-set.js'
 import { isClusterWorker } from './server/cluster.js'
 import { fullGarbageCollector } from './server/collect-garbage.js'
+import { startGateways } from './server/gateways/start-gateways.js'
 import { createApp } from './server/index.js'
 import { listen, type TlsFiles } from './server/listen.js'
 import type { AuthenticationOptions } from './server/middleware/authentication.js'
@@ -158,12 +159,24 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     )
   }
 
+  const decider = observeDecisions(
+    createDecider({ registry, failClosed: () => manager.staleReason() }),
+    observer,
+  )
+  const gateways = await startGateways(config.gateways, {
+    decider,
+    log,
+    metrics: config.metrics ? metrics : undefined,
+    notReady: () => manager.notReadyReason(),
+    json: { maxDepth: config.maxJsonDepth, maxElements: config.maxJsonElements },
+  })
   const app = createApp({
     checkPath: config.checkPath,
     validateInput,
     authentication,
     maxConcurrent: config.maxConcurrent,
-    decider: observeDecisions(createDecider({ registry, failClosed: () => manager.staleReason() }), observer),
+    decider,
+    ...gateways.app,
     ...(config.metrics ? { metrics: clusterWide(metrics) } : {}),
     config: {
       defaultDecision: config.defaultDecision,
@@ -190,6 +203,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     url: server.url,
     close: async () => {
       await manager.stop()
+      await gateways.close()
       await server.close()
       await decisionLog?.stop()
       registry.current()?.close()

@@ -21,6 +21,7 @@ import {
 } from '../server/cluster.js'
 import { dataResponseText } from '../server/decision-response.js'
 import { VERSION } from '../version.js'
+import { addGatewayOptions } from './gateway-options.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -195,6 +196,10 @@ function buildProgram(): Command {
       // a worker's channel to the primary would otherwise keep it alive after shutdown
       leaveCluster()
     })
+
+  // the gateway faces' flags are defined beside their configuration
+  const serve = program.commands.find((command) => command.name() === 'serve')
+  if (serve !== undefined) addGatewayOptions(serve)
 
   program
     .command('build')

@@ -8,6 +8,7 @@ import { ClearanceError, ErrorCodes } from '../errors.js'
 import { LOG_LEVELS, type LogLevel } from '../log.js'
 import { normalizePath } from '../policy/policy-set.js'
 import { packageRoot } from '../version.js'
+import { type GatewayConfig, type GatewayOptions, gatewayConfigFromOptions } from './gateway-config.js'
 
 export interface ServeConfig {
   bundles: BundleSpec[]
@@ -43,6 +44,8 @@ export interface ServeConfig {
   decisionLog: DecisionLogConfig
   metrics: boolean
   instanceId: string | undefined
+  /** Envoy ext_authz, forward-auth and AuthZEN; each off unless asked for. */
+  gateways: GatewayConfig
 }
 
 export interface DecisionLogConfig {
@@ -62,7 +65,7 @@ export interface DecisionLogConfig {
   labels: Record<string, string>
 }
 
-export interface ServeOptions {
+export interface ServeOptions extends GatewayOptions {
   bundle?: string[]
   addr?: string
   defaultDecision?: string
@@ -189,6 +192,7 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     decisionLog: decisionLogOptions(options),
     metrics: options.metrics ?? true,
     instanceId: options.instanceId,
+    gateways: gatewayConfigFromOptions(options),
   }
 }
 
