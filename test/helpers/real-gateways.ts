@@ -4,7 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import { request } from 'node:https'
+import { type Agent, request } from 'node:https'
 import { type AddressInfo, connect, createServer as createNetServer } from 'node:net'
 import { join } from 'node:path'
 import { tempDir } from './fixtures.js'
@@ -175,6 +175,8 @@ export function httpsRequest(
     ca: string
     cert?: string
     key?: string
+    /** A keep-alive agent (benchmarks); by default every request has its own connection. */
+    agent?: Agent
   },
 ): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
@@ -188,7 +190,7 @@ export function httpsRequest(
         headers: { host: options.host, ...options.headers },
         ca: options.ca,
         ...(options.cert === undefined ? {} : { cert: options.cert, key: options.key }),
-        agent: false,
+        agent: options.agent ?? false,
       },
       (res) => {
         let body = ''
