@@ -1,6 +1,7 @@
 // Settings of the gateway faces (Envoy ext_authz, forward-auth, AuthZEN), validated at start-up like the rest of
 // the configuration. Each face is off unless its flag turns it on.
 import { existsSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { ClearanceError, ErrorCodes } from '../errors.js'
 import { normalizePath } from '../policy/policy-set.js'
 
@@ -107,6 +108,15 @@ export function gatewayConfigFromOptions(options: GatewayOptions): GatewayConfig
   }
   if (options.jwksUrl !== undefined && !URL.canParse(options.jwksUrl)) {
     throw invalid('--jwks-url', `"${options.jwksUrl}" is not a URL`)
+  }
+  for (const entry of options.trustedProxy ?? []) {
+    const [address = '', bits, extra] = entry.split('/')
+    const family = isIP(address)
+    const maxBits = family === 4 ? 32 : 128
+    const badBits = bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits)
+    if (family === 0 || badBits || extra !== undefined) {
+      throw invalid('--trusted-proxy', `"${entry}" is not an IP address or CIDR block`)
+    }
   }
   const forwardAuth: ForwardAuthConfig | undefined =
     options.forwardAuth === true

@@ -323,3 +323,93 @@ describe('envoy ext_authz --envoy-dry-run', () => {
     }
   })
 })
+
+describe('envoy ext_authz: grpc.health.v1', () => {
+  it('answers SERVING once bundles are active and NOT_SERVING before', async () => {
+    const { loadPackageDefinition, credentials } = await import('@grpc/grpc-js')
+    const { loadSync } = await import('@grpc/proto-loader')
+    const { protoPath } = await import('grpc-health-check')
+    const proto = loadPackageDefinition(loadSync(protoPath, { enums: String })) as unknown as {
+      grpc: { health: { v1: { Health: new (addr: string, creds: unknown) => HealthClient } } }
+    }
+    interface HealthClient {
+      check(
+        request: { service: string },
+        callback: (error: Error | null, response?: { status: string }) => void,
+      ): void
+      close(): void
+    }
+    const registry = createPolicyRegistry()
+    let ready = false
+    const server = await startExtAuthzServer(
+      {
+        addr: '127.0.0.1:0',
+        path: 'envoy/authz/allow',
+        dryRun: false,
+        maxRequestBytes: 65536,
+        maxHeaderBytes: 8192,
+        json: { maxDepth: 64, maxElements: 10_000 },
+        jwtPayloadKey: 'jwt_payload',
+      },
+      {
+        decider: createDecider({ registry }),
+        log,
+        metrics: createGatewayMetrics(undefined),
+        notReady: () => (ready ? undefined : 'not yet'),
+      },
+    )
+    const client = new proto.grpc.health.v1.Health(server.addr, credentials.createInsecure())
+    const status = (service: string) =>
+      new Promise<string | undefined>((resolve, reject) =>
+        client.check({ service }, (error, response) =>
+          error === null ? resolve(response?.status) : reject(error),
+        ),
+      )
+    try {
+      expect(await status('envoy.service.auth.v3.Authorization')).toBe('NOT_SERVING')
+      ready = true
+      await new Promise((resolve) => setTimeout(resolve, 1100))
+      expect(await status('')).toBe('SERVING')
+      expect(await status('envoy.service.auth.v3.Authorization')).toBe('SERVING')
+      // with no bundle at all, a check is still answered: a deny
+      const envoy = envoyClient(server.addr)
+      expect((await envoy.check(httpCheckRequest({ method: 'GET', path: '/' }))).status).toMatchObject({
+        code: 7,
+      })
+      envoy.close()
+    } finally {
+      client.close()
+      await server.close()
+    }
+  })
+})
+
+describe('envoy ext_authz: random bytes', () => {
+  it('denies 300 random messages without crashing', async () => {
+    const { server, client } = await start('envoy/authz/allow')
+    try {
+      let seed = 17
+      const random = () => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31
+        return seed
+      }
+      const codes = new Set<number>()
+      for (let i = 0; i < 300; i++) {
+        const bytes = Buffer.from(Array.from({ length: 1 + (random() % 200) }, () => random() % 256))
+        const response = await client.checkRaw(bytes)
+        codes.add((response.status as { code: number }).code)
+      }
+      expect([...codes]).toEqual([7])
+      expect(
+        (
+          await client.check(
+            httpCheckRequest({ method: 'GET', path: '/people/alice', headers: { authorization: guest } }),
+          )
+        ).status,
+      ).toEqual({ code: 0 })
+    } finally {
+      client.close()
+      await server.close()
+    }
+  })
+})
