@@ -3,11 +3,14 @@
 // (config → main → forward-auth, ext_authz) deciding with the shop's policy library. Allowed requests reach the
 // upstream with the decision id and obligations; denied ones get 401/403 and never reach it; with Clearance
 // stopped both gateways fail closed. Needs the nginx and caddy Debian packages.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { serveConfigFromOptions } from '../../../../engine/config/config.js'
 import { type RunningServer, startServer } from '../../../../engine/main.js'
 import { envoyClient, httpCheckRequest, type Json, structJson } from '../../../helpers/envoy-client.js'
+import { tempDir } from '../../../helpers/fixtures.js'
 import { createIssuer, type IssuerKeys } from '../../../helpers/gateway-app.js'
 import { type Authority, type Credential, createAuthority, issueSvid } from '../../../helpers/pki.js'
 import { buildPolicyBundle } from '../../../helpers/policy-bundle.js'
@@ -29,6 +32,20 @@ describe('nginx and Caddy in front of the shop, enforcing with Clearance', () =>
   let web: Credential
   let issuer: IssuerKeys
   const logLines: Json[] = []
+  let decisionLog: string
+  const loggedEvent = async (decisionId: string): Promise<Json | undefined> => {
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      const text = await readFile(decisionLog, 'utf8').catch(() => '')
+      const event = text
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Json)
+        .find((e) => e.decision_id === decisionId)
+      if (event !== undefined || Date.now() > deadline) return event
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
 
   beforeAll(async () => {
     const [bundle, authority, keys] = await Promise.all([
@@ -46,8 +63,10 @@ describe('nginx and Caddy in front of the shop, enforcing with Clearance', () =>
       issueSvid(ca, 'spiffe://shop.example/ns/prod/sa/web'),
     ])
     web = svid
+    decisionLog = join(await tempDir(), `gateway-decisions-${process.pid}.jsonl`)
     const config = serveConfigFromOptions({
       bundle: [bundle],
+      decisionLogFile: decisionLog,
       addr: '127.0.0.1:0',
       watch: false,
       forwardAuth: true,
@@ -217,11 +236,35 @@ describe('nginx and Caddy in front of the shop, enforcing with Clearance', () =>
         'rate_limit',
         'restrict_to_owner',
       ])
-      expect(structJson(allowed.dynamicMetadata).decision_id).toMatch(/^[0-9a-f-]{36}$/)
+      const decisionId = String(structJson(allowed.dynamicMetadata).decision_id)
+      const event = await loggedEvent(decisionId)
+      expect(event).toMatchObject({
+        path: 'clearance/gateway/envoy',
+        result: { allowed: true },
+        input: { attributes: { request: { http: { path: '/checkout' } } } },
+      })
+      expect(String(event?.requested_by)).toMatch(/^127\.0\.0\.1:\d+$/)
       const anonymous = await client.check(edge())
       expect(anonymous.deniedResponse).toMatchObject({ status: { code: 'Unauthorized' } })
     } finally {
       client.close()
+    }
+  })
+
+  it('logs forward-auth decisions and counts every face in /metrics', async () => {
+    const res = await through(() => nginx, { host: 'shop.example', path: '/products' })
+    expect(res.status).toBe(200)
+    const decisionId = String(upstream.reached.at(-1)!.headers['x-clearance-decision-id'])
+    expect(await loggedEvent(decisionId)).toMatchObject({
+      path: 'clearance/gateway/decision',
+      result: { allow: true },
+      input: { verified: { via: 'forward_auth' } },
+    })
+    const metrics = await (await fetch(`${clearance!.url}/metrics`)).text()
+    for (const face of ['forward_auth', 'envoy_ext_authz']) {
+      expect(metrics).toMatch(
+        new RegExp(`clearance_gateway_checks_total\\{gateway="${face}",result="allow"\\} [1-9]`),
+      )
     }
   })
 
