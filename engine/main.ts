@@ -169,6 +169,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     metrics: config.metrics ? metrics : undefined,
     notReady: () => manager.notReadyReason(),
     json: { maxDepth: config.maxJsonDepth, maxElements: config.maxJsonElements },
+    tls: tls === undefined ? undefined : { ...tls, requireClientCert: config.authentication === 'tls' },
   })
   const app = createApp({
     checkPath: config.checkPath,

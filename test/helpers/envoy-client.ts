@@ -1,6 +1,12 @@
 // A client that sends what Envoy's ext_authz filter sends: CheckRequest messages encoded with Envoy's own protos
 // (the ones the server loads), over gRPC to Authorization/Check. Also raw bytes, for malformed-message tests.
-import { type Client, credentials, Client as GrpcClient, type ServiceError } from '@grpc/grpc-js'
+import {
+  type ChannelCredentials,
+  type Client,
+  credentials,
+  Client as GrpcClient,
+  type ServiceError,
+} from '@grpc/grpc-js'
 import { CHECK_METHOD_PATH, checkMethod } from '../../engine/server/gateways/envoy-ext-authz/index.js'
 
 export type Json = Record<string, unknown>
@@ -12,8 +18,11 @@ export interface EnvoyClient {
   close(): void
 }
 
-export function envoyClient(addr: string): EnvoyClient {
-  const client: Client = new GrpcClient(addr, credentials.createInsecure())
+export function envoyClient(
+  addr: string,
+  channel: ChannelCredentials = credentials.createInsecure(),
+): EnvoyClient {
+  const client: Client = new GrpcClient(addr, channel)
   const method = checkMethod()
   const call = <T>(arg: T, serialize: (value: T) => Buffer): Promise<Json> =>
     new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 // Starts the gateway faces the configuration asks for: the Envoy ext_authz gRPC server on its own port, and the
 // forward-auth and AuthZEN settings createApp mounts beside the REST API.
 import type { Logger } from 'pino'
+import { isLoopback } from '../../config/config.js'
 import type { GatewayConfig } from '../../config/gateway-config.js'
 import type { Decider } from '../../decision/decider.js'
 import type { JsonShapeLimits } from '../../json/json-shape.js'
@@ -23,6 +24,8 @@ export interface GatewayDeps {
   notReady(): string | undefined
   /** Bounds on JSON bodies inside checked requests, as for HTTP requests. */
   json: JsonShapeLimits
+  /** The HTTP server's certificate, also used for gRPC; with requireClientCert (--authentication tls) Envoy must present one. */
+  tls?: { cert: Buffer; key: Buffer; ca?: Buffer | undefined; requireClientCert: boolean } | undefined
 }
 
 export async function startGateways(config: GatewayConfig, deps: GatewayDeps): Promise<StartedGateways> {
@@ -51,7 +54,7 @@ export async function startGateways(config: GatewayConfig, deps: GatewayDeps): P
     config.envoy === undefined
       ? undefined
       : await startExtAuthzServer(
-          { ...config.envoy, json: deps.json },
+          { ...config.envoy, json: deps.json, tls: deps.tls },
           {
             decider: deps.decider,
             log: deps.log,
@@ -60,6 +63,12 @@ export async function startGateways(config: GatewayConfig, deps: GatewayDeps): P
           },
         )
   if (envoy !== undefined) {
+    if (deps.tls === undefined && !isLoopback(envoy.addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))) {
+      deps.log.warn(
+        { addr: envoy.addr },
+        'ENVOY EXT_AUTHZ ON A NON-LOOPBACK ADDRESS WITHOUT TLS: anyone who can reach it can probe decisions',
+      )
+    }
     deps.log.info(
       { addr: envoy.addr, decision: config.envoy?.path, dry_run: config.envoy?.dryRun },
       'envoy ext_authz listening',

@@ -40,6 +40,8 @@ export interface ExtAuthzOptions {
   json: JsonShapeLimits
   /** The `payload_in_metadata` name of Envoy's jwt_authn filter, read into input.verified.user. */
   jwtPayloadKey: string
+  /** Serve gRPC over TLS with the server's certificate; with `requireClientCert`, Envoy must present one from `ca`. */
+  tls?: { cert: Buffer; key: Buffer; ca?: Buffer | undefined; requireClientCert: boolean } | undefined
 }
 
 export interface ExtAuthzDeps {
@@ -92,6 +94,15 @@ function serviceDefinition(maxRequestBytes: number): ServiceDefinition {
       },
     },
   } as unknown as ServiceDefinition
+}
+
+function credentialsFor(tls: ExtAuthzOptions['tls']): ServerCredentials {
+  if (tls === undefined) return ServerCredentials.createInsecure()
+  return ServerCredentials.createSsl(
+    tls.ca ?? null,
+    [{ cert_chain: tls.cert, private_key: tls.key }],
+    tls.requireClientCert && tls.ca !== undefined,
+  )
 }
 
 export function parseGrpcAddr(addr: string): string {
@@ -172,7 +183,7 @@ export async function startExtAuthzServer(
   healthTimer.unref()
 
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(parseGrpcAddr(options.addr), ServerCredentials.createInsecure(), (error, port) =>
+    server.bindAsync(parseGrpcAddr(options.addr), credentialsFor(options.tls), (error, port) =>
       error === null ? resolve(port) : reject(error),
     )
   })

@@ -413,3 +413,55 @@ describe('envoy ext_authz: random bytes', () => {
     }
   })
 })
+
+describe('envoy ext_authz over mutual TLS', () => {
+  it('answers an Envoy presenting a client certificate from the CA and refuses one without', async () => {
+    const { credentials } = await import('@grpc/grpc-js')
+    const { createAuthority, issueLoopbackServer, issueSvid } = await import('../../../helpers/pki.js')
+    const ca = await createAuthority('ext-authz-ca')
+    const [serverCert, envoyCert] = await Promise.all([
+      issueLoopbackServer(ca, 'ext-authz'),
+      issueSvid(ca, 'spiffe://shop.example/ns/edge/sa/envoy'),
+    ])
+    const registry = createPolicyRegistry()
+    const server = await startExtAuthzServer(
+      {
+        addr: '127.0.0.1:0',
+        path: 'envoy/authz/allow',
+        dryRun: false,
+        maxRequestBytes: 65536,
+        maxHeaderBytes: 8192,
+        json: { maxDepth: 64, maxElements: 10_000 },
+        jwtPayloadKey: 'jwt_payload',
+        tls: {
+          cert: Buffer.from(serverCert.cert),
+          key: Buffer.from(serverCert.key),
+          ca: Buffer.from(ca.cert),
+          requireClientCert: true,
+        },
+      },
+      {
+        decider: createDecider({ registry }),
+        log,
+        metrics: createGatewayMetrics(undefined),
+        notReady: () => undefined,
+      },
+    )
+    const withCert = envoyClient(
+      server.addr,
+      credentials.createSsl(Buffer.from(ca.cert), Buffer.from(envoyCert.key), Buffer.from(envoyCert.cert)),
+    )
+    const withoutCert = envoyClient(server.addr, credentials.createSsl(Buffer.from(ca.cert)))
+    try {
+      // no bundle is active: the answer is a deny, but an answer
+      expect((await withCert.check(httpCheckRequest({ method: 'GET', path: '/' }))).status).toMatchObject({
+        code: 7,
+      })
+      await expect(withoutCert.check(httpCheckRequest({ method: 'GET', path: '/' }))).rejects.toThrow()
+    } finally {
+      withCert.close()
+      withoutCert.close()
+      await server.close()
+    }
+  })
+})
