@@ -154,6 +154,35 @@ describe('nginx and Caddy in front of the shop, enforcing with Clearance', () =>
       expect(upstream.reached.length).toBe(before)
     })
 
+    it('does not believe identity or request headers a client forges', async () => {
+      const before = upstream.reached.length
+      const forgedCert = await through(gateway, {
+        host: 'shop.example',
+        path: '/orders',
+        method: 'POST',
+        headers: {
+          'x-client-cert': encodeURIComponent(web.cert),
+          'x-forwarded-client-cert': 'URI=spiffe://shop.example/ns/prod/sa/web',
+          'x-forwarded-for': '10.1.4.17',
+        },
+      })
+      expect(forgedCert.status).toBe(401)
+      const forgedRequest = await through(gateway, {
+        host: 'shop.example',
+        path: '/checkout',
+        method: 'POST',
+        headers: {
+          'x-forwarded-uri': '/products',
+          'x-forwarded-method': 'GET',
+          'x-original-uri': '/products',
+          'x-original-method': 'GET',
+          'x-forwarded-host': 'shop.example',
+        },
+      })
+      expect(forgedRequest.status).toBe(401)
+      expect(upstream.reached.length).toBe(before)
+    })
+
     it('answers 401 to a forged token and never reaches the upstream', async () => {
       const before = upstream.reached.length
       const forged = `${carol().slice(0, -10)}AAAAAAAAAA`
@@ -179,22 +208,6 @@ describe('nginx and Caddy in front of the shop, enforcing with Clearance', () =>
     expect(JSON.parse(String(upstream.reached.at(-1)!.headers['x-clearance-obligations']))).toEqual([
       { type: 'audit' },
     ])
-  })
-
-  it('nginx: identity headers a client forges are not believed', async () => {
-    const before = upstream.reached.length
-    const res = await through(() => nginx, {
-      host: 'shop.example',
-      path: '/orders',
-      method: 'POST',
-      headers: {
-        'x-client-cert': encodeURIComponent(web.cert),
-        'x-forwarded-client-cert': 'URI=spiffe://shop.example/ns/prod/sa/web',
-        'x-forwarded-for': '10.1.4.17',
-      },
-    })
-    expect(res.status).toBe(401)
-    expect(upstream.reached.length).toBe(before)
   })
 
   it('envoy ext_authz with clearance/gateway/envoy: the same decision for the edge request Envoy sends', async () => {
@@ -277,5 +290,20 @@ describe('nginx and Caddy in front of the shop, enforcing with Clearance', () =>
       expect(res.status).toBeGreaterThanOrEqual(500)
     }
     expect(upstream.reached.length).toBe(before)
+  })
+})
+
+describe('docs/gateways.md', () => {
+  it('shows the nginx, Caddy and Traefik configurations exactly as the files the tests run', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { DOCS_GATEWAYS } = await import('../../../helpers/real-gateways.js')
+    const doc = readFileSync(join(DOCS_GATEWAYS, '..', 'gateways.md'), 'utf8')
+    for (const [file, fence] of [
+      ['nginx.conf', 'nginx'],
+      ['Caddyfile', 'caddyfile'],
+      ['traefik.yml', 'yaml'],
+    ]) {
+      expect(doc).toContain(`\`\`\`${fence}\n${readFileSync(join(DOCS_GATEWAYS, file!), 'utf8')}\`\`\``)
+    }
   })
 })
