@@ -49,6 +49,8 @@ export interface GatewayAppOptions {
   clientCertHeader?: string
   authzenPath?: string
   logLines?: Record<string, unknown>[]
+  /** Bearer tokens the REST API requires (--authentication token). */
+  apiTokens?: string[]
 }
 
 export async function gatewayApp(options: GatewayAppOptions) {
@@ -73,6 +75,9 @@ export async function gatewayApp(options: GatewayAppOptions) {
     version: 'test',
     metrics,
     bundlesNotReady: () => undefined,
+    ...(options.apiTokens === undefined
+      ? {}
+      : { authentication: { mode: 'token' as const, tokens: options.apiTokens } }),
     forwardAuth: {
       path: 'clearance/gateway/decision',
       trustedProxies: createTrustedProxies(options.trustedProxies ?? ['127.0.0.1']),

@@ -166,3 +166,22 @@ describe('forward-auth without an active bundle', () => {
     }
   })
 })
+
+describe('forward-auth beside --authentication token', () => {
+  it("is exempt (the Authorization header is the user's), while the REST API still requires its token", async () => {
+    const issuer = await createIssuer('exempt')
+    const gateway = await gatewayApp({ bundle: await buildPolicyBundle(), issuer, apiTokens: ['api-secret'] })
+    try {
+      const token = issuer.sign({ sub: 'carol@example.net', roles: ['customer'] })
+      const res = await fetch(`${gateway.server.url}/v1/gateway/forward-auth`, {
+        headers: { ...forwarded('POST', '/checkout'), authorization: `Bearer ${token}` },
+      })
+      expect(res.status).toBe(200)
+      const api = await fetch(`${gateway.server.url}/v1/data/clearance/catalog/meta`)
+      expect(api.status).toBe(401)
+      expect((await api.json()).code).toBe('unauthorized')
+    } finally {
+      await gateway.server.close()
+    }
+  })
+})
