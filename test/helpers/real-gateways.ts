@@ -19,9 +19,17 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
+async function waitForPort(
+  port: number,
+  child: ChildProcess,
+  output: () => string,
+  failed: () => Error | undefined,
+): Promise<void> {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
+    const spawnError = failed()
+    if (spawnError !== undefined)
+      throw new Error(`gateway did not start (is it installed?): ${spawnError.message}`)
     if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}:\n${output()}`)
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1')
@@ -45,6 +53,10 @@ export interface RunningGateway {
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv, port: number): Promise<RunningGateway> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
+  let spawnError: Error | undefined
+  child.once('error', (error) => {
+    spawnError = error
+  })
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString()
@@ -52,12 +64,21 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, port: numb
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString()
   })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve())
+    child.once('error', () => resolve())
+  })
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    if (spawnError === undefined && child.exitCode === null && child.signalCode === null)
+      child.kill('SIGTERM')
     await exited
   }
-  return waitForPort(port, child, () => output).then(
+  return waitForPort(
+    port,
+    child,
+    () => output,
+    () => spawnError,
+  ).then(
     () => ({ port, output: () => output, stop }),
     async (error) => {
       await stop()
