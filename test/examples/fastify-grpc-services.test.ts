@@ -1,5 +1,7 @@
 // The fastify (export) and gRPC (customers) example services against a real Clearance server on 127.0.0.1:
 // allowed with the policy's fields masked in every response form, denied, and fail-closed when Clearance is gone.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import * as grpc from '@grpc/grpc-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../../engine/main.js'
@@ -7,7 +9,7 @@ import { CustomersClient, startCustomersService } from '../../examples/customers
 import { startExportService } from '../../examples/export-service.js'
 import { type RunningService, SPIFFE_IDS } from '../../examples/mesh.js'
 import { closedPortUrl } from '../sdk/support/fake-pdp.js'
-import { buildPolicyBundle, servePolicyBundle } from '../sdk/support/policy-bundle.js'
+import { buildPolicyBundle, POLICIES, servePolicyBundle } from '../sdk/support/policy-bundle.js'
 
 type UnaryCall = (
   request: unknown,
@@ -51,6 +53,10 @@ describe('fastify and gRPC example services', () => {
 
   beforeAll(async () => {
     pdp = await servePolicyBundle(await buildPolicyBundle('examples-2'))
+    // The examples give Clearance 250 ms a decision; let a cold server on a busy machine warm up first.
+    const input = await readFile(join(POLICIES, 'examples', 'allow-orders-to-payments.json'), 'utf8')
+    for (let i = 0; i < 20; i++)
+      await (await fetch(`${pdp.url}/v1/check`, { method: 'POST', body: input })).text()
     exports = await startExportService({ clearanceUrl: pdp.url, audit: (record) => audits.push(record) })
     customers = await startCustomersService({ clearanceUrl: pdp.url, audit: (record) => audits.push(record) })
   })

@@ -100,6 +100,47 @@ describe('the packed package, installed into an app', () => {
     expect(files).toContain(join('policies', 'schema', 'input.schema.json'))
   })
 
+  it('gives types under moduleResolution node10 and nodenext', async () => {
+    await writeFile(
+      join(app, 'types.ts'),
+      [
+        "import { type CheckDecision, createClient, type GuardOptions } from 'clearance/sdk'",
+        "import { createLocalEvaluator, type LocalEvaluator } from 'clearance/sdk/local'",
+        "import { VERSION } from 'clearance/engine'",
+        "export const client = createClient({ url: 'http://127.0.0.1:8181' })",
+        'export type Types = [CheckDecision, GuardOptions, LocalEvaluator, typeof createLocalEvaluator, typeof VERSION]',
+        // A wrong use must fail, so the types are really there (not any).
+        '// @ts-expect-error: url is required',
+        'createClient({})',
+      ].join('\n'),
+    )
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+    for (const [module, resolution] of [
+      ['commonjs', 'node10'],
+      ['nodenext', 'nodenext'],
+    ] as const) {
+      await run(
+        process.execPath,
+        [
+          tsc,
+          '--noEmit',
+          '--strict',
+          '--skipLibCheck',
+          '--module',
+          module,
+          '--moduleResolution',
+          resolution,
+          '--types',
+          'node',
+          'types.ts',
+        ],
+        { cwd: app },
+      ).catch((failure: { stdout?: string }) => {
+        throw new Error(`tsc (${resolution}) failed:\n${failure.stdout ?? ''}`)
+      })
+    }
+  })
+
   it('imports clearance/sdk without loading any engine file or policy dependency', async () => {
     const loaded = await probe('clearance/sdk')
     expect(loaded.exports).toEqual(

@@ -1,5 +1,8 @@
 // The hono middleware: decides before the handler, answers denials, puts obligations on the context, masks JSON
 // responses, and fails closed on anything it cannot fulfil.
+import type { AddressInfo } from 'node:net'
+import { type HttpBindings, serve } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { type ClearanceVariables, clearanceHono, createClient, type GuardOptions } from '../../sdk/index.js'
@@ -245,6 +248,24 @@ describe('hono middleware', () => {
           ),
       ).request('/rows')
       expect(await res.json()).toEqual([MASKED, MASKED])
+    })
+
+    it('a handler writing to the Node response itself under @hono/node-server', async () => {
+      const app = new Hono<{ Bindings: HttpBindings; Variables: ClearanceVariables }>()
+      app.use('*', clearanceHono({ service: 'orders', authorizer: stubAuthorizer(masked), log: false }))
+      app.get('/rows', (c) => {
+        c.env.outgoing.writeHead(200, { 'content-type': 'application/json' })
+        c.env.outgoing.end(JSON.stringify([ROW]))
+        return RESPONSE_ALREADY_SENT
+      })
+      const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 })
+      await new Promise<void>((resolve) => server.once('listening', resolve))
+      try {
+        const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/rows`)
+        expect(await res.json()).toEqual([MASKED])
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+      }
     })
 
     it('fails closed with a 500 when a JSON body cannot be parsed', async () => {
