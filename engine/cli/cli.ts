@@ -1,4 +1,4 @@
-// The `clearance` command line: serve, build, eval. Exit codes: 0 success, 1 failure, 2 usage error.
+// The `clearance` command line: serve, build, eval, replay, diff. Exit codes: 0 success, 1 failure, 2 usage error.
 import { readFile } from 'node:fs/promises'
 import { Command, CommanderError, Option } from 'commander'
 import { parseBundleSpecs } from '../activation/index.js'
@@ -21,6 +21,8 @@ import {
 } from '../server/cluster.js'
 import { dataResponseText } from '../server/decision-response.js'
 import { VERSION } from '../version.js'
+import { registerDiffCommand } from './diff-command.js'
+import { registerReplayCommand } from './replay-command.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -238,6 +240,8 @@ function buildProgram(): Command {
       process.stdout.write(dataResponseText(decision, { pretty: true, version: VERSION }))
       if (options.fail === true && !decision.outcome.defined) process.exitCode = 1
     })
+  registerReplayCommand(program)
+  registerDiffCommand(program)
   return program
 }
 

@@ -1,0 +1,87 @@
+// `clearance replay`: re-decides recorded decisions with a candidate bundle and reports what would change.
+// Exit codes: 0 done (gate passed), 3 the --fail-on gate failed, 1 failure, 2 usage error.
+import type { Command } from 'commander'
+import { createBundleWorkspace, type ResolvedBundle } from '../rollout/candidate-bundle.js'
+import { resolveLogFiles } from '../rollout/log-files.js'
+import { formatReplay, parseFailOn, parseFormat, replayReport } from '../rollout/replay-report.js'
+import { type ReplayProgress, runReplay } from '../rollout/replay-runner.js'
+
+export const GATE_FAILED_EXIT_CODE = 3
+const PROGRESS_FROM_BYTES = 8 * 1024 * 1024
+
+interface ReplayCommandOptions {
+  bundle: string[]
+  baseline?: string[]
+  failOn?: string
+  format?: string
+  threads?: string
+  progress?: boolean
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+function progressBar(stream: NodeJS.WriteStream): (progress: ReplayProgress) => void {
+  let last = -1
+  return ({ bytesRead, totalBytes }) => {
+    if (totalBytes < PROGRESS_FROM_BYTES) return
+    const percent = Math.min(100, Math.floor((bytesRead * 100) / totalBytes))
+    if (percent === last) return
+    last = percent
+    const width = 30
+    const filled = Math.round((percent * width) / 100)
+    stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent}%`)
+    if (percent === 100) stream.write('\n')
+  }
+}
+
+export function registerReplayCommand(program: Command): void {
+  program
+    .command('replay')
+    .description('re-decide recorded decisions with a candidate bundle and report which answers would change')
+    .argument(
+      '<logs...>',
+      'decision logs: JSON-lines files, gzip JSON arrays (a collector), folders or globs',
+    )
+    .requiredOption(
+      '-b, --bundle <location>',
+      'candidate: bundle .tar.gz, bundle folder or policy folder (built first); repeat for several bundles',
+      collect,
+    )
+    .option(
+      '--baseline <location>',
+      'compare with this bundle re-deciding the same inputs instead of the results in the log',
+      collect,
+    )
+    .option('--fail-on <what>', 'exit with status 3 on: newly-allowed | any-change')
+    .option('--format <format>', 'table | json | markdown', 'table')
+    .option('--threads <n>', 'worker threads (default: one per core)')
+    .option('--no-progress', 'no progress bar on large logs')
+    .action(async (logs: string[], options: ReplayCommandOptions) => {
+      const failOn = parseFailOn(options.failOn)
+      const format = parseFormat(options.format)
+      const files = await resolveLogFiles(logs)
+      const workspace = createBundleWorkspace()
+      try {
+        const candidate: ResolvedBundle[] = []
+        for (const spec of options.bundle) candidate.push(await workspace.resolve(spec))
+        let baseline: ResolvedBundle[] | undefined
+        if (options.baseline !== undefined) {
+          baseline = []
+          for (const spec of options.baseline) baseline.push(await workspace.resolve(spec))
+        }
+        const showProgress = options.progress !== false && format === 'table' && process.stderr.isTTY === true
+        const result = await runReplay({
+          candidate,
+          baseline,
+          files,
+          threads: options.threads === undefined ? undefined : Number(options.threads),
+          onProgress: showProgress ? progressBar(process.stderr) : undefined,
+        })
+        const report = replayReport(result, failOn)
+        process.stdout.write(formatReplay(report, format))
+        if (report.gate?.failed === true) process.exitCode = GATE_FAILED_EXIT_CODE
+      } finally {
+        await workspace.close()
+      }
+    })
+}
