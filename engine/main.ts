@@ -26,6 +26,7 @@ import { fullGarbageCollector } from './server/collect-garbage.js'
 import { createApp } from './server/index.js'
 import { listen, type TlsFiles } from './server/listen.js'
 import type { AuthenticationOptions } from './server/middleware/authentication.js'
+import { createShadow, type Shadow } from './shadow/shadow-wiring.js'
 import { VERSION } from './version.js'
 
 export interface RunningServer {
@@ -103,6 +104,11 @@ function releaseLoadingMemory(set: PolicySet): void {
   if (collect !== undefined) setTimeout(collect, COLLECT_AFTER_MS).unref()
 }
 
+/** GET /v1/status with the shadow bundle's revision and divergence counts beside the enforced bundles. */
+function withShadowStatus(status: object, shadow: Shadow | undefined): object {
+  return shadow === undefined ? status : { ...status, shadow: shadow.status() }
+}
+
 /** Under --workers, GET /metrics answers for every worker, not just the one that took the scrape. */
 function clusterWide(metrics: Metrics): Metrics {
   return isClusterWorker() ? { ...metrics, render: clusterMetricsRenderer(metrics.registry) } : metrics
@@ -140,7 +146,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     metrics.watchDecisionLog(() => decisionLog.stats())
     await decisionLog.start()
   }
-  const observer = createDecisionObserver({ metrics, decisionLog })
+  const shadow = await createShadow(config, { metrics, decisionLog, registry, instanceId, log })
+  const observer = createDecisionObserver({ metrics, decisionLog: shadow?.recorder ?? decisionLog })
 
   let validateInput: InputValidator | undefined
   if (config.inputSchema !== undefined) {
@@ -174,7 +181,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     version: VERSION,
     instanceId,
     bundlesNotReady: () => manager.notReadyReason(),
-    bundleStatus: () => manager.status(),
+    bundleStatus: () => withShadowStatus(manager.status(), shadow),
+    shadowDivergences: shadow?.divergences,
   })
 
   const server = await listen(app, {
@@ -191,6 +199,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     close: async () => {
       await manager.stop()
       await server.close()
+      await shadow?.stop()
       await decisionLog?.stop()
       registry.current()?.close()
     },

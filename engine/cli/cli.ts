@@ -77,6 +77,16 @@ function buildProgram(): Command {
       'bundle .tar.gz or directory; repeat for several bundles',
       collect,
     )
+    .option(
+      '--shadow-bundle <file|dir|name=path>',
+      'also decide every request with this bundle, off the response path, and log how it differs; repeatable',
+      collect,
+    )
+    .option(
+      '--shadow-queue-events <n>',
+      'decisions waiting for the shadow bundle before more go unshadowed',
+      '10000',
+    )
     .option('-a, --addr <host:port>', 'address to listen on', '127.0.0.1:8181')
     .option('--default-decision <path>', 'document POST / answers', 'system/main')
     .option('--max-body-bytes <n>', 'largest request body accepted', String(8 * 1024 * 1024))

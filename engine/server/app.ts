@@ -14,6 +14,7 @@ import { registerDataRoutes } from './routes/data-routes.js'
 import { registerDefaultDecisionRoute } from './routes/default-decision-route.js'
 import { registerHealthRoutes } from './routes/health-routes.js'
 import type { HttpConfig } from './routes/route-deps.js'
+import { registerShadowRoute } from './routes/shadow-route.js'
 import { registerStatusRoute } from './routes/status-route.js'
 
 export interface AppDeps {
@@ -35,6 +36,8 @@ export interface AppDeps {
   /** OPA-shaped bundle status for GET /v1/status. */
   bundleStatus?: () => object
   instanceId?: string
+  /** Recent shadow divergences for GET /v1/shadow/divergences; the route exists only with a shadow bundle. */
+  shadowDivergences?: (limit: number) => unknown[]
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -63,6 +66,9 @@ export function createApp(deps: AppDeps): Hono {
     instanceId: deps.instanceId ?? 'clearance',
     bundleStatus: deps.bundleStatus ?? (() => ({ bundles: {} })),
   })
+  if (deps.shadowDivergences !== undefined) {
+    registerShadowRoute(app, { shadowDivergences: deps.shadowDivergences })
+  }
   app.notFound((c) =>
     errorResponse(
       c,
