@@ -41,6 +41,7 @@ export {
   type LocalEvaluator,
   type LocalEvaluatorOptions,
 } from './local-evaluator.js'
+export type { ShadowDivergence, ShadowStatus } from './local-shadow.js'
 export { MASK, maskFields } from './mask-fields.js'
 export { type RequestObligations, readObligations } from './obligations.js'
 export { type PeerIdentity, peerIdentity, spiffeIdOf } from './peer-identity.js'
