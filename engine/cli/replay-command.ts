@@ -1,5 +1,6 @@
 // `clearance replay`: re-decides recorded decisions with a candidate bundle and reports what would change.
 // Exit codes: 0 done (gate passed), 3 the --fail-on gate failed, 1 failure, 2 usage error.
+import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { createBundleWorkspace, type ResolvedBundle } from '../rollout/candidate-bundle.js'
 import { resolveLogFiles } from '../rollout/log-files.js'
@@ -16,6 +17,7 @@ interface ReplayCommandOptions {
   format?: string
   threads?: string
   progress?: boolean
+  reportJson?: string
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
@@ -54,6 +56,7 @@ export function registerReplayCommand(program: Command): void {
     )
     .option('--fail-on <what>', 'exit with status 3 on: newly-allowed | any-change')
     .option('--format <format>', 'table | json | markdown', 'table')
+    .option('--report-json <file>', 'also write the JSON report to this file (CI keeps it as an artifact)')
     .option('--threads <n>', 'worker threads (default: one per core)')
     .option('--no-progress', 'no progress bar on large logs')
     .action(async (logs: string[], options: ReplayCommandOptions) => {
@@ -79,6 +82,8 @@ export function registerReplayCommand(program: Command): void {
         })
         const report = replayReport(result, failOn)
         process.stdout.write(formatReplay(report, format))
+        if (options.reportJson !== undefined)
+          await writeFile(options.reportJson, formatReplay(report, 'json'))
         if (report.gate?.failed === true) process.exitCode = GATE_FAILED_EXIT_CODE
       } finally {
         await workspace.close()

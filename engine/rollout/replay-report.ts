@@ -16,7 +16,8 @@ export interface ReportGroup {
   newly_denied: number
   changed: number
   errors: number
-  examples: string[]
+  /** Example decision ids per kind of change. */
+  examples: Partial<Record<'newly_allowed' | 'newly_denied' | 'changed' | 'error', string[]>>
 }
 
 export interface ReplayReport {
@@ -46,6 +47,15 @@ export interface ReplayReport {
   gate?: { fail_on: FailOn; failed: boolean }
 }
 
+const EXAMPLE_ORDER = ['newly_allowed', 'newly_denied', 'changed', 'error'] as const
+
+/** "newly_denied: id id; changed: id" — the examples, most consequential change first. */
+function examplesText(group: ReportGroup, wrap: (id: string) => string = (id) => id): string {
+  return EXAMPLE_ORDER.filter((change) => group.examples[change] !== undefined)
+    .map((change) => `${change}: ${group.examples[change]!.map(wrap).join(' ')}`)
+    .join('; ')
+}
+
 function groups(from: Record<string, TallyGroup>, changedOnly: boolean): ReportGroup[] {
   return Object.values(from)
     .map((group) => ({
@@ -55,7 +65,12 @@ function groups(from: Record<string, TallyGroup>, changedOnly: boolean): ReportG
       newly_denied: group.changes.newly_denied ?? 0,
       changed: group.changes.changed ?? 0,
       errors: group.changes.error ?? 0,
-      examples: group.examples.map((example) => example.decisionId),
+      examples: Object.fromEntries(
+        EXAMPLE_ORDER.filter((change) => group.examples[change] !== undefined).map((change) => [
+          change,
+          group.examples[change]!.map((example) => example.decisionId),
+        ]),
+      ),
     }))
     .filter((group) => !changedOnly || group.total > 0)
     .sort((a, b) => changes(b) - changes(a) || b.total - a.total || a.key.localeCompare(b.key))
@@ -169,7 +184,7 @@ const groupCells = (g: ReportGroup): string[] => [
   n(g.newly_denied),
   n(g.changed),
   n(g.errors),
-  g.examples.join(' '),
+  examplesText(g),
 ]
 const TITLES: Array<[keyof Pick<ReplayReport, 'by_path' | 'by_route' | 'by_reason'>, string, number]> = [
   ['by_path', 'path', 50],
@@ -238,7 +253,7 @@ export function formatReplayMarkdown(report: ReplayReport): string {
       '|---|---:|---:|---:|---:|---:|---|',
       ...rows.map(
         (g) =>
-          `| ${md(g.key)} | ${n(g.total)} | ${n(g.newly_allowed)} | ${n(g.newly_denied)} | ${n(g.changed)} | ${n(g.errors)} | ${g.examples.map((id) => `\`${id}\``).join(' ')} |`,
+          `| ${md(g.key)} | ${n(g.total)} | ${n(g.newly_allowed)} | ${n(g.newly_denied)} | ${n(g.changed)} | ${n(g.errors)} | ${examplesText(g, (id) => `\`${id}\``)} |`,
       ),
     )
   }

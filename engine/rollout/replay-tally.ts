@@ -1,7 +1,7 @@
 // What a replay found, counted as events go by and merged across worker threads: totals, malformed lines (with
 // where they are), and groups — by path, by caller → callee → operation, by reason code — each with counts per
 // change and a few example decision ids. Groups and examples are bounded, so a log of any length tallies in fixed
-// memory; examples are the earliest in the logs (by file, then line), whichever thread saw them.
+// memory; examples (per kind of change) are the earliest in the logs (by file, then line), whichever thread saw them.
 import type { DecisionChange } from './decision-change.js'
 
 export const TALLY_COUNTS = [
@@ -30,7 +30,8 @@ export interface TallyGroup {
   key: string
   total: number
   changes: Partial<Record<DecisionChange, number>>
-  examples: TallyExample[]
+  /** The earliest decisions of each kind of change (unchanged ones are not kept). */
+  examples: Partial<Record<DecisionChange, TallyExample[]>>
 }
 
 export interface Tally {
@@ -64,6 +65,15 @@ export function createTally(): Tally {
   }
 }
 
+function examplesOf(group: TallyGroup, change: DecisionChange): TallyExample[] {
+  let examples = group.examples[change]
+  if (examples === undefined) {
+    examples = []
+    group.examples[change] = examples
+  }
+  return examples
+}
+
 function addExample(examples: TallyExample[], example: TallyExample): void {
   if (examples.length >= MAX_EXAMPLES && example.order >= examples[examples.length - 1]!.order) return
   examples.push(example)
@@ -78,7 +88,7 @@ function groupIn(tally: Tally, groups: Record<string, TallyGroup>, key: string):
       tally.overflowGroups++
       return undefined
     }
-    group = { key, total: 0, changes: {}, examples: [] }
+    group = { key, total: 0, changes: {}, examples: {} }
     groups[key] = group
   }
   return group
@@ -88,7 +98,7 @@ function count(group: TallyGroup | undefined, change: DecisionChange, example: T
   if (group === undefined) return
   group.total++
   group.changes[change] = (group.changes[change] ?? 0) + 1
-  if (change !== 'unchanged') addExample(group.examples, example)
+  if (change !== 'unchanged') addExample(examplesOf(group, change), example)
 }
 
 export interface ReplayedDecision {
@@ -132,7 +142,11 @@ function mergeGroups(tally: Tally, into: Record<string, TallyGroup>, from: Recor
     for (const [change, n] of Object.entries(group.changes) as Array<[DecisionChange, number]>) {
       target.changes[change] = (target.changes[change] ?? 0) + n
     }
-    for (const example of group.examples) addExample(target.examples, example)
+    for (const [change, examples] of Object.entries(group.examples) as Array<
+      [DecisionChange, TallyExample[]]
+    >) {
+      for (const example of examples) addExample(examplesOf(target, change), example)
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { runClearance } from '../../helpers/clearance-cli.js'
 import { tempDir } from '../../helpers/fixtures.js'
 import { copyPolicies, editCatalog } from './support.js'
 
+// biome-ignore lint/suspicious/noExplicitAny: the test edits the catalog JSON freely
 type Json = Record<string, any>
 
 describe('clearance diff', () => {
