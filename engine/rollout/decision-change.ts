@@ -46,23 +46,25 @@ const parsedValue = (answer: DecisionAnswer): unknown =>
 
 /**
  * The change from `before` to `after`. `beforeValue` is `before`'s parsed result when the caller already has it
- * (a decision-log event is parsed whole), so it is not parsed twice.
+ * (a decision-log event parsed whole), so it is not parsed twice; results equal as text are never parsed.
  */
 export function classifyChange(
   before: DecisionAnswer,
   after: DecisionAnswer,
-  beforeValue: unknown = parsedValue(before),
+  beforeValue?: unknown,
 ): DecisionChange {
   if (after.kind === 'error') return 'error'
   if (before.kind === 'undefined' && after.kind === 'undefined') return 'unchanged'
+  const valueBefore = (): unknown => (beforeValue === undefined ? parsedValue(before) : beforeValue)
   if (before.kind === 'result' && after.kind === 'result') {
     if (before.json === after.json) return 'unchanged'
     const afterValue = parseJson(after.json)
-    if (sameJson(beforeValue, afterValue)) return 'unchanged'
-    return flip(allowOf(beforeValue), allowOf(afterValue))
+    const previous = valueBefore()
+    if (sameJson(previous, afterValue)) return 'unchanged'
+    return flip(allowOf(previous), allowOf(afterValue))
   }
   // One side undefined or failed: that side denied.
-  const beforeAllow = before.kind === 'result' ? allowOf(beforeValue) : false
+  const beforeAllow = before.kind === 'result' ? allowOf(valueBefore()) : false
   const afterAllow = after.kind === 'result' ? allowOf(parseJson(after.json)) : false
   return flip(beforeAllow, afterAllow)
 }

@@ -2,9 +2,10 @@
 // error, erased, masked, bundles; OPA's console logger adds level/msg/time around the same members) and says
 // whether it can be replayed. An input that was erased or masked, in whole or in part, cannot be: the decision
 // was made on values the log no longer holds, and replay never guesses them.
-import { isRecord, stringifyJson } from '../json/json-codec.js'
+import { isRecord as isObject, parseJson, stringifyJson } from '../json/json-codec.js'
 import { topLevelMember } from '../json/json-member.js'
 import type { DecisionAnswer } from './decision-change.js'
+import { topLevelMembers } from './event-members.js'
 
 export interface ReplayableEvent {
   kind: 'replayable'
@@ -12,10 +13,14 @@ export interface ReplayableEvent {
   path: string
   /** The input's JSON text as logged; undefined when the decision had no input. */
   inputText: string | undefined
+  /** The parsed input, when the event was parsed whole; else parse inputText. */
   input: unknown
   /** What the log says was answered; undefined when the log's result was erased or masked (needs --baseline). */
   logged: DecisionAnswer | undefined
+  /** The logged result parsed, when the event was parsed whole; undefined: parse logged.json when needed. */
   loggedValue: unknown
+  /** True when only the members were scanned: the line is parsed whole before a change is reported. */
+  scanned: boolean
   /** Bundle name → revision that made the logged decision. */
   revisions: Record<string, string>
 }
@@ -44,16 +49,16 @@ export function eventPath(raw: string): string {
 
 function revisionsOf(bundles: unknown): Record<string, string> {
   const revisions: Record<string, string> = {}
-  if (!isRecord(bundles)) return revisions
+  if (!isObject(bundles)) return revisions
   for (const [name, info] of Object.entries(bundles)) {
-    if (isRecord(info) && typeof info.revision === 'string') revisions[name] = info.revision
+    if (isObject(info) && typeof info.revision === 'string') revisions[name] = info.revision
   }
   return revisions
 }
 
 /** Classifies an already parsed event; `text` is its JSON text when it came as one line (the input is cut from it). */
 export function readLoggedEvent(event: unknown, text?: string): LoggedEvent {
-  if (!isRecord(event)) return { kind: 'malformed', message: 'not a JSON object' }
+  if (!isObject(event)) return { kind: 'malformed', message: 'not a JSON object' }
   if (typeof event.decision_id !== 'string' || typeof event.path !== 'string') {
     return event.decision_id === undefined && event.path === undefined
       ? { kind: 'ignored' }
@@ -71,7 +76,7 @@ export function readLoggedEvent(event: unknown, text?: string): LoggedEvent {
   }
   let logged: DecisionAnswer | undefined
   if (touches(event.erased, '/result') || touches(event.masked, '/result')) logged = undefined
-  else if (isRecord(event.error)) {
+  else if (isObject(event.error)) {
     logged = {
       kind: 'error',
       code: String(event.error.code ?? 'internal_error'),
@@ -89,6 +94,49 @@ export function readLoggedEvent(event: unknown, text?: string): LoggedEvent {
     input: event.input,
     logged,
     loggedValue: event.result,
+    scanned: false,
     revisions: revisionsOf(event.bundles),
   }
+}
+
+const SMALL_MEMBERS = ['decision_id', 'path', 'erased', 'masked', 'error', 'bundles'] as const
+
+/**
+ * Reads one logged line. The fast way scans the members and parses only the small ones; a line the scan does not
+ * accept, or that holds no decision, takes the full parse (and is malformed when that fails).
+ */
+export function readLoggedLine(line: string): LoggedEvent {
+  const members = topLevelMembers(line)
+  const text = (name: string): string | undefined => {
+    const span = members?.get(name)
+    return span === undefined ? undefined : line.slice(span[0], span[1])
+  }
+  if (members?.has('decision_id') && members.has('path')) {
+    try {
+      const small: Record<string, unknown> = {}
+      for (const name of SMALL_MEMBERS) {
+        const value = text(name)
+        if (value !== undefined) small[name] = parseJson(value)
+      }
+      const inputText = text('input')
+      const resultText = text('result')
+      const event = readLoggedEvent({
+        ...small,
+        ...(inputText === undefined ? {} : { input: null }),
+        ...(resultText === undefined ? {} : { result: null }),
+      })
+      if (event.kind !== 'replayable') return event
+      if (event.logged?.kind === 'result') event.logged = { kind: 'result', json: resultText as string }
+      return { ...event, inputText, input: undefined, loggedValue: undefined, scanned: true }
+    } catch {
+      // a small member that does not parse: the full parse below reports the line
+    }
+  }
+  let parsed: unknown
+  try {
+    parsed = parseJson(line)
+  } catch (thrown) {
+    return { kind: 'malformed', message: `not valid JSON: ${(thrown as Error).message}` }
+  }
+  return readLoggedEvent(parsed, line)
 }

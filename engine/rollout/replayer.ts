@@ -4,8 +4,8 @@
 import { describeThrown } from '../errors.js'
 import { isRecord, parseJson } from '../json/json-codec.js'
 import type { PolicySet } from '../policy/policy-set.js'
-import { classifyChange, type DecisionAnswer, reasonCodesOf } from './decision-change.js'
-import { readLoggedEvent } from './logged-event.js'
+import { classifyChange, type DecisionAnswer, type DecisionChange, reasonCodesOf } from './decision-change.js'
+import { type LoggedEvent, readLoggedEvent, readLoggedLine } from './logged-event.js'
 import { type Tally, tallyMalformed, tallyNotReplayable, tallyReplayed } from './replay-tally.js'
 
 /** A piece of a log: whole lines of a JSON-lines file, or one JSON array of events (a collector's upload). */
@@ -30,6 +30,13 @@ function answerOf(set: PolicySet, path: string, input: Uint8Array | undefined): 
     const code = isRecord(thrown) && typeof thrown.code === 'string' ? thrown.code : 'evaluation_error'
     return { kind: 'error', code, message: describeThrown(thrown) }
   }
+}
+
+/** The reason codes of the new answer (its error code when it failed). */
+function reasonsOf(answer: DecisionAnswer): string[] {
+  if (answer.kind === 'error') return [answer.code]
+  if (answer.kind === 'undefined') return ['undefined']
+  return reasonCodesOf(parseJson(answer.json))
 }
 
 /** Catalog identity → service name, to name callers in the report (data.clearance.catalog.identities). */
@@ -73,8 +80,13 @@ export function createReplayer({
 }): Replayer {
   const identities = identitiesOf(candidate)
 
-  const replayEvent = (tally: Tally, event: unknown, text: string | undefined, at: string, order: number) => {
-    const logged = readLoggedEvent(event, text)
+  const tallyLogged = (
+    tally: Tally,
+    logged: LoggedEvent,
+    line: string | undefined,
+    at: string,
+    order: number,
+  ) => {
     if (logged.kind === 'ignored') {
       tally.counts.ignored++
       return
@@ -99,32 +111,38 @@ export function createReplayer({
       return
     }
     const after = answerOf(candidate, logged.path, input)
-    const change =
-      baseline === undefined ? classifyChange(before, after, beforeValue) : classifyChange(before, after)
+    let change: DecisionChange
+    try {
+      change = classifyChange(before, after, beforeValue)
+    } catch (thrown) {
+      tallyMalformed(tally, at, `not valid JSON: ${describeThrown(thrown)}`, order)
+      return
+    }
+    let parsedInput = logged.input
+    if (change !== 'unchanged' && logged.scanned && line !== undefined) {
+      // only the members were scanned: a change is reported for a line that parses whole, and only then
+      try {
+        parsedInput = (parseJson(line) as { input?: unknown }).input
+      } catch (thrown) {
+        tallyMalformed(tally, at, `not valid JSON: ${describeThrown(thrown)}`, order)
+        return
+      }
+    }
     tallyReplayed(tally, {
       path: logged.path,
       change,
-      route: routeOf(logged.input, identities),
-      reasons:
-        after.kind === 'error'
-          ? [after.code]
-          : after.kind === 'result'
-            ? reasonCodesOf(parseJson(after.json))
-            : ['undefined'],
+      route: change === 'unchanged' ? undefined : routeOf(parsedInput, identities),
+      reasons: change === 'unchanged' ? [] : reasonsOf(after),
       example: { decisionId: logged.decisionId, at, order },
     })
   }
 
+  const replayEvent = (tally: Tally, event: unknown, at: string, order: number): void => {
+    tallyLogged(tally, readLoggedEvent(event), undefined, at, order)
+  }
+
   const replayLine = (tally: Tally, line: string, at: string, order: number): void => {
-    let event: unknown
-    try {
-      event = parseJson(line)
-    } catch (thrown) {
-      tally.counts.read++
-      tallyMalformed(tally, at, `not valid JSON: ${describeThrown(thrown)}`, order)
-      return
-    }
-    replayEvent(tally, event, line, at, order)
+    tallyLogged(tally, readLoggedLine(line), line, at, order)
   }
 
   return {
@@ -150,7 +168,7 @@ export function createReplayer({
           return
         }
         events.forEach((event, index) => {
-          replayEvent(tally, event, undefined, `${chunk.file}#${index}`, base + index)
+          replayEvent(tally, event, `${chunk.file}#${index}`, base + index)
         })
         return
       }
