@@ -4,7 +4,7 @@
 // unshadowed maximum gives the latency each answers with when not saturated.
 // Usage: npx tsx bench/shadow-cost.ts [--connections 16] [--seconds 5] [--rounds 2] [--rate-seconds 5] [--json file]
 import { parseArgs } from 'node:util'
-import { decisionPath, referenceBundle } from './support/bundles.js'
+import { referenceBundle } from './support/bundles.js'
 import { writeJson } from './support/json-output.js'
 import { type LoadResult, runClosedLoop, runOpenLoop } from './support/load.js'
 import { type ServerProcess, startClearance } from './support/servers.js'
