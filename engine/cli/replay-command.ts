@@ -2,6 +2,7 @@
 // Exit codes: 0 done (gate passed), 3 the --fail-on gate failed, 1 failure, 2 usage error.
 import { writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
+import { ClearanceError, ErrorCodes } from '../errors.js'
 import { createBundleWorkspace, type ResolvedBundle } from '../rollout/candidate-bundle.js'
 import { resolveLogFiles } from '../rollout/log-files.js'
 import { formatReplay, parseFailOn, parseFormat, replayReport } from '../rollout/replay-report.js'
@@ -34,6 +35,15 @@ function progressBar(stream: NodeJS.WriteStream): (progress: ReplayProgress) => 
     stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent}%`)
     if (percent === 100) stream.write('\n')
   }
+}
+
+function threadCount(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined
+  const threads = Number(raw)
+  if (!Number.isSafeInteger(threads) || threads < 1) {
+    throw new ClearanceError(ErrorCodes.configError, `invalid --threads: "${raw}" is not a positive integer`)
+  }
+  return threads
 }
 
 export function registerReplayCommand(program: Command): void {
@@ -77,7 +87,7 @@ export function registerReplayCommand(program: Command): void {
           candidate,
           baseline,
           files,
-          threads: options.threads === undefined ? undefined : Number(options.threads),
+          threads: threadCount(options.threads),
           onProgress: showProgress ? progressBar(process.stderr) : undefined,
         })
         const report = replayReport(result, failOn)
