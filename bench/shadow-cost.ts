@@ -1,7 +1,8 @@
 // What a shadow bundle costs the server: `clearance serve` with and without `--shadow-bundle` (the same reference
 // bundle as shadow, so every decision is made twice) under the same load on 127.0.0.1. A closed loop at fixed
 // concurrency gives each one's most decisions/s (rounds alternate the two servers); an open loop at half the
-// unshadowed maximum gives the latency each answers with when not saturated.
+// unshadowed maximum gives the latency each answers with when not saturated. Both loops alternate the servers
+// round by round and report medians, so load from elsewhere on the machine falls on both alike.
 // Usage: npx tsx bench/shadow-cost.ts [--connections 16] [--seconds 5] [--rounds 2] [--rate-seconds 5] [--json file]
 import { parseArgs } from 'node:util'
 import { referenceBundle } from './support/bundles.js'
@@ -56,9 +57,27 @@ try {
   }
   const maxRps = (name: string): number => median(closed.get(name)!.map((r) => r.rps))
   const rate = Math.round(maxRps(plain.name) / 2)
-  const open = new Map<string, LoadResult>()
-  for (const server of servers)
-    open.set(server.name, await runOpenLoop(target(server), { rate, seconds: rateSeconds }))
+  // the open loop alternates too, and each server's figures are the medians of its rounds
+  const openRounds = new Map<string, LoadResult[]>(servers.map((s) => [s.name, []]))
+  for (let round = 0; round < rounds; round++) {
+    for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
+      openRounds.get(server.name)!.push(await runOpenLoop(target(server), { rate, seconds: rateSeconds }))
+    }
+  }
+  const open = new Map<string, LoadResult>(
+    servers.map((server) => {
+      const results = openRounds.get(server.name)!
+      return [
+        server.name,
+        {
+          ...results[0]!,
+          p50Ms: median(results.map((r) => r.p50Ms)),
+          p99Ms: median(results.map((r) => r.p99Ms)),
+          failed: results.reduce((a, r) => a + r.failed, 0),
+        },
+      ]
+    }),
+  )
 
   const status = (await (await fetch(`${shadowed.url}/v1/status`)).json()) as {
     result: { shadow: ShadowCounts }
@@ -86,7 +105,7 @@ try {
   console.log(
     [
       '',
-      `POST /v1/check, reference decision; closed loop ${connections} connections × ${seconds} s × ${rounds} rounds (alternating), open loop at ${rate}/s (half the unshadowed maximum) for ${rateSeconds} s.`,
+      `POST /v1/check, reference decision; closed loop ${connections} connections × ${seconds} s × ${rounds} rounds (alternating), open loop at ${rate}/s (half the unshadowed maximum), ${rounds} × ${rateSeconds} s alternating; medians of the rounds.`,
       '',
       '| server | decisions/s | p50 ms @ rate | p99 ms @ rate | failed |',
       '|---|---|---|---|---|',
