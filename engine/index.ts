@@ -23,8 +23,10 @@ export {
   type InputValidator,
   type VerdictDeps,
 } from './decision/index.js'
-export { ClearanceError, type ErrorCode, ErrorCodes } from './errors.js'
+export { type DecisionRecord, decisionRecord } from './decision-log/index.js'
+export { ClearanceError, describeThrown, type ErrorCode, ErrorCodes } from './errors.js'
 export { encodeJson, isRecord, parseJson, stringifyJson } from './json/index.js'
 export type { PollingConfig } from './net/index.js'
 export { normalizePath, type PolicySet } from './policy/index.js'
+export { createShadowRecorder, type ShadowStatus } from './shadow/index.js'
 export { packageRoot, VERSION } from './version.js'

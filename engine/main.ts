@@ -32,6 +32,7 @@ import {
   startGateways,
   type TlsFiles,
 } from './server/index.js'
+import { createShadow, type Shadow } from './shadow/index.js'
 import { VERSION } from './version.js'
 
 export interface RunningServer {
@@ -109,6 +110,11 @@ function releaseLoadingMemory(set: PolicySet): void {
   if (collect !== undefined) setTimeout(collect, COLLECT_AFTER_MS).unref()
 }
 
+/** GET /v1/status with the shadow bundle's revision and divergence counts beside the enforced bundles. */
+function withShadowStatus(status: object, shadow: Shadow | undefined): object {
+  return shadow === undefined ? status : { ...status, shadow: shadow.status() }
+}
+
 /** Under --workers, GET /metrics answers for every worker, not just the one that took the scrape. */
 function clusterWide(metrics: Metrics): Metrics {
   return isClusterWorker() ? { ...metrics, render: clusterMetricsRenderer(metrics.registry) } : metrics
@@ -146,7 +152,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     metrics.watchDecisionLog(() => decisionLog.stats())
     await decisionLog.start()
   }
-  const observer = createDecisionObserver({ metrics, decisionLog })
+  const shadow = await createShadow(config, { metrics, decisionLog, registry, instanceId, log })
+  const observer = createDecisionObserver({ metrics, decisionLog: shadow?.recorder ?? decisionLog })
 
   let validateInput: InputValidator | undefined
   if (config.inputSchema !== undefined) {
@@ -193,7 +200,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     version: VERSION,
     instanceId,
     bundlesNotReady: () => manager.notReadyReason(),
-    bundleStatus: () => manager.status(),
+    bundleStatus: () => withShadowStatus(manager.status(), shadow),
+    shadowDivergences: shadow?.divergences,
   })
 
   const server = await listen(app, {
@@ -211,6 +219,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       await manager.stop()
       await gateways.close()
       await server.close()
+      await shadow?.stop()
       await decisionLog?.stop()
       registry.current()?.close()
     },

@@ -209,6 +209,16 @@ export function addServeCommand(program: Command): void {
       'bundle .tar.gz or directory; repeat for several bundles',
       collect,
     )
+    .option(
+      '--shadow-bundle <file|dir|name=path>',
+      'also decide every request with this bundle, off the response path, and log how it differs; repeatable',
+      collect,
+    )
+    .option(
+      '--shadow-queue-events <n>',
+      'decisions waiting for the shadow bundle before more go unshadowed',
+      String(DEFAULTS.shadowQueueEvents),
+    )
   // the gateway faces' flags are defined beside their configuration
   addGatewayOptions(decisionLogOptions(bundleOptions(httpOptions(command))))
     .option('--no-metrics', 'do not serve GET /metrics')

@@ -37,6 +37,10 @@ export interface ServeConfig {
   tlsCaCertFile: string | undefined
   /** Where each bundle comes from: a watched file or folder, or a polled bundle server. */
   bundleSources: BundleSourceSpec[]
+  /** Shadow bundles (--shadow-bundle): every decision is made again with them, off the response path. */
+  shadowBundleSources: BundleSourceSpec[]
+  /** Decisions waiting for shadow evaluation before new ones go unshadowed (counted). */
+  shadowQueueEvents: number
   verification: VerificationConfig | undefined
   persistDir: string | undefined
   maxAgeMs: number | undefined
@@ -121,6 +125,8 @@ export interface ServeOptions extends GatewayOptions {
   decisionLogLabel?: string[]
   metrics?: boolean
   instanceId?: string
+  shadowBundle?: string[]
+  shadowQueueEvents?: string
 }
 
 function invalid(field: string, message: string): ClearanceError {
@@ -284,7 +290,14 @@ function lifecycleOptions(
   options: ServeOptions,
 ): Pick<
   ServeConfig,
-  'bundleSources' | 'verification' | 'persistDir' | 'maxAgeMs' | 'reloadCooldownMs' | 'watch'
+  | 'bundleSources'
+  | 'shadowBundleSources'
+  | 'shadowQueueEvents'
+  | 'verification'
+  | 'persistDir'
+  | 'maxAgeMs'
+  | 'reloadCooldownMs'
+  | 'watch'
 > {
   const onDelete = options.onDelete ?? DEFAULTS.onDelete
   if (onDelete !== 'keep' && onDelete !== 'drop')
@@ -314,21 +327,24 @@ function lifecycleOptions(
     options.bundleMaxBytes === undefined
       ? undefined
       : positiveInteger('--bundle-max-bytes', options.bundleMaxBytes)
-  const bundleSources = parseBundleSpecs(options.bundle ?? []).map(
-    (spec): BundleSourceSpec =>
-      isUrl(spec.path)
-        ? {
-            name: spec.name,
-            url: spec.path,
-            polling: { minDelayMs, maxDelayMs },
-            credentials,
-            timeoutMs,
-            maxDownloadBytes,
-          }
-        : { name: spec.name, path: spec.path, onDelete },
-  )
+  const sourceOf = (spec: BundleSpec): BundleSourceSpec =>
+    isUrl(spec.path)
+      ? {
+          name: spec.name,
+          url: spec.path,
+          polling: { minDelayMs, maxDelayMs },
+          credentials,
+          timeoutMs,
+          maxDownloadBytes,
+        }
+      : { name: spec.name, path: spec.path, onDelete }
   return {
-    bundleSources,
+    bundleSources: parseBundleSpecs(options.bundle ?? []).map(sourceOf),
+    shadowBundleSources: parseBundleSpecs(options.shadowBundle ?? []).map(sourceOf),
+    shadowQueueEvents: positiveInteger(
+      '--shadow-queue-events',
+      options.shadowQueueEvents ?? String(DEFAULTS.shadowQueueEvents),
+    ),
     verification: verificationFromFlags(options),
     persistDir: options.persistDir,
     maxAgeMs: options.maxAge === undefined ? undefined : positiveInteger('--max-age', options.maxAge),

@@ -62,6 +62,8 @@ export const DEFAULTS = {
     forwardAuthDecision: 'clearance/gateway/decision',
     clientCertHeader: 'x-forwarded-client-cert',
   },
+  /** Decisions waiting for the shadow bundle before more go unshadowed. */
+  shadowQueueEvents: 10_000,
   /** Processes serving the port. */
   workers: '1',
   /** Policy folder `clearance build` compiles, and the bundle it writes. */

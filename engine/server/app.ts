@@ -22,6 +22,7 @@ import { registerDataRoutes } from './routes/data-routes.js'
 import { registerDefaultDecisionRoute } from './routes/default-decision-route.js'
 import { registerHealthRoutes } from './routes/health-routes.js'
 import type { HttpConfig } from './routes/route-deps.js'
+import { registerShadowRoute } from './routes/shadow-route.js'
 import { registerStatusRoute } from './routes/status-route.js'
 
 export interface AppDeps {
@@ -47,6 +48,8 @@ export interface AppDeps {
   forwardAuth?: Omit<ForwardAuthDeps, 'decider' | 'log' | 'metrics'>
   /** AuthZEN 1.0 endpoints answered by this decision path; off when not given. */
   authzenPath?: string
+  /** Recent shadow divergences for GET /v1/shadow/divergences; the route exists only with a shadow bundle. */
+  shadowDivergences?: (limit: number) => unknown[]
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -88,6 +91,9 @@ export function createApp(deps: AppDeps): Hono {
     instanceId: deps.instanceId ?? 'clearance',
     bundleStatus: deps.bundleStatus ?? (() => ({ bundles: {} })),
   })
+  if (deps.shadowDivergences !== undefined) {
+    registerShadowRoute(app, { shadowDivergences: deps.shadowDivergences })
+  }
   app.notFound((c) =>
     errorResponse(
       c,

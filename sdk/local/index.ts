@@ -21,3 +21,4 @@ export {
   type LocalEvaluatorEvents,
   type LocalEvaluatorOptions,
 } from './local-evaluator.js'
+export type { ShadowDivergence, ShadowStatus } from './local-shadow.js'

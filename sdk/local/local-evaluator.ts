@@ -59,6 +59,8 @@ export interface LocalEvaluatorEvents {
   'bundle-error': BundleErrorEvent
 }
 
+import { createLocalShadow, type ShadowDivergence, type ShadowStatus } from './local-shadow.js'
+
 export interface LocalEvaluatorOptions {
   /**
    * Bundle files, unpacked bundle folders, folders of bundles or http(s) bundle-server URLs, as `location` or
@@ -88,6 +90,12 @@ export interface LocalEvaluatorOptions {
   checkPath?: string | undefined
   /** JSON Schema (file or parsed) check() validates inputs against; false turns it off (default: the shipped one). */
   inputSchema?: string | object | false | undefined
+  /**
+   * Shadow bundles (locations as in `bundles`): every decision is made again with them after it was returned, and
+   * each divergence is reported to onShadowDivergence. The shadow never changes an answer.
+   */
+  shadowBundles?: ReadonlyArray<string | BundleSourceSpec> | undefined
+  onShadowDivergence?: ((divergence: ShadowDivergence) => void) | undefined
   /** Throw PdpError instead of answering failures with a deny (default false). */
   throwOnError?: boolean | undefined
   log?: Logger | undefined
@@ -111,6 +119,8 @@ export interface LocalEvaluator {
   revisions(): Revisions
   /** The bundle manager's status (OPA's bundle status per bundle). */
   status(): StatusReport
+  /** Shadow revision and divergence counts since its activation; undefined without shadowBundles. */
+  shadowStatus(): ShadowStatus | undefined
   /** Stops watching and polling. */
   close(): Promise<void>
 }
@@ -201,6 +211,18 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
   registry.onActivate((next) => emit('activate', { revisions: next.revisions }))
   const validateInput = await inputValidator(options.inputSchema)
   await manager.start()
+  const shadow =
+    options.shadowBundles === undefined || options.shadowBundles.length === 0
+      ? undefined
+      : await createLocalShadow({
+          bundles: options.shadowBundles,
+          watch: options.watch,
+          polling: options.polling,
+          verification: options.verification,
+          evaluationTimeoutMs: options.evaluationTimeoutMs,
+          onDivergence: options.onShadowDivergence,
+          log: options.log,
+        })
 
   const decider = createDecider({ registry })
   const deps: VerdictDeps = {
@@ -241,7 +263,9 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
           throw new ClearanceError(ErrorCodes.invalidParameter, 'input document is not a JSON value')
         }
         const value = validateInput === undefined ? input : parseJson(text)
-        const { decision, verdict } = await decideVerdict(deps, value, encoder.encode(text))
+        const encoded = encoder.encode(text)
+        const { decision, verdict } = await decideVerdict(deps, value, encoded)
+        shadow?.observe(decision, encoded)
         answer = {
           decisionId: decision.decisionId,
           allow: verdict.allow,
@@ -259,10 +283,9 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
       if (down !== undefined) return failWith(down, callOptions(call), failedData<T>)
       let answer: DataDecision<T>
       try {
-        const decision = await decider.decide(
-          normalizePath(path),
-          input === undefined ? undefined : encodeJson(input),
-        )
+        const encoded = input === undefined ? undefined : encodeJson(input)
+        const decision = await decider.decide(normalizePath(path), encoded)
+        shadow?.observe(decision, encoded)
         answer = {
           decisionId: decision.decisionId,
           result: decision.outcome.defined ? (parseJson(decision.outcome.json) as T) : undefined,
@@ -291,7 +314,9 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
     },
     revisions: () => registry.current()?.revisions ?? {},
     status: () => manager.status(),
+    shadowStatus: () => shadow?.status(),
     close: async () => {
+      await shadow?.close()
       await manager.stop()
       registry.current()?.close()
     },
