@@ -11,7 +11,12 @@ import {
 } from '../bundle/index.js'
 import { type Clock, systemClock } from '../clock.js'
 import { ClearanceError, ErrorCodes, toClearanceError } from '../errors.js'
-import type { HttpCredentials, PollingConfig } from '../net/index.js'
+import {
+  type HttpCredentials,
+  isOciReference,
+  type OciRegistryOptions,
+  type PollingConfig,
+} from '../net/index.js'
 import type { PolicySetOptions } from '../policy/index.js'
 import { createActivationSink } from './activation-sink.js'
 import { type BundleStatus, createActivationStatus } from './activation-status.js'
@@ -20,6 +25,7 @@ import { createBundleStore } from './bundle-store.js'
 import { createDirectorySource, type DeleteMode } from './directory-source.js'
 import type { WatchFactory } from './file-watcher.js'
 import { createHttpSource } from './http-source.js'
+import { createOciSource } from './oci-source.js'
 import type { PolicyRegistry } from './policy-registry.js'
 import type { BundleSource, SourceState } from './source.js'
 
@@ -50,6 +56,8 @@ export interface UrlSpec extends CommonSpec {
   maxDownloadBytes?: number | undefined
   /** Keep the last good bundle in the persist folder (default true when the manager has one). */
   persist?: boolean | undefined
+  /** For an oci:// url: registry credentials and transport. */
+  registry?: OciRegistryOptions | undefined
 }
 
 export type BundleSourceSpec = PathSpec | UrlSpec
@@ -106,6 +114,11 @@ export interface BundleManager {
   staleReason(): string | undefined
 }
 
+/** createHttpSource's signature over an OCI reference, with the spec's registry settings. */
+function createOciSourceFor(spec: UrlSpec): typeof createHttpSource {
+  return (options) => createOciSource({ ...options, reference: options.url, registry: spec.registry })
+}
+
 export function createBundleManager(options: BundleManagerOptions): BundleManager {
   const { registry, log } = options
   const clock = options.clock ?? systemClock
@@ -156,7 +169,7 @@ export function createBundleManager(options: BundleManagerOptions): BundleManage
       spec,
       source:
         spec.url !== undefined
-          ? createHttpSource({
+          ? (isOciReference(spec.url) ? createOciSourceFor(spec) : createHttpSource)({
               name: spec.name,
               url: spec.url,
               sink,

@@ -99,7 +99,13 @@ function bundleOptions(command: Command): Command {
     .option('--bundle-token-file <file>', 'bearer token sent to the bundle server')
     .option('--bundle-client-cert <file>', 'client certificate (PEM) for the bundle server')
     .option('--bundle-client-key <file>', 'key of --bundle-client-cert (PEM)')
-    .option('--bundle-ca-cert <file>', 'CA (PEM) trusted for the bundle server')
+    .option('--bundle-ca-cert <file>', 'CA (PEM) trusted for the bundle server or registry')
+    .option('--bundle-registry-username <user>', 'user for an oci:// registry (basic or its token service)')
+    .option('--bundle-registry-password-file <file>', 'password of --bundle-registry-username')
+    .option(
+      '--bundle-registry-plain-http',
+      'reach an oci:// registry that is not on a loopback address over plain HTTP',
+    )
     .option(
       '--persist-dir <dir>',
       'keep the last good remote bundle here, to serve after a restart without the server',
@@ -204,8 +210,8 @@ export function addServeCommand(program: Command): void {
     .command('serve')
     .description("serve decisions from OPA bundles over HTTP (OPA's REST API)")
     .requiredOption(
-      '-b, --bundle <file|dir|name=path>',
-      'bundle .tar.gz or directory; repeat for several bundles',
+      '-b, --bundle <file|dir|url|oci://…|name=path>',
+      'bundle .tar.gz, directory, bundle server URL or oci://host/repo:tag; repeat for several bundles',
       collect,
     )
   decisionLogOptions(bundleOptions(httpOptions(command)))
