@@ -108,8 +108,12 @@ export function createOciRegistryClient(options: OciRegistryOptions = {}): OciRe
     return `${plain ? 'http' : 'https'}://${ref.registry}/v2/${ref.repository}`
   }
 
-  const send = async (ref: OciReference, request: ExchangeRequest): Promise<ExchangeResponse> => {
+  const send = async (ref: OciReference, given: ExchangeRequest): Promise<ExchangeResponse> => {
     requests++
+    const request =
+      plainRegistries.has(ref.registry) && given.url.startsWith(`https://${ref.registry}/`)
+        ? { ...given, url: `http:${given.url.slice('https:'.length)}` }
+        : given
     try {
       return await exchange(agents, request)
     } catch (thrown) {
