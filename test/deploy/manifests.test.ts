@@ -61,10 +61,8 @@ describe('deploy/', () => {
   it('refuses a broken object, so the check above can fail', () => {
     const [deployment] = documents('central.yaml')
     const broken = structuredClone(deployment!)
-    containersOf(broken)[0]!.readinessProbe = {
-      httpGet: { path: '/health', port: 'not a port name!' },
-    } as never
-    expect(() => validate(broken)).toThrow()
+    ;(containersOf(broken)[0] as { ports: unknown }).ports = [{ name: 'http', containerPort: 'eighty-one' }]
+    expect(() => validate(broken)).toThrow(/containerPort must be integer/)
     const noSelector = structuredClone(deployment!)
     delete noSelector.spec.selector
     expect(() => validate(noSelector)).toThrow(/selector/)
