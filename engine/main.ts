@@ -24,7 +24,14 @@ import {
 import { clusterMetricsRenderer, createMetrics, type Metrics } from './metrics/index.js'
 import type { PolicySet } from './policy/index.js'
 import type { AuthenticationOptions } from './server/index.js'
-import { createApp, fullGarbageCollector, isClusterWorker, listen, type TlsFiles } from './server/index.js'
+import {
+  createApp,
+  fullGarbageCollector,
+  isClusterWorker,
+  joinClusterBundles,
+  listen,
+  type TlsFiles,
+} from './server/index.js'
 import { VERSION } from './version.js'
 
 export interface RunningServer {
@@ -121,7 +128,16 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     }
     releaseLoadingMemory(next)
   })
+  // under --workers: remote bundles come from the primary's one poller, and status answers for every worker
+  const cluster = isClusterWorker()
+    ? joinClusterBundles({
+        index: Number(process.env.CLEARANCE_WORKER_INDEX ?? 0),
+        relayDir: process.env.CLEARANCE_BUNDLE_RELAY,
+        log,
+      })
+    : undefined
   const manager = createBundleManager({
+    remoteSource: cluster?.remoteSource,
     onBundleFailed: metrics.bundleFailed,
     specs: config.bundleSources,
     registry,
@@ -134,6 +150,12 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     watch: config.watch,
   })
   await manager.start()
+  cluster?.start(() => ({
+    ready: manager.ready(),
+    reason: manager.notReadyReason(),
+    revisions: { ...registry.current()?.revisions },
+  }))
+  if (cluster !== undefined) registry.onActivate(() => cluster.report())
   const decisionLog = createDecisionLog(config, registry, metrics, instanceId, log)
   if (decisionLog !== undefined) {
     metrics.watchDecisionLog(() => decisionLog.stats())
@@ -172,8 +194,9 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     log,
     version: VERSION,
     instanceId,
-    bundlesNotReady: () => manager.notReadyReason(),
-    bundleStatus: () => manager.status(),
+    bundlesNotReady: () => manager.notReadyReason() ?? cluster?.notReadyReason(),
+    bundleStatus: () =>
+      cluster === undefined ? manager.status() : { ...manager.status(), workers: cluster.workers() },
   })
 
   const server = await listen(app, {
@@ -189,6 +212,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     url: server.url,
     close: async () => {
       await manager.stop()
+      cluster?.stop()
       await server.close()
       await decisionLog?.stop()
       registry.current()?.close()

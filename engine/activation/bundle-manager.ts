@@ -21,13 +21,13 @@ import type { PolicySetOptions } from '../policy/index.js'
 import { createActivationSink } from './activation-sink.js'
 import { type BundleStatus, createActivationStatus } from './activation-status.js'
 import { createBundleRegistry } from './bundle-registry.js'
-import { createBundleStore } from './bundle-store.js'
+import { type BundleStore, createBundleStore } from './bundle-store.js'
 import { createDirectorySource, type DeleteMode } from './directory-source.js'
 import type { WatchFactory } from './file-watcher.js'
 import { createHttpSource } from './http-source.js'
 import { createOciSource } from './oci-source.js'
 import type { PolicyRegistry } from './policy-registry.js'
-import type { BundleSource, SourceState } from './source.js'
+import type { BundleSink, BundleSource, SourceState } from './source.js'
 
 interface CommonSpec {
   /** The bundle's name (for a folder of bundles, the source's name; its bundles are named after their entries). */
@@ -86,6 +86,12 @@ export interface BundleManagerOptions {
   wasm?: PolicySetOptions | undefined
   /** start() rejects when a local bundle fails its first load (default true), as start-up always has. */
   strict?: boolean | undefined
+  /** Replaces the poller of every URL spec (a `--workers` worker: the primary polls, see relay-source.ts). */
+  remoteSource?:
+    | ((spec: UrlSpec, deps: { sink: BundleSink; limits: BundleLimits }) => BundleSource)
+    | undefined
+  /** Replaces the store persistDir would give (the primary of `--workers` tells workers of each save). */
+  store?: BundleStore | undefined
   /** Told of every refused download or activation, with the error's code (for metrics). */
   onBundleFailed?: ((name: string, code: string) => void) | undefined
 }
@@ -152,9 +158,10 @@ export function createBundleManager(options: BundleManagerOptions): BundleManage
     )
   }
   const store =
-    options.persistDir === undefined
+    options.store ??
+    (options.persistDir === undefined
       ? undefined
-      : createBundleStore({ dir: options.persistDir, maxBytes: limits.maxCompressedBytes })
+      : createBundleStore({ dir: options.persistDir, maxBytes: limits.maxCompressedBytes }))
   const sink = createActivationSink({
     bundles,
     status,
@@ -168,35 +175,37 @@ export function createBundleManager(options: BundleManagerOptions): BundleManage
     (spec) => ({
       spec,
       source:
-        spec.url !== undefined
-          ? (isOciReference(spec.url) ? createOciSourceFor(spec) : createHttpSource)({
-              name: spec.name,
-              url: spec.url,
-              sink,
-              clock,
-              polling: spec.polling,
-              credentials: spec.credentials,
-              timeoutMs: spec.timeoutMs,
-              maxBytes: spec.maxDownloadBytes,
-              limits,
-              store: spec.persist === false ? undefined : store,
-              random: options.random,
-              log,
-            })
-          : createDirectorySource({
-              name: spec.name,
-              path: spec.path,
-              sink,
-              clock,
-              limits,
-              cooldownMs: options.cooldownMs,
-              recheckMs: options.recheckMs,
-              resyncMs: options.resyncMs,
-              onDelete: spec.onDelete,
-              watch: spec.watch ?? options.watch,
-              watcher: options.watcher,
-              log,
-            }),
+        spec.url !== undefined && options.remoteSource !== undefined
+          ? options.remoteSource(spec, { sink, limits })
+          : spec.url !== undefined
+            ? (isOciReference(spec.url) ? createOciSourceFor(spec) : createHttpSource)({
+                name: spec.name,
+                url: spec.url,
+                sink,
+                clock,
+                polling: spec.polling,
+                credentials: spec.credentials,
+                timeoutMs: spec.timeoutMs,
+                maxBytes: spec.maxDownloadBytes,
+                limits,
+                store: spec.persist === false ? undefined : store,
+                random: options.random,
+                log,
+              })
+            : createDirectorySource({
+                name: spec.name,
+                path: spec.path,
+                sink,
+                clock,
+                limits,
+                cooldownMs: options.cooldownMs,
+                recheckMs: options.recheckMs,
+                resyncMs: options.resyncMs,
+                onDelete: spec.onDelete,
+                watch: spec.watch ?? options.watch,
+                watcher: options.watcher,
+                log,
+              }),
     }),
   )
 

@@ -42,6 +42,7 @@ export {
   type OciSourceOptions,
 } from './oci-source.js'
 export { type ActivationListener, createPolicyRegistry, type PolicyRegistry } from './policy-registry.js'
+export { createRelaySource, type RelaySourceOptions } from './relay-source.js'
 export { isFatalEvaluationError, smokeEvaluate } from './smoke-evaluation.js'
 export type {
   BundleOffer,

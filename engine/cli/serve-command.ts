@@ -5,7 +5,13 @@ import { DEFAULTS, type ServeOptions, serveConfigFromOptions } from '../config/i
 import { createLogger, LOG_LEVELS } from '../log.js'
 import { startServer } from '../main.js'
 import { serveClusterMetrics } from '../metrics/index.js'
-import { createClusterSupervisor, isClusterWorker, leaveCluster, parseWorkerCount } from '../server/index.js'
+import {
+  createClusterSupervisor,
+  isClusterWorker,
+  leaveCluster,
+  parseWorkerCount,
+  startClusterBundles,
+} from '../server/index.js'
 import { collect, waitForSignal } from './command-helpers.js'
 
 /** Listening, request limits, authentication and the evaluation time limit. */
@@ -186,12 +192,26 @@ async function serve(options: ServeOptions & { workers?: string }): Promise<void
   const workers = parseWorkerCount(options.workers ?? DEFAULTS.workers)
   const log = createLogger({ level: config.logLevel })
   if (workers > 1 && !isClusterWorker()) {
-    const supervisor = createClusterSupervisor({ workers, log })
+    // the primary polls remote bundles once for all workers, and collects their bundle states
+    const bundles = await startClusterBundles({
+      workers,
+      log,
+      specs: config.bundleSources,
+      verification: config.verification,
+      persistDir: config.persistDir,
+      maxAgeMs: config.maxAgeMs,
+      wasm: { evaluationTimeoutMs: config.evaluationTimeoutMs },
+    })
+    const supervisor = createClusterSupervisor({ workers, log, env: bundles.env })
     const stopMetrics = serveClusterMetrics()
-    await supervisor.start()
+    await supervisor.start().catch(async (thrown: unknown) => {
+      await bundles.stop()
+      throw thrown
+    })
     const signal = await waitForSignal()
     log.info({ signal }, 'shutting down')
     await supervisor.stop()
+    await bundles.stop()
     stopMetrics()
     log.flush()
     return

@@ -27,6 +27,8 @@ export interface ClusterOptions {
   stopTimeoutMs?: number
   /** node:cluster, or a stand-in for tests. */
   cluster?: Cluster
+  /** Extra environment for every worker (where cluster-bundles.ts relays remote bundles). */
+  env?: Record<string, string>
 }
 
 export interface ClusterSupervisor {
@@ -108,7 +110,7 @@ export function createClusterSupervisor(options: ClusterOptions): ClusterSupervi
     slot.restartTimer = undefined
     slot.listening = false
     slot.startedAt = Date.now()
-    const worker = cluster.fork({ CLEARANCE_WORKER_INDEX: String(slot.index) })
+    const worker = cluster.fork({ ...options.env, CLEARANCE_WORKER_INDEX: String(slot.index) })
     slot.worker = worker
     slotOf.set(worker.id, slot)
   }

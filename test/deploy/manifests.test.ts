@@ -61,7 +61,9 @@ describe('deploy/', () => {
   it('refuses a broken object, so the check above can fail', () => {
     const [deployment] = documents('central.yaml')
     const broken = structuredClone(deployment!)
-    ;(containersOf(broken)[0] as { ports: unknown }).ports = [{ name: 'http', containerPort: 'eighty-one' }]
+    ;(containersOf(broken)[0] as unknown as { ports: unknown }).ports = [
+      { name: 'http', containerPort: 'eighty-one' },
+    ]
     expect(() => validate(broken)).toThrow(/containerPort must be integer/)
     const noSelector = structuredClone(deployment!)
     delete noSelector.spec.selector
