@@ -28,6 +28,7 @@ import {
   createApp,
   fullGarbageCollector,
   isClusterWorker,
+  joinClusterBundles,
   listen,
   startGateways,
   type TlsFiles,
@@ -134,7 +135,16 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     }
     releaseLoadingMemory(next)
   })
+  // under --workers: remote bundles come from the primary's one poller, and status answers for every worker
+  const cluster = isClusterWorker()
+    ? joinClusterBundles({
+        index: Number(process.env.CLEARANCE_WORKER_INDEX ?? 0),
+        relayDir: process.env.CLEARANCE_BUNDLE_RELAY,
+        log,
+      })
+    : undefined
   const manager = createBundleManager({
+    remoteSource: cluster?.remoteSource,
     onBundleFailed: metrics.bundleFailed,
     specs: config.bundleSources,
     registry,
@@ -147,6 +157,12 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     watch: config.watch,
   })
   await manager.start()
+  cluster?.start(() => ({
+    ready: manager.ready(),
+    reason: manager.notReadyReason(),
+    revisions: { ...registry.current()?.revisions },
+  }))
+  if (cluster !== undefined) registry.onActivate(() => cluster.report())
   const decisionLog = createDecisionLog(config, registry, metrics, instanceId, log)
   if (decisionLog !== undefined) {
     metrics.watchDecisionLog(() => decisionLog.stats())
@@ -199,8 +215,11 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     log,
     version: VERSION,
     instanceId,
-    bundlesNotReady: () => manager.notReadyReason(),
-    bundleStatus: () => withShadowStatus(manager.status(), shadow),
+    bundlesNotReady: () => manager.notReadyReason() ?? cluster?.notReadyReason(),
+    bundleStatus: () => {
+      const status = withShadowStatus(manager.status(), shadow)
+      return cluster === undefined ? status : { ...status, workers: cluster.workers() }
+    },
     shadowDivergences: shadow?.divergences,
   })
 
@@ -218,6 +237,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     close: async () => {
       await manager.stop()
       await gateways.close()
+      cluster?.stop()
       await server.close()
       await shadow?.stop()
       await decisionLog?.stop()

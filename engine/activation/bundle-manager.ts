@@ -11,7 +11,12 @@ import {
 } from '../bundle/index.js'
 import { type Clock, systemClock } from '../clock.js'
 import { ClearanceError, ErrorCodes, toClearanceError } from '../errors.js'
-import type { HttpCredentials, PollingConfig } from '../net/index.js'
+import {
+  type HttpCredentials,
+  isOciReference,
+  type OciRegistryOptions,
+  type PollingConfig,
+} from '../net/index.js'
 import type { PolicySetOptions } from '../policy/index.js'
 import { type ActivationSink, createActivationSink } from './activation-sink.js'
 import { type ActivationStatus, type BundleStatus, createActivationStatus } from './activation-status.js'
@@ -20,8 +25,9 @@ import { type BundleStore, createBundleStore } from './bundle-store.js'
 import { createDirectorySource, type DeleteMode } from './directory-source.js'
 import type { WatchFactory } from './file-watcher.js'
 import { createHttpSource } from './http-source.js'
+import { createOciSource } from './oci-source.js'
 import type { PolicyRegistry } from './policy-registry.js'
-import type { BundleSource, SourceState } from './source.js'
+import type { BundleSink, BundleSource, SourceState } from './source.js'
 
 interface CommonSpec {
   /** The bundle's name (for a folder of bundles, the source's name; its bundles are named after their entries). */
@@ -50,6 +56,8 @@ export interface UrlSpec extends CommonSpec {
   maxDownloadBytes?: number | undefined
   /** Keep the last good bundle in the persist folder (default true when the manager has one). */
   persist?: boolean | undefined
+  /** For an oci:// url: registry credentials and transport. */
+  registry?: OciRegistryOptions | undefined
 }
 
 export type BundleSourceSpec = PathSpec | UrlSpec
@@ -78,6 +86,12 @@ export interface BundleManagerOptions {
   wasm?: PolicySetOptions | undefined
   /** start() rejects when a local bundle fails its first load (default true), as start-up always has. */
   strict?: boolean | undefined
+  /** Replaces the poller of every URL spec (a `--workers` worker: the primary polls, see relay-source.ts). */
+  remoteSource?:
+    | ((spec: UrlSpec, deps: { sink: BundleSink; limits: BundleLimits }) => BundleSource)
+    | undefined
+  /** Replaces the store persistDir would give (the primary of `--workers` tells workers of each save). */
+  store?: BundleStore | undefined
   /** Told of every refused download or activation, with the error's code (for metrics). */
   onBundleFailed?: ((name: string, code: string) => void) | undefined
 }
@@ -120,9 +134,10 @@ export function createBundleManager(options: BundleManagerOptions): BundleManage
   const bundles = createBundleRegistry({ registry, wasm: options.wasm ?? {} })
   const { specs, verifiers } = indexSpecs(options.specs, options.verification)
   const store =
-    options.persistDir === undefined
+    options.store ??
+    (options.persistDir === undefined
       ? undefined
-      : createBundleStore({ dir: options.persistDir, maxBytes: limits.maxCompressedBytes })
+      : createBundleStore({ dir: options.persistDir, maxBytes: limits.maxCompressedBytes }))
   const sink = createActivationSink({
     bundles,
     status,
@@ -209,13 +224,21 @@ interface SourceDeps {
   store: BundleStore | undefined
 }
 
+/** createHttpSource's signature over an OCI reference, with the spec's registry settings. */
+function createOciSourceFor(spec: UrlSpec): typeof createHttpSource {
+  return (options) => createOciSource({ ...options, reference: options.url, registry: spec.registry })
+}
+
 function createSource(
   spec: BundleSourceSpec,
   { options, sink, clock, limits, store }: SourceDeps,
 ): BundleSource {
   const { log } = options
+  if (spec.url !== undefined && options.remoteSource !== undefined)
+    return options.remoteSource(spec, { sink, limits })
   if (spec.url !== undefined) {
-    return createHttpSource({
+    const create = isOciReference(spec.url) ? createOciSourceFor(spec) : createHttpSource
+    return create({
       name: spec.name,
       url: spec.url,
       sink,

@@ -1,4 +1,4 @@
-// Where bundles come from (directory, HTTP) and the active set: validate-then-swap, status.
+// Where bundles come from (directory, HTTP, OCI) and the active set: validate-then-swap, status.
 export {
   type ActivatedInfo,
   type ActivationStatus,
@@ -23,7 +23,7 @@ export {
   type ChangeOutcome,
   createBundleRegistry,
 } from './bundle-registry.js'
-export { type BundleSpec, isUrl, parseBundleSpec, parseBundleSpecs } from './bundle-spec.js'
+export { type BundleSpec, isRemote, isUrl, parseBundleSpec, parseBundleSpecs } from './bundle-spec.js'
 export { type BundleStore, createBundleStore, type PersistedBundle } from './bundle-store.js'
 export { type Cooldown, createCooldown } from './cooldown.js'
 export {
@@ -35,7 +35,14 @@ export {
 export { chokidarWatch, type FileWatcher, type WatchFactory, type WatchTarget } from './file-watcher.js'
 export { createHttpSource, type HttpSource, type HttpSourceOptions } from './http-source.js'
 export { type LocalRead, readLocalBundle } from './local-bundle.js'
+export {
+  bundleLayerOf,
+  createOciBundleFetcher,
+  createOciSource,
+  type OciSourceOptions,
+} from './oci-source.js'
 export { type ActivationListener, createPolicyRegistry, type PolicyRegistry } from './policy-registry.js'
+export { createRelaySource, type RelaySourceOptions } from './relay-source.js'
 export { isFatalEvaluationError, smokeEvaluate } from './smoke-evaluation.js'
 export type {
   BundleOffer,

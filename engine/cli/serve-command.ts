@@ -5,7 +5,13 @@ import { DEFAULTS, type ServeOptions, serveConfigFromOptions } from '../config/i
 import { createLogger, LOG_LEVELS } from '../log.js'
 import { startServer } from '../main.js'
 import { serveClusterMetrics } from '../metrics/index.js'
-import { createClusterSupervisor, isClusterWorker, leaveCluster, parseWorkerCount } from '../server/index.js'
+import {
+  createClusterSupervisor,
+  isClusterWorker,
+  leaveCluster,
+  parseWorkerCount,
+  startClusterBundles,
+} from '../server/index.js'
 import { collect, waitForSignal } from './command-helpers.js'
 import { addGatewayOptions } from './gateway-options.js'
 
@@ -100,7 +106,13 @@ function bundleOptions(command: Command): Command {
     .option('--bundle-token-file <file>', 'bearer token sent to the bundle server')
     .option('--bundle-client-cert <file>', 'client certificate (PEM) for the bundle server')
     .option('--bundle-client-key <file>', 'key of --bundle-client-cert (PEM)')
-    .option('--bundle-ca-cert <file>', 'CA (PEM) trusted for the bundle server')
+    .option('--bundle-ca-cert <file>', 'CA (PEM) trusted for the bundle server or registry')
+    .option('--bundle-registry-username <user>', 'user for an oci:// registry (basic or its token service)')
+    .option('--bundle-registry-password-file <file>', 'password of --bundle-registry-username')
+    .option(
+      '--bundle-registry-plain-http',
+      'reach an oci:// registry that is not on a loopback address over plain HTTP',
+    )
     .option(
       '--persist-dir <dir>',
       'keep the last good remote bundle here, to serve after a restart without the server',
@@ -181,12 +193,26 @@ async function serve(options: ServeOptions & { workers?: string }): Promise<void
   const workers = parseWorkerCount(options.workers ?? DEFAULTS.workers)
   const log = createLogger({ level: config.logLevel })
   if (workers > 1 && !isClusterWorker()) {
-    const supervisor = createClusterSupervisor({ workers, log })
+    // the primary polls remote bundles once for all workers, and collects their bundle states
+    const bundles = await startClusterBundles({
+      workers,
+      log,
+      specs: config.bundleSources,
+      verification: config.verification,
+      persistDir: config.persistDir,
+      maxAgeMs: config.maxAgeMs,
+      wasm: { evaluationTimeoutMs: config.evaluationTimeoutMs },
+    })
+    const supervisor = createClusterSupervisor({ workers, log, env: bundles.env })
     const stopMetrics = serveClusterMetrics()
-    await supervisor.start()
+    await supervisor.start().catch(async (thrown: unknown) => {
+      await bundles.stop()
+      throw thrown
+    })
     const signal = await waitForSignal()
     log.info({ signal }, 'shutting down')
     await supervisor.stop()
+    await bundles.stop()
     stopMetrics()
     log.flush()
     return
@@ -205,8 +231,8 @@ export function addServeCommand(program: Command): void {
     .command('serve')
     .description("serve decisions from OPA bundles over HTTP (OPA's REST API)")
     .requiredOption(
-      '-b, --bundle <file|dir|name=path>',
-      'bundle .tar.gz or directory; repeat for several bundles',
+      '-b, --bundle <file|dir|url|oci://…|name=path>',
+      'bundle .tar.gz, directory, bundle server URL or oci://host/repo:tag; repeat for several bundles',
       collect,
     )
     .option(

@@ -1,7 +1,13 @@
 // Validated configuration. Bad settings fail at start-up naming the field, never on the first request.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type BundleSourceSpec, type BundleSpec, isUrl, parseBundleSpecs } from '../activation/index.js'
+import {
+  type BundleSourceSpec,
+  type BundleSpec,
+  isRemote,
+  isUrl,
+  parseBundleSpecs,
+} from '../activation/index.js'
 import { type VerificationConfig, verificationFromFlags } from '../bundle/index.js'
 import { type MaskRule, parseConfiguredMasks } from '../decision-log/index.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
@@ -102,6 +108,9 @@ export interface ServeOptions extends GatewayOptions {
   bundleClientCert?: string
   bundleClientKey?: string
   bundleCaCert?: string
+  bundleRegistryUsername?: string
+  bundleRegistryPasswordFile?: string
+  bundleRegistryPlainHttp?: boolean
   persistDir?: string
   maxAge?: string
   verificationKey?: string
@@ -327,8 +336,15 @@ function lifecycleOptions(
     options.bundleMaxBytes === undefined
       ? undefined
       : positiveInteger('--bundle-max-bytes', options.bundleMaxBytes)
+  const registry = {
+    username: options.bundleRegistryUsername,
+    password: readFileOption('--bundle-registry-password-file', options.bundleRegistryPasswordFile)
+      ?.toString('utf8')
+      .trim(),
+    plainHttp: options.bundleRegistryPlainHttp ?? false,
+  }
   const sourceOf = (spec: BundleSpec): BundleSourceSpec =>
-    isUrl(spec.path)
+    isRemote(spec.path)
       ? {
           name: spec.name,
           url: spec.path,
@@ -336,6 +352,7 @@ function lifecycleOptions(
           credentials,
           timeoutMs,
           maxDownloadBytes,
+          registry,
         }
       : { name: spec.name, path: spec.path, onDelete }
   return {

@@ -39,6 +39,11 @@ export const DEFAULTS = {
     maxFileBytes: 512 * MiB,
     maxFiles: 10_000,
   },
+  /** Bundles pulled from an OCI registry (`--bundle oci://…`); polling and timeouts are the bundle server's. */
+  oci: {
+    /** Largest manifest read; a bundle's manifest is a few hundred bytes. */
+    maxManifestBytes: 4 * MiB,
+  },
   /** Bundle signatures: the key id and algorithm of a key given by flag. */
   verificationKeyId: 'default',
   signingAlg: 'RS256',

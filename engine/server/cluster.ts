@@ -27,6 +27,8 @@ export interface ClusterOptions {
   stopTimeoutMs?: number
   /** node:cluster, or a stand-in for tests. */
   cluster?: Cluster
+  /** Extra environment for every worker (where cluster-bundles.ts relays remote bundles). */
+  env?: Record<string, string>
 }
 
 export interface ClusterSupervisor {
@@ -96,6 +98,7 @@ type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped'
 /** The primary's view of its workers: one slot per worker to keep running, and the phase of the whole. */
 class Supervisor {
   private readonly cluster: Cluster
+  private readonly env: Record<string, string>
   private readonly log: Logger
   private readonly baseDelayMs: number
   private readonly maxDelayMs: number
@@ -110,6 +113,7 @@ class Supervisor {
 
   constructor(options: ClusterOptions) {
     this.cluster = options.cluster ?? nodeCluster
+    this.env = options.env ?? {}
     this.log = options.log
     this.baseDelayMs = options.restartDelayMs ?? 100
     this.maxDelayMs = options.maxRestartDelayMs ?? 30_000
@@ -178,7 +182,7 @@ class Supervisor {
     slot.restartTimer = undefined
     slot.listening = false
     slot.startedAt = Date.now()
-    const worker = this.cluster.fork({ CLEARANCE_WORKER_INDEX: String(slot.index) })
+    const worker = this.cluster.fork({ ...this.env, CLEARANCE_WORKER_INDEX: String(slot.index) })
     slot.worker = worker
     this.slotOf.set(worker.id, slot)
   }

@@ -1,5 +1,14 @@
 export { type AppDeps, createApp } from './app.js'
 export { createClusterSupervisor, isClusterWorker, leaveCluster, parseWorkerCount } from './cluster.js'
+export {
+  type ClusterBundles,
+  type ClusterBundlesOptions,
+  joinClusterBundles,
+  startClusterBundles,
+  type WorkerBundles,
+  type WorkerBundlesLink,
+  type WorkerBundlesOptions,
+} from './cluster-bundles.js'
 export { fullGarbageCollector } from './collect-garbage.js'
 export { dataResponseText } from './decision-response.js'
 export { describeError, type ErrorBody } from './error-response.js'
