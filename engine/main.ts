@@ -25,6 +25,7 @@ import { clusterMetricsRenderer, createMetrics, type Metrics } from './metrics/i
 import type { PolicySet } from './policy/index.js'
 import type { AuthenticationOptions } from './server/index.js'
 import { createApp, fullGarbageCollector, isClusterWorker, listen, type TlsFiles } from './server/index.js'
+import { createServiceMapUi, type ServiceMapUi } from './service-map-ui.js'
 import { VERSION } from './version.js'
 
 export interface RunningServer {
@@ -108,6 +109,22 @@ function clusterWide(metrics: Metrics): Metrics {
 }
 
 /**
+ * The service map page when --ui asks for it: `on` fails start-up when the page is not built; `auto` serves it on
+ * loopback addresses when it is built, and says why not otherwise.
+ */
+function serviceMapUi(config: ServeConfig, registry: PolicyRegistry, log: Logger): ServiceMapUi | undefined {
+  if (config.ui === 'off' || (config.ui === 'auto' && !isLoopback(config.host))) return undefined
+  const deps = { registry, maskRules: config.decisionLog.maskRules, checkPath: config.checkPath, log }
+  if (config.ui === 'on') return createServiceMapUi(deps)
+  try {
+    return createServiceMapUi(deps)
+  } catch (error) {
+    log.warn({ err: error }, 'service map page not served')
+    return undefined
+  }
+}
+
+/**
  * Starts the bundle sources (a local bundle that fails its first load fails start-up; remote ones may arrive
  * later, and until then every decision is denied), then serves the API.
  */
@@ -139,7 +156,16 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     metrics.watchDecisionLog(() => decisionLog.stats())
     await decisionLog.start()
   }
-  const observer = createDecisionObserver({ metrics, decisionLog })
+  const ui = config.ui
+    ? createServiceMapUi({
+        registry,
+        maskRules: config.decisionLog.maskRules,
+        checkPath: config.checkPath,
+        log,
+      })
+    : undefined
+  const logged = createDecisionObserver({ metrics, decisionLog })
+  const observer = ui === undefined ? logged : ui.observe(logged)
 
   let validateInput: InputValidator | undefined
   if (config.inputSchema !== undefined) {
@@ -174,6 +200,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     instanceId,
     bundlesNotReady: () => manager.notReadyReason(),
     bundleStatus: () => manager.status(),
+    ...(ui === undefined ? {} : { ui: ui.deps }),
   })
 
   const server = await listen(app, {
@@ -189,6 +216,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     url: server.url,
     close: async () => {
       await manager.stop()
+      ui?.stop()
       await server.close()
       await decisionLog?.stop()
       registry.current()?.close()

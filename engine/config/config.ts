@@ -44,6 +44,8 @@ export interface ServeConfig {
   decisionLog: DecisionLogConfig
   metrics: boolean
   instanceId: string | undefined
+  /** The service map page under /ui/: on (fail start-up if it is not built), off, or auto (on loopback). */
+  ui: 'on' | 'off' | 'auto'
 }
 
 export interface DecisionLogConfig {
@@ -118,6 +120,8 @@ export interface ServeOptions {
   decisionLogLabel?: string[]
   metrics?: boolean
   instanceId?: string
+  /** on, off, or auto (on when listening on loopback). */
+  ui?: string
 }
 
 function invalid(field: string, message: string): ClearanceError {
@@ -221,7 +225,13 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     decisionLog: decisionLogOptions(options),
     metrics: options.metrics ?? true,
     instanceId: options.instanceId,
+    ui: uiMode(options.ui ?? DEFAULTS.ui.mode),
   }
+}
+
+function uiMode(mode: string): ServeConfig['ui'] {
+  if (mode === 'on' || mode === 'off' || mode === 'auto') return mode
+  throw invalid('--ui', `"${mode}" is not one of on, off, auto`)
 }
 
 function decisionLogOptions(options: ServeOptions): DecisionLogConfig {

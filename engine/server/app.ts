@@ -15,6 +15,7 @@ import { registerDefaultDecisionRoute } from './routes/default-decision-route.js
 import { registerHealthRoutes } from './routes/health-routes.js'
 import type { HttpConfig } from './routes/route-deps.js'
 import { registerStatusRoute } from './routes/status-route.js'
+import { registerUiRoutes, type UiDeps } from './ui/index.js'
 
 export interface AppDeps {
   decider: Decider
@@ -35,6 +36,8 @@ export interface AppDeps {
   /** OPA-shaped bundle status for GET /v1/status. */
   bundleStatus?: () => object
   instanceId?: string
+  /** The service map page under /ui/ (behind the same authentication); off when not given. */
+  ui?: UiDeps
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -63,6 +66,7 @@ export function createApp(deps: AppDeps): Hono {
     instanceId: deps.instanceId ?? 'clearance',
     bundleStatus: deps.bundleStatus ?? (() => ({ bundles: {} })),
   })
+  if (deps.ui !== undefined) registerUiRoutes(app, deps.ui)
   app.notFound((c) =>
     errorResponse(
       c,
