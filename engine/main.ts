@@ -156,14 +156,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     metrics.watchDecisionLog(() => decisionLog.stats())
     await decisionLog.start()
   }
-  const ui = config.ui
-    ? createServiceMapUi({
-        registry,
-        maskRules: config.decisionLog.maskRules,
-        checkPath: config.checkPath,
-        log,
-      })
-    : undefined
+  const ui = serviceMapUi(config, registry, log)
   const logged = createDecisionObserver({ metrics, decisionLog })
   const observer = ui === undefined ? logged : ui.observe(logged)
 
