@@ -30,8 +30,12 @@ const view = new MapView(byId('map'), (selection) => {
 })
 
 async function load(): Promise<void> {
+  const fetching = performance.now()
   const snapshot = await fetchMap()
+  const drawing = performance.now()
   view.show(snapshot)
+  document.body.dataset.fetchMs = String(Math.round(drawing - fetching))
+  document.body.dataset.drawMs = String(Math.round(performance.now() - drawing))
   whatIf.show(snapshot.graph)
   byId('revision').textContent = snapshot.revision
   byId('catalog-name').textContent = snapshot.graph.name

@@ -59,7 +59,13 @@ export class MapView {
     for (const g of this.container.querySelectorAll<SVGGElement>('g.edge')) {
       const total = totals.get(g.dataset.edge ?? '')
       const traffic = g.querySelector('.traffic')
-      const shadow = g.querySelector('.shadow')
+      let shadow = g.querySelector('.shadow')
+      if (shadow === null && total !== undefined && traffic !== null) {
+        shadow = traffic.cloneNode() as Element
+        shadow.setAttribute('class', 'shadow')
+        shadow.setAttribute('y', String(Number(traffic.getAttribute('y')) + 13))
+        g.append(shadow)
+      }
       const changes = total === undefined ? 0 : shadowTotal(total.shadow)
       g.classList.toggle('active', total !== undefined)
       g.classList.toggle('has-deny', (total?.deny ?? 0) > 0)

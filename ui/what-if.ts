@@ -13,8 +13,18 @@ function option(value: string, label: string): HTMLOptionElement {
   return element
 }
 
+/** Each service's first identity, computed once per graph (a search per service would be quadratic). */
+const firstIdentities = new WeakMap<ServiceGraph, Map<string, string>>()
 function identityOf(graph: ServiceGraph, service: string): string | undefined {
-  return Object.entries(graph.identities).find(([, name]) => name === service)?.[0]
+  let identities = firstIdentities.get(graph)
+  if (identities === undefined) {
+    identities = new Map()
+    for (const [identity, name] of Object.entries(graph.identities)) {
+      if (!identities.has(name)) identities.set(name, identity)
+    }
+    firstIdentities.set(graph, identities)
+  }
+  return identities.get(service)
 }
 
 export function operationInput(key: string): Record<string, string> {

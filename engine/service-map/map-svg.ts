@@ -186,10 +186,9 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
         `<text class="label" x="${round(mx)}" y="${round(my - 4 + (i - (lines.length - 1) / 2) * 13)}" text-anchor="middle">${esc(line)}</text>`,
       )
     })
-    const below = round(my + 6 + ((lines.length + 1) / 2) * 13)
+    // where live counts go (the page adds the text elements when there is traffic: a thousand empty ones cost)
     out.push(
-      `<text class="traffic" x="${round(mx)}" y="${below}" text-anchor="middle"></text>`,
-      `<text class="shadow" x="${round(mx)}" y="${round(below + 13)}" text-anchor="middle"></text>`,
+      `<text class="traffic" x="${round(mx)}" y="${round(my + 6 + ((lines.length + 1) / 2) * 13)}" text-anchor="middle"></text>`,
       '</g>',
     )
   }

@@ -1,8 +1,9 @@
 // Live traffic for the map: every decision is attributed to an edge (caller → callee) and counted per edge per
 // second, server-side, so a page receives one small frame a second however many decisions were made. The request
 // path only appends references to a bounded list (O(1), and nothing at all while no page watches); the once-a-
-// second flush decodes, attributes, masks and counts. A call the catalog does not declare — a deny with no grant,
+// second flush decodes, attributes and counts, and masks and describes only the last few decisions per edge. A call the catalog does not declare — a deny with no grant,
 // an unknown caller or callee — gets an edge of its own, marked undeclared.
+import { classifyResult } from '../metrics/index.js'
 import type { ServiceGraph } from './catalog-graph.js'
 import { edgeId } from './catalog-graph.js'
 import type { PageMasker } from './page-masker.js'
@@ -200,15 +201,16 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
     if (list.length > recentPerEdge) list.length = recentPerEdge
   }
 
-  function attribute(entry: Pending, graph: ServiceGraph, counts: Map<string, EdgeTraffic>): void {
+  /** Attributes and counts one decision; returns its edge id, or undefined when the input names no target. */
+  function attribute(
+    entry: Pending,
+    graph: ServiceGraph,
+    counts: Map<string, EdgeTraffic>,
+  ): { id: string; input: Json; allow: boolean } | undefined {
     const input = parse(entry.input)
-    if (!isObject(input) || !isObject(input.target)) return
-    const result = parse(entry.result)
-    const verdict = isObject(result) ? result : {}
-    const allow = entry.error === undefined && (result === true || verdict.allow === true)
-    const masked = options.mask(entry.decisionId, input, result)
-    // a mask that cannot be applied keeps the decision off the page entirely (counted nowhere)
-    if (masked === undefined) return
+    if (!isObject(input) || !isObject(input.target)) return undefined
+    // as the metrics classify it: a parse only when the text may say allow
+    const allow = entry.error === undefined && classifyResult(entry.result) === 'allow'
     const caller = callerOf(input, graph)
     const calleeName = str(input.target.service)
     const callee =
@@ -216,15 +218,18 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
         ? { id: calleeName, known: true }
         : { id: 'unknown:target', known: false }
     const labels: Record<string, string> = {}
-    if (!caller.known) {
-      const label = unknownLabel(masked.input, 'from')
-      caller.id = `unknown:${label}`
-      labels[caller.id] = label
-    }
-    if (!callee.known) {
-      const label = unknownLabel(masked.input, 'to')
-      callee.id = `unknown:${label}`
-      labels[callee.id] = label
+    if (!caller.known || !callee.known) {
+      // a party the catalog does not know is named from the masked input only (rare: masked per decision)
+      const masked = options.mask(entry.decisionId, input, undefined)?.input
+      for (const [party, side] of [
+        [caller, 'from'],
+        [callee, 'to'],
+      ] as const) {
+        if (party.known) continue
+        const label = unknownLabel(masked, side)
+        party.id = `unknown:${label}`
+        labels[party.id] = label
+      }
     }
     const id = edgeId(caller.id, callee.id)
     let edge = counts.get(id)
@@ -249,6 +254,13 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
       edge.shadow ??= {}
       edge.shadow[entry.shadow] = (edge.shadow[entry.shadow] ?? 0) + 1
     }
+    return { id, input, allow }
+  }
+
+  /** The page's view of one decision, masked; undefined when the mask cannot be applied (it is not shown). */
+  function describe(entry: Pending, input: Json, allow: boolean): RecentDecision | undefined {
+    const masked = options.mask(entry.decisionId, input, parse(entry.result))
+    if (masked === undefined) return undefined
     const maskedResult = isObject(masked.result) ? masked.result : {}
     const maskedInput = isObject(masked.input) ? masked.input : {}
     const target = isObject(maskedInput.target) ? maskedInput.target : {}
@@ -271,7 +283,7 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
     if (purpose !== undefined) recent.purpose = purpose
     if (entry.shadow !== undefined) recent.shadow = entry.shadow
     if (masked.applied.length > 0) recent.masked = masked.applied
-    remember(id, recent)
+    return recent
   }
 
   const flush = (): void => {
@@ -282,7 +294,27 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
     if (listeners.size === 0) return
     const graph = options.graph()
     const counts = new Map<string, EdgeTraffic>()
-    if (graph !== undefined) for (const entry of batch) attribute(entry, graph, counts)
+    if (graph !== undefined) {
+      // every decision is counted; only the last few per edge are masked and described for the details panel
+      const kept = new Map<string, { entry: Pending; input: Json; allow: boolean }[]>()
+      for (const entry of batch) {
+        const seen = attribute(entry, graph, counts)
+        if (seen === undefined) continue
+        let list = kept.get(seen.id)
+        if (list === undefined) {
+          list = []
+          kept.set(seen.id, list)
+        }
+        list.push({ entry, input: seen.input, allow: seen.allow })
+        if (list.length > recentPerEdge * 2) list.splice(0, list.length - recentPerEdge)
+      }
+      for (const [id, list] of kept) {
+        for (const { entry, input, allow } of list.slice(-recentPerEdge)) {
+          const recent = describe(entry, input, allow)
+          if (recent !== undefined) remember(id, recent)
+        }
+      }
+    }
     const frame: TrafficFrame = {
       t: Math.floor(now() / 1000) * 1000,
       edges: [...counts.values()],

@@ -135,7 +135,7 @@ describe('createTrafficAggregator', () => {
     expect(JSON.stringify(aggregator.recent('orders>payments'))).not.toContain('very_secret_purpose')
   })
 
-  it('keeps a decision off the page when its mask cannot be applied', () => {
+  it('counts a decision whose mask cannot be applied but never shows it', () => {
     const frames: TrafficFrame[] = []
     const aggregator = createTrafficAggregator({
       graph: () => graph,
@@ -145,9 +145,39 @@ describe('createTrafficAggregator', () => {
     })
     aggregator.subscribe((frame) => frames.push(frame))
     aggregator.decided(decision(true), input(ORDERS, 'payments', 'payments.v1.Payments/Charge'))
+    aggregator.decided(
+      decision(false),
+      input('spiffe://evil.example/x', 'payments', 'payments.v1.Payments/Charge'),
+    )
     aggregator.flush()
-    expect(frames[0]!.edges).toEqual([])
+    expect(frames[0]!.edges.map((e) => [e.id, e.allow, e.deny])).toEqual([
+      ['orders>payments', 1, 0],
+      // the unknown caller's identity is not named: the mask that would allow it failed
+      ['unknown:unknown caller>payments', 0, 1],
+    ])
     expect(aggregator.recent('orders>payments')).toEqual([])
+  })
+
+  it('describes only the most recent decisions of an edge, newest first', () => {
+    const frames: TrafficFrame[] = []
+    const aggregator = createTrafficAggregator({
+      graph: () => graph,
+      mask: createPageMasker(),
+      recentPerEdge: 3,
+      setInterval: () => 1,
+      clearInterval: () => {},
+    })
+    aggregator.subscribe((frame) => frames.push(frame))
+    const made = Array.from({ length: 10 }, () => decision(true))
+    for (const d of made) aggregator.decided(d, input(ORDERS, 'payments', 'payments.v1.Payments/Charge'))
+    aggregator.flush()
+    expect(frames[0]!.edges[0]!.allow).toBe(10)
+    expect(aggregator.recent('orders>payments').map((d) => d.decision_id)).toEqual(
+      made
+        .slice(-3)
+        .reverse()
+        .map((d) => d.decisionId),
+    )
   })
 
   it('counts a failed decision as a deny with its error as the reason', () => {

@@ -37,8 +37,8 @@ async function setup(authentication?: { mode: 'token'; tokens: string[] }) {
   const traffic = createTrafficAggregator({ graph: () => source.graph(), mask: createPageMasker() })
   const app = createApp({
     decider: observeDecisions(createDecider({ registry }), {
-      decided: (d, i, e) => traffic.decided(d, i, e),
-      failed: (p, i, err, ns, e) => traffic.failed(p, i, err, ns, e),
+      decided: (d, i) => traffic.decided(d, i),
+      failed: (p, i, err, ns) => traffic.failed(p, i, err, ns),
     }),
     config: {
       defaultDecision: 'system/main',
