@@ -264,7 +264,11 @@ describe('the service map page in headless Chromium', () => {
     await page.waitForTimeout(1_200)
     await mkdir(TEST_OUTPUT, { recursive: true })
     const path = join(TEST_OUTPUT, 'service-map.png')
+    // wide enough that the map's labels are legible in the picture (the map fits itself to the window)
+    await page.setViewportSize({ width: 2200, height: 1150 })
+    await page.waitForTimeout(300)
     await page.screenshot({ path })
+    await page.setViewportSize({ width: 1600, height: 1000 })
     await expect(readFile(path).then((b) => b.length)).resolves.toBeGreaterThan(10_000)
   })
 
