@@ -58,8 +58,10 @@ export function createServiceMapUi(deps: {
     recentPerEdge: DEFAULTS.ui.recentPerEdge,
     maxPending: DEFAULTS.ui.maxPendingDecisions,
   })
-  // lay out the map of the set active at start-up now, so the first page does not wait for ELK
-  source.snapshot().catch((error: unknown) => deps.log.warn({ err: error }, 'service map layout failed'))
+  // lay out a catalog active at start-up now, so the first page does not wait for ELK
+  if ((source.graph()?.services.length ?? 0) > 0) {
+    source.snapshot().catch((error: unknown) => deps.log.warn({ err: error }, 'service map layout failed'))
+  }
   return {
     deps: { assets, source, traffic },
     observe: (inner) => ({

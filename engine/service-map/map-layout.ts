@@ -3,7 +3,6 @@
 // each zone lays out its own services — layered by ELK along the grants between them when the zone is small, in
 // rows when it is large (layering or packing a thousand nodes takes ELK seconds; rows take microseconds). Edges are not routed by ELK: the renderer draws them between the placed nodes,
 // so an observed call can be added to the picture without moving anything.
-import elkBundled from 'elkjs/lib/elk.bundled.js'
 import type { ELK as ElkApi, ElkNode } from 'elkjs/lib/elk-api.js'
 import { type MapService, nodeMeta, type ServiceGraph, ZONE_ORDER } from './catalog-graph.js'
 
@@ -61,11 +60,18 @@ function rows(members: { id: string; width: number }[]): {
   return { nodes, width: widest + PAD.right, height: y + NODE_HEIGHT + PAD.bottom }
 }
 
-// elk.bundled.js is CommonJS (`module.exports = ELK`); its typings describe an ES default export
-const ELK = elkBundled as unknown as new () => ElkApi
+// ELK is 1.6 MB of JavaScript: loaded on the first layout, not by every process that imports the engine.
+// elk.bundled.js is CommonJS (`module.exports = ELK`); its typings describe an ES default export.
+let elkConstructor: Promise<new () => ElkApi> | undefined
+const loadElk = (): Promise<new () => ElkApi> => {
+  elkConstructor ??= import('elkjs/lib/elk.bundled.js').then(
+    (module) => module.default as unknown as new () => ElkApi,
+  )
+  return elkConstructor
+}
 
 export async function layoutGraph(graph: ServiceGraph): Promise<MapLayout> {
-  const elk = new ELK()
+  const elk = new (await loadElk())()
   const zoneOf = new Map(graph.services.map((s) => [s.id, s.zone]))
   const rowPlaced = new Map<string, Record<string, Box>>()
   const zones: ElkNode[] = graph.zones.map((zone) => {

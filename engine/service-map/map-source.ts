@@ -71,6 +71,8 @@ export function createServiceMapSource(deps: MapSourceDeps): ServiceMapSource {
     return snapshot
   }
   const stopListening = deps.onActivate((next) => {
+    // laid out now only when a page is open to redraw; otherwise when a page first asks
+    if (listeners.size === 0) return
     snapshotOf(next).then(
       (snapshot) => {
         if (deps.current() !== next) return
