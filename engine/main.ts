@@ -33,6 +33,7 @@ import {
   startGateways,
   type TlsFiles,
 } from './server/index.js'
+import { createServiceMapUi, type ServiceMapUi } from './service-map-ui.js'
 import { createShadow, type Shadow } from './shadow/index.js'
 import { VERSION } from './version.js'
 
@@ -122,6 +123,22 @@ function clusterWide(metrics: Metrics): Metrics {
 }
 
 /**
+ * The service map page when --ui asks for it: `on` fails start-up when the page is not built; `auto` serves it on
+ * loopback addresses when it is built, and says why not otherwise.
+ */
+function serviceMapUi(config: ServeConfig, registry: PolicyRegistry, log: Logger): ServiceMapUi | undefined {
+  if (config.ui === 'off' || (config.ui === 'auto' && !isLoopback(config.host))) return undefined
+  const deps = { registry, maskRules: config.decisionLog.maskRules, checkPath: config.checkPath, log }
+  if (config.ui === 'on') return createServiceMapUi(deps)
+  try {
+    return createServiceMapUi(deps)
+  } catch (error) {
+    log.warn({ err: error }, 'service map page not served')
+    return undefined
+  }
+}
+
+/**
  * Starts the bundle sources (a local bundle that fails its first load fails start-up; remote ones may arrive
  * later, and until then every decision is denied), then serves the API.
  */
@@ -169,7 +186,9 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     await decisionLog.start()
   }
   const shadow = await createShadow(config, { metrics, decisionLog, registry, instanceId, log })
-  const observer = createDecisionObserver({ metrics, decisionLog: shadow?.recorder ?? decisionLog })
+  const ui = serviceMapUi(config, registry, log)
+  const logged = createDecisionObserver({ metrics, decisionLog: shadow?.recorder ?? decisionLog })
+  const observer = ui === undefined ? logged : ui.observe(logged)
 
   let validateInput: InputValidator | undefined
   if (config.inputSchema !== undefined) {
@@ -221,6 +240,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       return cluster === undefined ? status : { ...status, workers: cluster.workers() }
     },
     shadowDivergences: shadow?.divergences,
+    ...(ui === undefined ? {} : { ui: ui.deps }),
   })
 
   const server = await listen(app, {
@@ -238,6 +258,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       await manager.stop()
       await gateways.close()
       cluster?.stop()
+      ui?.stop()
       await server.close()
       await shadow?.stop()
       await decisionLog?.stop()

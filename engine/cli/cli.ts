@@ -1,10 +1,12 @@
-// The `clearance` command line: serve, build, eval, replay, diff, push. Exit codes: 0 success, 1 failure, 2 usage error.
+// The `clearance` command line: serve, build, eval, replay, diff, push, map. Exit codes: 0 success, 1 failure, 2 usage
+// error.
 import { Command, CommanderError } from 'commander'
 import { ClearanceError, describeThrown } from '../errors.js'
 import { VERSION } from '../version.js'
 import { addBuildCommand } from './build-command.js'
 import { registerDiffCommand } from './diff-command.js'
 import { addEvalCommand } from './eval-command.js'
+import { addMapCommand } from './map-command.js'
 import { addPushCommand } from './push-command.js'
 import { registerReplayCommand } from './replay-command.js'
 import { addServeCommand } from './serve-command.js'
@@ -21,6 +23,7 @@ function buildProgram(): Command {
   registerReplayCommand(program)
   registerDiffCommand(program)
   addPushCommand(program)
+  addMapCommand(program)
   return program
 }
 

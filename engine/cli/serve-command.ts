@@ -248,6 +248,11 @@ export function addServeCommand(program: Command): void {
   // the gateway faces' flags are defined beside their configuration
   addGatewayOptions(decisionLogOptions(bundleOptions(httpOptions(command))))
     .option('--no-metrics', 'do not serve GET /metrics')
+    .addOption(
+      new Option('--ui <mode>', 'serve the service map page under /ui/ (auto: on when listening on loopback)')
+        .choices(['auto', 'on', 'off'])
+        .default(DEFAULTS.ui.mode),
+    )
     .option('--instance-id <id>', "this instance's id in status and decision-log labels (default: random)")
     .option(
       '--workers <n|auto>',

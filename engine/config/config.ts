@@ -57,6 +57,8 @@ export interface ServeConfig {
   instanceId: string | undefined
   /** Envoy ext_authz, forward-auth and AuthZEN; each off unless asked for. */
   gateways: GatewayConfig
+  /** The service map page under /ui/: on (fail start-up if it is not built), off, or auto (on loopback). */
+  ui: 'on' | 'off' | 'auto'
 }
 
 export interface DecisionLogConfig {
@@ -136,6 +138,8 @@ export interface ServeOptions extends GatewayOptions {
   instanceId?: string
   shadowBundle?: string[]
   shadowQueueEvents?: string
+  /** on, off, or auto (on when listening on loopback). */
+  ui?: string
 }
 
 function invalid(field: string, message: string): ClearanceError {
@@ -240,7 +244,13 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     metrics: options.metrics ?? true,
     instanceId: options.instanceId,
     gateways: gatewayConfigFromOptions(options),
+    ui: uiMode(options.ui ?? DEFAULTS.ui.mode),
   }
+}
+
+function uiMode(mode: string): ServeConfig['ui'] {
+  if (mode === 'on' || mode === 'off' || mode === 'auto') return mode
+  throw invalid('--ui', `"${mode}" is not one of on, off, auto`)
 }
 
 function decisionLogOptions(options: ServeOptions): DecisionLogConfig {

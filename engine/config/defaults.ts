@@ -69,6 +69,8 @@ export const DEFAULTS = {
   },
   /** Decisions waiting for the shadow bundle before more go unshadowed. */
   shadowQueueEvents: 10_000,
+  /** The service map page (`--ui`): auto serves it on loopback addresses only; where its catalog sits. */
+  ui: { mode: 'auto', catalogPath: 'clearance/catalog', recentPerEdge: 20, maxPendingDecisions: 20_000 },
   /** Processes serving the port. */
   workers: '1',
   /** Policy folder `clearance build` compiles, and the bundle it writes. */

@@ -24,6 +24,7 @@ import { registerHealthRoutes } from './routes/health-routes.js'
 import type { HttpConfig } from './routes/route-deps.js'
 import { registerShadowRoute } from './routes/shadow-route.js'
 import { registerStatusRoute } from './routes/status-route.js'
+import { registerUiRoutes, type UiDeps } from './ui/index.js'
 
 export interface AppDeps {
   decider: Decider
@@ -50,6 +51,8 @@ export interface AppDeps {
   authzenPath?: string
   /** Recent shadow divergences for GET /v1/shadow/divergences; the route exists only with a shadow bundle. */
   shadowDivergences?: (limit: number) => unknown[]
+  /** The service map page under /ui/ (behind the same authentication); off when not given. */
+  ui?: UiDeps
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -94,6 +97,7 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.shadowDivergences !== undefined) {
     registerShadowRoute(app, { shadowDivergences: deps.shadowDivergences })
   }
+  if (deps.ui !== undefined) registerUiRoutes(app, deps.ui)
   app.notFound((c) =>
     errorResponse(
       c,

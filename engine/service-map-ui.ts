@@ -1,0 +1,82 @@
+// Wires the service map page (`--ui`): the map of the active policy set, the live traffic aggregator observing
+// every decision, and the page's masking, which is the decision log's (configured pointers, then the bundle's
+// data.system.log.mask). main.ts calls this once; everything it builds stops with the server.
+import type { Logger } from 'pino'
+import type { PolicyRegistry } from './activation/index.js'
+import { DEFAULTS } from './config/index.js'
+import type { Decision, DecisionContext } from './decision/index.js'
+import { logPolicyEvaluators, type MaskRule } from './decision-log/index.js'
+import { loadUiAssets, type UiDeps } from './server/index.js'
+import {
+  createPageMasker,
+  createServiceMapSource,
+  createTrafficAggregator,
+  type TrafficExtras,
+} from './service-map/index.js'
+
+/** What observeDecisions reports to (the decision log's and metrics' observer). */
+export interface DecisionObserverLike {
+  decided(decision: Decision, input: Uint8Array | undefined, extras?: DecisionContext): void
+  failed(
+    path: string,
+    input: Uint8Array | undefined,
+    error: { code: string; message: string },
+    elapsedNs: number,
+    extras?: DecisionContext,
+  ): void
+}
+
+export interface ServiceMapUi {
+  deps: UiDeps
+  /** The observer that reports to `inner` and to the live traffic. */
+  observe(inner: DecisionObserverLike): DecisionObserverLike
+  stop(): void
+}
+
+// The decision context carries the shadow comparison once shadow bundles report one (`context.shadow.change`);
+// until then there is none, and the aggregator's shadow counts stay empty.
+const trafficExtras = (context: DecisionContext | undefined): TrafficExtras | undefined =>
+  context as TrafficExtras | undefined
+
+export function createServiceMapUi(deps: {
+  registry: PolicyRegistry
+  maskRules: readonly MaskRule[]
+  checkPath: string
+  log: Logger
+  uiDir?: string
+}): ServiceMapUi {
+  const assets = loadUiAssets(deps.uiDir)
+  const source = createServiceMapSource({
+    current: () => deps.registry.current(),
+    onActivate: (listener) => deps.registry.onActivate(listener),
+    catalogPath: DEFAULTS.ui.catalogPath,
+  })
+  const { evaluateMask } = logPolicyEvaluators(() => deps.registry.current())
+  const traffic = createTrafficAggregator({
+    graph: () => source.graph(),
+    mask: createPageMasker({ rules: deps.maskRules, evaluateMask, path: deps.checkPath }),
+    recentPerEdge: DEFAULTS.ui.recentPerEdge,
+    maxPending: DEFAULTS.ui.maxPendingDecisions,
+  })
+  // lay out a catalog active at start-up now, so the first page does not wait for ELK
+  if ((source.graph()?.services.length ?? 0) > 0) {
+    source.snapshot().catch((error: unknown) => deps.log.warn({ err: error }, 'service map layout failed'))
+  }
+  return {
+    deps: { assets, source, traffic },
+    observe: (inner) => ({
+      decided(decision, input, extras) {
+        inner.decided(decision, input, extras)
+        traffic.decided(decision, input, trafficExtras(extras))
+      },
+      failed(path, input, error, elapsedNs, extras) {
+        inner.failed(path, input, error, elapsedNs, extras)
+        traffic.failed(path, input, error, elapsedNs, trafficExtras(extras))
+      },
+    }),
+    stop() {
+      traffic.stop()
+      source.stop()
+    },
+  }
+}

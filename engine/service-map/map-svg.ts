@@ -1,0 +1,253 @@
+// Draws the map as one SVG document from the graph and its layout: the page inserts it and `clearance map --format
+// svg` writes it, so both show the same picture. Everything the picture shows is SVG text (names, teams, tags,
+// grants, crossings), readable by screen readers and tests. Browser-safe: this file imports only types.
+import { type MapEdge, type MapService, nodeMeta, type ServiceGraph } from './catalog-graph.js'
+import type { Box, MapLayout } from './map-layout.js'
+
+/** A call seen in traffic that the declared map does not draw. */
+export interface ObservedEdge {
+  id: string
+  from: string
+  to: string
+  /** undeclared: denied with no grant, or an unknown party; implicit: allowed by a rule that is not a grant. */
+  kind: 'undeclared' | 'implicit'
+  /** Labels of parties not in the catalog, by node id. */
+  labels?: Record<string, string>
+}
+
+export interface SvgOptions {
+  observed?: readonly ObservedEdge[]
+  /** Adds tabindex and roles so every node and edge is a control (the page); off for files. */
+  interactive?: boolean
+}
+
+const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+
+const STYLE = `
+.zone rect{fill:#f6f7f9;stroke:#9aa3ad;stroke-width:1.5;rx:14}
+.zone-internet rect{fill:#fdf3f3}.zone-edge rect{fill:#fff8ec}.zone-restricted rect{fill:#fbeff6}
+.zone-management rect{fill:#f0f4fb}.zone-unknown rect{fill:#fff;stroke:#d12f2f;stroke-dasharray:6 4}
+.zone-title{font:600 15px system-ui,sans-serif;fill:#37404a;text-transform:uppercase;letter-spacing:.06em}
+.node rect{fill:#fff;stroke-width:2.5;rx:8}
+.node .name{font:600 13.5px system-ui,sans-serif;fill:#1c2329}
+.node .meta{font:11px system-ui,sans-serif;fill:#56616c}
+.cls-public rect{stroke:#2e9d5b}.cls-internal rect{stroke:#2f6fd1}.cls-confidential rect{stroke:#e08a00}
+.cls-restricted rect{stroke:#d12f2f;fill:#fff5f5}
+.node.people rect{stroke-dasharray:4 3;fill:#fafbfc}
+.node.unknown rect{stroke:#d12f2f;stroke-dasharray:5 3;fill:#fff0f0}
+.node .badge{font:600 11px system-ui,sans-serif;fill:#b3261e}
+.edge path{fill:none;stroke:#6b7682;stroke-width:1.6}
+.edge text{font:11px system-ui,sans-serif;fill:#3d4750;paint-order:stroke;stroke:#fff;stroke-width:3px}
+.edge.expired{opacity:.38}.edge.expired path{stroke-dasharray:3 4}
+.edge.denied path{stroke:#b3261e;stroke-dasharray:7 4}.edge.denied text{fill:#b3261e}
+.edge.undeclared path{stroke:#e0182d;stroke-width:3;stroke-dasharray:9 5}.edge.undeclared text{fill:#c0101f;font-weight:600}
+.edge.implicit path{stroke:#8a6fd1;stroke-dasharray:2 4}
+.edge.shadow-changed path{stroke:#7b2fd1;stroke-width:3.5}
+.edge .traffic{font:600 11.5px system-ui,sans-serif;fill:#175c2f}
+.edge .shadow{font:600 11px system-ui,sans-serif;fill:#7b2fd1}
+.crossings text{font:12px system-ui,sans-serif;fill:#37404a}.crossings .head{font-weight:600}
+.legend text{font:12px system-ui,sans-serif;fill:#37404a}
+`
+
+function center(box: Box): { x: number; y: number } {
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 }
+}
+
+/** Where the segment from the centre of `box` towards (tx, ty) leaves the box. */
+function border(box: Box, tx: number, ty: number): { x: number; y: number } {
+  const c = center(box)
+  const dx = tx - c.x
+  const dy = ty - c.y
+  if (dx === 0 && dy === 0) return c
+  const sx = dx === 0 ? Number.POSITIVE_INFINITY : box.width / 2 / Math.abs(dx)
+  const sy = dy === 0 ? Number.POSITIVE_INFINITY : box.height / 2 / Math.abs(dy)
+  const s = Math.min(sx, sy)
+  return { x: c.x + dx * s, y: c.y + dy * s }
+}
+
+const round = (n: number): number => Math.round(n * 10) / 10
+
+/** A gently curved path between two boxes (more curved when the reverse edge exists), and its midpoint. */
+function curve(a: Box, b: Box, bend: number): { d: string; mx: number; my: number } {
+  const ca = center(a)
+  const cb = center(b)
+  const dx = cb.x - ca.x
+  const dy = cb.y - ca.y
+  const len = Math.hypot(dx, dy) || 1
+  const cx = (ca.x + cb.x) / 2 - (dy / len) * bend
+  const cy = (ca.y + cb.y) / 2 + (dx / len) * bend
+  const p = border(a, cx, cy)
+  const q = border(b, cx, cy)
+  const mx = 0.25 * p.x + 0.5 * cx + 0.25 * q.x
+  const my = 0.25 * p.y + 0.5 * cy + 0.25 * q.y
+  return {
+    d: `M${round(p.x)},${round(p.y)} Q${round(cx)},${round(cy)} ${round(q.x)},${round(q.y)}`,
+    mx,
+    my,
+  }
+}
+
+/** "payments.v1.Payments/Charge" → "Charge": the method is what tells grants apart on one edge. */
+export function shortOperation(operation: string): string {
+  return /^[A-Z]+ \//.test(operation) ? operation : (operation.split('/').pop() ?? operation)
+}
+
+function grantLines(edge: MapEdge): string[] {
+  const lines = edge.grants.map(
+    (g) =>
+      `${shortOperation(g.operation)}${g.purpose === undefined ? '' : ` · ${g.purpose}`}${g.expired ? ' (expired)' : ''}`,
+  )
+  if (edge.deny !== undefined)
+    lines.unshift(`✕ denied: ${edge.deny.ticket ?? edge.deny.by ?? 'explicit deny'}`)
+  return lines.length > 3 ? [...lines.slice(0, 2), `+${lines.length - 2} more`] : lines
+}
+
+function nodeLabel(service: MapService): string {
+  if (service.kind === 'people') {
+    return `People: ${service.name} in ${service.zone}${service.members?.length ? `: ${service.members.join(', ')}` : ''}${service.production === undefined ? '' : `; production ${service.production}`}`
+  }
+  const revoked = service.revoked.length > 0 ? `; ${service.revoked.length} revoked identity` : ''
+  return `Service ${service.name} in zone ${service.zone}, team ${service.team ?? 'none'}, highest classification ${service.classification}${service.tags.length > 0 ? `, tags ${service.tags.join(', ')}` : ''}${revoked}`
+}
+
+export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: SvgOptions = {}): string {
+  const interactive = options.interactive === true
+  const control = (label: string): string =>
+    interactive ? ` tabindex="0" role="button" aria-label="${esc(label)}"` : ''
+  const boxes: Record<string, Box> = { ...layout.nodes }
+  const observed = options.observed ?? []
+  // parties the catalog does not know get a column of their own, left of the map
+  const unknown: string[] = []
+  for (const edge of observed) {
+    for (const id of [edge.from, edge.to])
+      if (boxes[id] === undefined && !unknown.includes(id)) unknown.push(id)
+  }
+  const unknownWidth = unknown.length > 0 ? 260 : 0
+  unknown.forEach((id, i) => {
+    boxes[id] = { x: -unknownWidth + 20, y: 60 + i * 80, width: 220, height: 54 }
+  })
+  const unknownHeight = unknown.length > 0 ? 80 + unknown.length * 80 : 0
+  const crossingLines = graph.boundaries.map(
+    (b) => `${b.from} → ${b.to}: ${b.requires.length > 0 ? b.requires.join(', ') : 'no controls'}`,
+  )
+  const mapHeight = Math.max(layout.height, unknownHeight)
+  const footer = 40 + crossingLines.length * 18
+  const width = layout.width + unknownWidth
+  const height = mapHeight + footer
+  const out: string[] = []
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="service-map" viewBox="${-unknownWidth} 0 ${round(width)} ${round(height)}" width="${round(width)}" height="${round(height)}" role="group" aria-label="Service map of ${esc(graph.name)}">`,
+    `<title>Service map of ${esc(graph.name)}</title><style>${STYLE}</style>`,
+    '<defs>',
+    '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7682"/></marker>',
+    '<marker id="arrow-red" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#e0182d"/></marker>',
+    '</defs>',
+  )
+  out.push('<g class="zones">')
+  for (const zone of graph.zones) {
+    const box = layout.zones[zone.name]
+    if (box === undefined) continue
+    out.push(
+      `<g class="zone zone-${esc(zone.name)}" data-zone="${esc(zone.name)}"${control(`Zone ${zone.name}${zone.description ? `: ${zone.description}` : ''}`)}>`,
+      `<rect x="${round(box.x)}" y="${round(box.y)}" width="${round(box.width)}" height="${round(box.height)}"/>`,
+      `<text class="zone-title" x="${round(box.x + 16)}" y="${round(box.y + 26)}">${esc(zone.name)}</text>`,
+      zone.description ? `<title>${esc(zone.description)}</title>` : '',
+      '</g>',
+    )
+  }
+  if (unknown.length > 0) {
+    out.push(
+      `<g class="zone zone-unknown" data-zone="unknown"><rect x="${-unknownWidth + 6}" y="10" width="${unknownWidth - 16}" height="${unknownHeight}"/>`,
+      `<text class="zone-title" x="${-unknownWidth + 20}" y="36">not in catalog</text></g>`,
+    )
+  }
+  out.push('</g><g class="edges">')
+  const pairs = new Set([...graph.edges.map((e) => e.id), ...observed.map((e) => e.id)])
+  const drawEdge = (
+    id: string,
+    from: string,
+    to: string,
+    classes: string,
+    lines: string[],
+    label: string,
+  ) => {
+    const a = boxes[from]
+    const b = boxes[to]
+    if (a === undefined || b === undefined) return
+    const bend = pairs.has(`${to}>${from}`) ? 34 : 14
+    const { d, mx, my } = curve(a, b, bend)
+    const red = classes.includes('undeclared')
+    out.push(
+      `<g class="edge ${classes}" data-edge="${esc(id)}" data-from="${esc(from)}" data-to="${esc(to)}"${control(label)}>`,
+      `<title>${esc(label)}</title><path d="${d}" marker-end="url(#${red ? 'arrow-red' : 'arrow'})"/>`,
+    )
+    lines.forEach((line, i) => {
+      out.push(
+        `<text class="label" x="${round(mx)}" y="${round(my - 4 + (i - (lines.length - 1) / 2) * 13)}" text-anchor="middle">${esc(line)}</text>`,
+      )
+    })
+    // where live counts go (the page adds the text elements when there is traffic: a thousand empty ones cost)
+    out.push(
+      `<text class="traffic" x="${round(mx)}" y="${round(my + 6 + ((lines.length + 1) / 2) * 13)}" text-anchor="middle"></text>`,
+      '</g>',
+    )
+  }
+  for (const edge of graph.edges) {
+    const classes = ['declared']
+    if (edge.expired) classes.push('expired')
+    if (edge.deny !== undefined) classes.push('denied')
+    const grants = edge.grants.map(
+      (g) =>
+        `${g.operation}${g.purpose ? ` · ${g.purpose}` : ''}${g.expired ? ' (expired)' : g.expiresAt ? ` until ${g.expiresAt}` : ''}`,
+    )
+    const label = `${edge.deny ? `Explicit deny: ${edge.from} may not call ${edge.to}. ` : ''}${grants.length > 0 ? `Grant ${edge.from} to ${edge.to}: ${grants.join('; ')}` : ''}`
+    drawEdge(edge.id, edge.from, edge.to, classes.join(' '), grantLines(edge), label)
+  }
+  for (const edge of observed) {
+    const fromLabel = edge.labels?.[edge.from] ?? edge.from
+    const toLabel = edge.labels?.[edge.to] ?? edge.to
+    drawEdge(
+      edge.id,
+      edge.from,
+      edge.to,
+      `observed ${edge.kind}`,
+      [edge.kind === 'undeclared' ? 'observed, not declared' : 'observed (no grant)'],
+      `${edge.kind === 'undeclared' ? 'Undeclared call' : 'Call without a grant'} from ${fromLabel} to ${toLabel}`,
+    )
+  }
+  out.push('</g><g class="nodes">')
+  for (const service of graph.services) {
+    const box = boxes[service.id]
+    if (box === undefined) continue
+    const classes = `node ${service.kind === 'people' ? 'people' : 'service'} cls-${esc(service.classification)}${service.revoked.length > 0 ? ' revoked' : ''}`
+    out.push(
+      `<g class="${classes}" data-node="${esc(service.id)}" data-zone="${esc(service.zone)}"${control(nodeLabel(service))}>`,
+      `<rect x="${round(box.x)}" y="${round(box.y)}" width="${round(box.width)}" height="${round(box.height)}"/>`,
+      `<text class="name" x="${round(box.x + 12)}" y="${round(box.y + 22)}">${esc(service.name)}</text>`,
+      `<text class="meta" x="${round(box.x + 12)}" y="${round(box.y + 40)}">${esc(nodeMeta(service))}</text>`,
+      service.revoked.length > 0
+        ? `<text class="badge" x="${round(box.x + box.width)}" y="${round(box.y - 5)}" text-anchor="end">⊘ ${service.revoked.length} revoked identit${service.revoked.length === 1 ? 'y' : 'ies'}</text>`
+        : '',
+      `<title>${esc(nodeLabel(service))}</title>`,
+      '</g>',
+    )
+  }
+  for (const id of unknown) {
+    const box = boxes[id]!
+    const label = observed.flatMap((e) => [e.labels?.[id]]).find((l) => l !== undefined) ?? id
+    out.push(
+      `<g class="node unknown" data-node="${esc(id)}" data-zone="unknown"${control(`Not in catalog: ${label}`)}>`,
+      `<rect x="${round(box.x)}" y="${round(box.y)}" width="${box.width}" height="${box.height}"/>`,
+      `<text class="name" x="${round(box.x + 12)}" y="${round(box.y + 22)}">${esc(label.length > 30 ? `…${label.slice(-29)}` : label)}</text>`,
+      `<text class="meta" x="${round(box.x + 12)}" y="${round(box.y + 40)}">not in the catalog</text>`,
+      `<title>${esc(label)}</title></g>`,
+    )
+  }
+  out.push(`</g><g class="crossings" transform="translate(16 ${round(mapHeight + 24)})">`)
+  out.push('<text class="head" x="0" y="0">Allowed zone crossings and the controls they require</text>')
+  crossingLines.forEach((line, i) => {
+    out.push(`<text x="0" y="${(i + 1) * 18}">${esc(line)}</text>`)
+  })
+  out.push('</g></svg>')
+  return out.join('')
+}

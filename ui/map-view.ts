@@ -1,0 +1,125 @@
+// The map on the page: the shared SVG drawing (the same code `clearance map --format svg` runs), redrawn when the
+// revision changes or a call the map does not draw is observed, and annotated with live traffic in place.
+import type { MapSnapshot } from '../engine/service-map/map-source.js'
+import { type ObservedEdge, renderMapSvg } from '../engine/service-map/map-svg.js'
+import { type EdgeTotals, shadowText, shadowTotal } from './traffic-window.js'
+
+export type Selection = { kind: 'node' | 'edge'; id: string } | undefined
+
+export class MapView {
+  private snapshot: MapSnapshot | undefined
+  private observed = new Map<string, ObservedEdge>()
+  private scale = 1
+  private fitted = true
+  selection: Selection
+
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly onSelect: (selection: Selection) => void,
+  ) {
+    container.addEventListener('click', (event) => this.pick(event.target))
+    container.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault()
+        this.pick(event.target)
+      }
+    })
+  }
+
+  get current(): MapSnapshot | undefined {
+    return this.snapshot
+  }
+
+  show(snapshot: MapSnapshot): void {
+    this.snapshot = snapshot
+    // observed edges the new revision declares are drawn as declared edges now
+    const declared = new Set(snapshot.graph.edges.map((e) => e.id))
+    for (const id of [...this.observed.keys()]) if (declared.has(id)) this.observed.delete(id)
+    this.draw()
+  }
+
+  /** Adds the calls the map does not draw; redraws only when there is a new one. */
+  observe(totals: Map<string, EdgeTotals>): void {
+    if (this.snapshot === undefined) return
+    const declared = new Set(this.snapshot.graph.edges.map((e) => e.id))
+    let changed = false
+    for (const edge of totals.values()) {
+      if (edge.kind === 'declared' || declared.has(edge.id)) continue
+      const known = this.observed.get(edge.id)
+      const kind = edge.kind === 'undeclared' ? 'undeclared' : 'implicit'
+      if (known !== undefined && known.kind === kind) continue
+      this.observed.set(edge.id, { id: edge.id, from: edge.from, to: edge.to, kind, labels: edge.labels })
+      changed = true
+    }
+    if (changed) this.draw()
+  }
+
+  /** Writes the window's counts onto the edges. */
+  annotate(totals: Map<string, EdgeTotals>): void {
+    for (const g of this.container.querySelectorAll<SVGGElement>('g.edge')) {
+      const total = totals.get(g.dataset.edge ?? '')
+      const traffic = g.querySelector('.traffic')
+      let shadow = g.querySelector('.shadow')
+      if (shadow === null && total !== undefined && traffic !== null) {
+        shadow = traffic.cloneNode() as Element
+        shadow.setAttribute('class', 'shadow')
+        shadow.setAttribute('y', String(Number(traffic.getAttribute('y')) + 13))
+        g.append(shadow)
+      }
+      const changes = total === undefined ? 0 : shadowTotal(total.shadow)
+      g.classList.toggle('active', total !== undefined)
+      g.classList.toggle('has-deny', (total?.deny ?? 0) > 0)
+      g.classList.toggle('shadow-changed', changes > 0)
+      if (traffic !== null)
+        traffic.textContent = total === undefined ? '' : `✓ ${total.allow} · ✕ ${total.deny}`
+      if (shadow !== null) shadow.textContent = changes > 0 ? `shadow: ${shadowText(total!.shadow)}` : ''
+      g.dataset.allow = String(total?.allow ?? 0)
+      g.dataset.deny = String(total?.deny ?? 0)
+    }
+  }
+
+  zoom(factor: number | 'fit'): void {
+    this.fitted = factor === 'fit'
+    this.scale = factor === 'fit' ? 1 : Math.min(4, Math.max(0.1, this.scale * factor))
+    this.applyScale()
+  }
+
+  private applyScale(): void {
+    const svg = this.container.querySelector('svg')
+    if (svg === null) return
+    const width = Number(svg.getAttribute('width'))
+    const height = Number(svg.getAttribute('height'))
+    const fit = Math.min(1, (this.container.clientWidth - 4) / width)
+    const scale = this.fitted ? fit : this.scale * fit
+    svg.style.width = `${Math.round(width * scale)}px`
+    svg.style.height = `${Math.round(height * scale)}px`
+  }
+
+  private draw(): void {
+    if (this.snapshot === undefined) return
+    const { graph, layout } = this.snapshot
+    this.container.innerHTML = renderMapSvg(graph, layout, {
+      observed: [...this.observed.values()],
+      interactive: true,
+    })
+    this.applyScale()
+    this.mark()
+  }
+
+  private pick(target: EventTarget | null): void {
+    const element = (target as Element | null)?.closest?.('[data-node], [data-edge]')
+    if (element === null || element === undefined) return
+    const node = element.getAttribute('data-node')
+    this.selection =
+      node !== null ? { kind: 'node', id: node } : { kind: 'edge', id: element.getAttribute('data-edge')! }
+    this.mark()
+    this.onSelect(this.selection)
+  }
+
+  private mark(): void {
+    for (const el of this.container.querySelectorAll('.selected')) el.classList.remove('selected')
+    if (this.selection === undefined) return
+    const attr = this.selection.kind === 'node' ? 'data-node' : 'data-edge'
+    this.container.querySelector(`[${attr}="${CSS.escape(this.selection.id)}"]`)?.classList.add('selected')
+  }
+}
