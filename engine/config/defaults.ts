@@ -57,5 +57,7 @@ export const DEFAULTS = {
   workers: '1',
   /** Policy folder `clearance build` compiles, and the bundle it writes. */
   buildSource: 'policies',
-  buildOutput: 'bundles/bundle.tar.gz',
+  buildOutput: 'bundles/clearance.tar.gz',
+  /** What `clearance build` compiles into wasm entrypoints: every rule and package, as OPA answers them all. */
+  buildEntrypoints: 'all',
 } as const

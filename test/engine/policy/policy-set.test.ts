@@ -30,13 +30,16 @@ describe('policy set', () => {
     basic = await createPolicySet([await loadBundleFromPath('basic', bundles.basic!)])
   })
 
-  it('lists the entrypoints the policies annotated and the revision of each bundle', () => {
+  it('lists every rule and package as an entrypoint, and the revision of each bundle', () => {
     expect(basic.entrypoints).toEqual([
+      'example/authz',
       'example/authz/allow',
       'example/authz/conflict',
       'example/authz/divide',
       'example/authz/echo',
       'example/authz/kind',
+      'example/authz/unannotated',
+      'system',
       'system/main',
     ])
     expect(basic.revisions).toEqual({ basic: 'rev-basic' })
