@@ -8,11 +8,14 @@ import { type Metrics, metricsMiddleware } from '../metrics/index.js'
 import { errorResponse } from './error-response.js'
 import { type AuthenticationOptions, authentication } from './middleware/authentication.js'
 import { concurrencyLimit } from './middleware/concurrency-limit.js'
+import { gzipResponse } from './middleware/gzip-response.js'
+import { opaMethods } from './middleware/opa-methods.js'
 import { registerBatchRoute } from './routes/batch-route.js'
 import { registerCheckRoute } from './routes/check-route.js'
 import { registerDataRoutes } from './routes/data-routes.js'
 import { registerDefaultDecisionRoute } from './routes/default-decision-route.js'
 import { registerHealthRoutes } from './routes/health-routes.js'
+import { registerOpaReadRoutes } from './routes/opa-read-routes.js'
 import type { HttpConfig } from './routes/route-deps.js'
 import { registerStatusRoute } from './routes/status-route.js'
 
@@ -40,6 +43,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
   const metrics = deps.metrics
+  app.use(gzipResponse(DEFAULTS.gzipMinLength))
   if (metrics !== undefined) {
     app.use(metricsMiddleware(metrics))
     app.get('/metrics', async (c) => {
@@ -47,6 +51,7 @@ export function createApp(deps: AppDeps): Hono {
       return c.body(body, 200, { 'content-type': contentType })
     })
   }
+  app.use(opaMethods)
   app.use(authentication(deps.authentication ?? { mode: 'off' }))
   app.use(concurrencyLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent))
   registerDataRoutes(app, deps)
@@ -63,6 +68,7 @@ export function createApp(deps: AppDeps): Hono {
     instanceId: deps.instanceId ?? 'clearance',
     bundleStatus: deps.bundleStatus ?? (() => ({ bundles: {} })),
   })
+  registerOpaReadRoutes(app, { ...deps, instanceId: deps.instanceId ?? 'clearance' })
   app.notFound((c) =>
     errorResponse(
       c,

@@ -95,7 +95,7 @@ describe('policy set', () => {
     expect(basic.evaluate('example/authz/divide', encodeJson({ a: 1, b: 0 }))).toEqual({ defined: false })
   })
 
-  it('reports an evaluation failure as evaluation_error', () => {
+  it("reports a conflict in OPA's shape: internal_error with an eval_conflict_error and its location", () => {
     let error: unknown
     try {
       basic.evaluate('example/authz/conflict', encodeJson({ values: [1, 2] }))
@@ -103,7 +103,13 @@ describe('policy set', () => {
       error = thrown
     }
     expect(error).toBeInstanceOf(ClearanceError)
-    expect((error as ClearanceError).code).toBe('evaluation_error')
+    expect((error as ClearanceError).code).toBe('internal_error')
+    expect((error as ClearanceError).details).toEqual([
+      expect.objectContaining({
+        code: 'eval_conflict_error',
+        location: expect.objectContaining({ file: 'example/authz/authz.rego', row: expect.any(Number) }),
+      }),
+    ])
     // the instance keeps serving afterwards
     expect(value(basic.evaluate('example/authz/conflict', encodeJson({ values: [3] })))).toBe(3)
   })
