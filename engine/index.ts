@@ -1,9 +1,12 @@
 // The engine's public surface: what sdk/local and other packages may import. Everything else is internal.
 export {
+  type ActivationListener,
+  type BundleManager,
   type BundleSourceSpec,
   type BundleSpec,
   createBundleManager,
   createPolicyRegistry,
+  type DeleteMode,
   isUrl,
   type PolicyRegistry,
   parseBundleSpec,

@@ -24,7 +24,14 @@ import {
 import { clusterMetricsRenderer, createMetrics, type Metrics } from './metrics/index.js'
 import type { PolicySet } from './policy/index.js'
 import type { AuthenticationOptions } from './server/index.js'
-import { createApp, fullGarbageCollector, isClusterWorker, listen, type TlsFiles } from './server/index.js'
+import {
+  createApp,
+  fullGarbageCollector,
+  isClusterWorker,
+  listen,
+  startGateways,
+  type TlsFiles,
+} from './server/index.js'
 import { VERSION } from './version.js'
 
 export interface RunningServer {
@@ -157,12 +164,25 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     )
   }
 
+  const decider = observeDecisions(
+    createDecider({ registry, failClosed: () => manager.staleReason() }),
+    observer,
+  )
+  const gateways = await startGateways(config.gateways, {
+    decider,
+    log,
+    metrics: config.metrics ? metrics : undefined,
+    notReady: () => manager.notReadyReason(),
+    json: { maxDepth: config.maxJsonDepth, maxElements: config.maxJsonElements },
+    tls: tls === undefined ? undefined : { ...tls, requireClientCert: config.authentication === 'tls' },
+  })
   const app = createApp({
     checkPath: config.checkPath,
     validateInput,
     authentication,
     maxConcurrent: config.maxConcurrent,
-    decider: observeDecisions(createDecider({ registry, failClosed: () => manager.staleReason() }), observer),
+    decider,
+    ...gateways.app,
     ...(config.metrics ? { metrics: clusterWide(metrics) } : {}),
     config: {
       defaultDecision: config.defaultDecision,
@@ -189,6 +209,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     url: server.url,
     close: async () => {
       await manager.stop()
+      await gateways.close()
       await server.close()
       await decisionLog?.stop()
       registry.current()?.close()

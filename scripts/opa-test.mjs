@@ -16,10 +16,10 @@ const opa = execFileSync('bash', [join(root, 'scripts', 'install-opa.sh')], {
   stdio: ['ignore', 'pipe', 'inherit'],
 }).trim()
 
-const tests = spawnSync(opa, ['test', dir, '-v'], { stdio: 'inherit' })
+const tests = spawnSync(opa, ['test', dir, '-v', '--timeout', '120s'], { stdio: 'inherit' })
 if (tests.status !== 0) process.exit(tests.status ?? 1)
 
-const coverage = spawnSync(opa, ['test', dir, '--coverage', '--format', 'json'], {
+const coverage = spawnSync(opa, ['test', dir, '--coverage', '--format', 'json', '--timeout', '120s'], {
   encoding: 'utf8',
   maxBuffer: 256 * 1024 * 1024,
 })

@@ -9,6 +9,7 @@ import { LOG_LEVELS, type LogLevel } from '../log.js'
 import { normalizePath } from '../policy/index.js'
 import { packageRoot } from '../version.js'
 import { DEFAULTS } from './defaults.js'
+import { type GatewayConfig, type GatewayOptions, gatewayConfigFromOptions } from './gateway-config.js'
 
 export interface ServeConfig {
   bundles: BundleSpec[]
@@ -44,6 +45,8 @@ export interface ServeConfig {
   decisionLog: DecisionLogConfig
   metrics: boolean
   instanceId: string | undefined
+  /** Envoy ext_authz, forward-auth and AuthZEN; each off unless asked for. */
+  gateways: GatewayConfig
 }
 
 export interface DecisionLogConfig {
@@ -63,7 +66,7 @@ export interface DecisionLogConfig {
   labels: Record<string, string>
 }
 
-export interface ServeOptions {
+export interface ServeOptions extends GatewayOptions {
   bundle?: string[]
   addr?: string
   defaultDecision?: string
@@ -221,6 +224,7 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     decisionLog: decisionLogOptions(options),
     metrics: options.metrics ?? true,
     instanceId: options.instanceId,
+    gateways: gatewayConfigFromOptions(options),
   }
 }
 

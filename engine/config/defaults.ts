@@ -59,6 +59,15 @@ export const DEFAULTS = {
     bufferBytes: 64 * MiB,
     allowSampleRate: 1,
   },
+  /** The gateway faces: Envoy ext_authz (OPA-Envoy's decision path), forward-auth, AuthZEN. */
+  gateways: {
+    envoyDecision: 'envoy/authz/allow',
+    envoyMaxRequestBytes: 4 * MiB,
+    envoyMaxHeaderBytes: 64 * KiB,
+    envoyJwtPayloadKey: 'jwt_payload',
+    forwardAuthDecision: 'clearance/gateway/decision',
+    clientCertHeader: 'x-forwarded-client-cert',
+  },
   /** Processes serving the port. */
   workers: '1',
   /** Policy folder `clearance build` compiles, and the bundle it writes. */

@@ -6,6 +6,14 @@ import type { Decider, InputValidator } from '../decision/index.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
 import { type Metrics, metricsMiddleware } from '../metrics/index.js'
 import { errorResponse } from './error-response.js'
+import {
+  createGatewayMetrics,
+  exceptPath,
+  FORWARD_AUTH_ROUTE,
+  type ForwardAuthDeps,
+  registerAuthzenRoutes,
+  registerForwardAuthRoute,
+} from './gateways/index.js'
 import { type AuthenticationOptions, authentication } from './middleware/authentication.js'
 import { concurrencyLimit } from './middleware/concurrency-limit.js'
 import { gzipResponse } from './middleware/gzip-response.js'
@@ -38,6 +46,10 @@ export interface AppDeps {
   /** OPA-shaped bundle status for GET /v1/status. */
   bundleStatus?: () => object
   instanceId?: string
+  /** ANY /v1/gateway/forward-auth for nginx, Caddy and Traefik; off when not given. */
+  forwardAuth?: Omit<ForwardAuthDeps, 'decider' | 'log' | 'metrics'>
+  /** AuthZEN 1.0 endpoints answered by this decision path; off when not given. */
+  authzenPath?: string
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -52,8 +64,21 @@ export function createApp(deps: AppDeps): Hono {
     })
   }
   app.use(opaMethods)
-  app.use(authentication(deps.authentication ?? { mode: 'off' }))
+  const authenticate = authentication(deps.authentication ?? { mode: 'off' })
+  app.use(deps.forwardAuth === undefined ? authenticate : exceptPath(FORWARD_AUTH_ROUTE, authenticate))
   app.use(concurrencyLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent))
+  const gatewayMetrics = createGatewayMetrics(metrics)
+  if (deps.forwardAuth !== undefined) {
+    registerForwardAuthRoute(app, {
+      ...deps.forwardAuth,
+      decider: deps.decider,
+      log: deps.log,
+      metrics: gatewayMetrics,
+    })
+  }
+  if (deps.authzenPath !== undefined) {
+    registerAuthzenRoutes(app, { ...deps, path: deps.authzenPath, metrics: gatewayMetrics })
+  }
   registerDataRoutes(app, deps)
   registerBatchRoute(app, deps)
   registerCheckRoute(app, {
