@@ -92,7 +92,8 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
     )
     expect(answers).toEqual(Array.from({ length: 50 }, (_, i) => `[{"result":{"i":${i}}}]`))
     await expect(policy.evaluateAsync(id('conflict'), encodeJson({ values: [1, 2] }))).rejects.toMatchObject({
-      code: 'evaluation_error',
+      code: 'internal_error',
+      details: [expect.objectContaining({ code: 'eval_conflict_error' })],
     })
   })
 
