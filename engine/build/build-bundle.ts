@@ -109,7 +109,8 @@ export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
   const capabilities = options.capabilities ?? defaultCapabilitiesFile()
   const selection = options.entrypoints ?? 'all'
   const manifest = await readSourceManifest(source)
-  const index = await indexRules(opa, source, { v0Compatible: manifest?.rego_version === 0 })
+  const v0Compatible = manifest?.rego_version === 0 || (options.extraArgs ?? []).includes('--v0-compatible')
+  const index = await indexRules(opa, source, { v0Compatible })
   const entrypoints = selection === 'annotated' ? [] : selection === 'all' ? allEntrypoints(index) : selection
   const staged = await stageSource(source, manifest, index)
   const common = ['--revision', revision, '--ignore', '*_test.rego']
