@@ -14,6 +14,10 @@ export const ErrorCodes = {
   bundleError: 'bundle_error',
   configError: 'config_error',
   buildError: 'build_error',
+  /** A data path that is Rego the bundle's wasm does not compile (not an entrypoint). */
+  notCompiled: 'not_compiled',
+  /** An OPA API a wasm PDP cannot serve (ad-hoc queries, partial evaluation). */
+  notSupported: 'not_supported',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

@@ -3,7 +3,7 @@
 // refuse the set; ordinary evaluation errors (a conflict, a type error on the empty input) are the policy's
 // business and are allowed.
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import type { PolicySet } from '../policy/index.js'
+import { outermost, type PolicySet } from '../policy/index.js'
 
 const EMPTY_INPUT = new TextEncoder().encode('{}')
 const NOT_IMPLEMENTED = /not implemented: built-in function/
@@ -16,11 +16,15 @@ export function isFatalEvaluationError(thrown: unknown): boolean {
   return NOT_IMPLEMENTED.test(thrown.message) || NOT_IMPLEMENTED.test(describeThrown(cause))
 }
 
-/** Evaluates every entrypoint of the bundles named in `bundles`; throws ClearanceError(bundle_error) on a fatal one. */
+/**
+ * Evaluates the entrypoints of the bundles named in `bundles`; throws ClearanceError(bundle_error) on a fatal one.
+ * Only the outermost are run: a package's entrypoint evaluates every rule below it, so its rules' own entrypoints
+ * would run the same code again.
+ */
 export function smokeEvaluate(set: PolicySet, bundles: ReadonlySet<string>): void {
   for (const summary of set.bundles) {
     if (!bundles.has(summary.name)) continue
-    for (const entrypoint of summary.entrypoints) {
+    for (const entrypoint of outermost(summary.entrypoints)) {
       try {
         set.evaluate(entrypoint, EMPTY_INPUT)
       } catch (thrown) {

@@ -1,16 +1,19 @@
 // `clearance build`: compiles a folder of Rego (and data) into an OPA wasm bundle with `opa build -t wasm`.
-// Entrypoints come from the policies' own `# METADATA` `entrypoint: true` annotations; tests are left out; the
-// capabilities file limits the build to builtins Clearance can run, so a policy that uses anything else fails
-// here rather than at decision time.
+// By default every rule and package becomes an entrypoint (rule-index.ts), so plain Rego without annotations
+// builds and every document OPA would answer is answerable; `entrypoints: 'annotated'` keeps only the policies'
+// own `# METADATA` `entrypoint: true` rules. Tests are left out; the capabilities file limits the build to
+// builtins Clearance can run, so a policy that uses anything else fails here rather than at decision time.
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { ClearanceError, ErrorCodes } from '../errors.js'
+import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 import { resolveOpaBinary } from './opa-binary.js'
 import { policyRevision } from './revision.js'
+import { allEntrypoints, indexRules } from './rule-index.js'
+import { readSourceManifest, stageSource } from './staged-source.js'
 
 const run = promisify(execFile)
 
@@ -23,6 +26,11 @@ export interface BuildOptions {
   revision?: string | undefined
   /** OPA capabilities file; defaults to Clearance's own when present. */
   capabilities?: string | undefined
+  /**
+   * What becomes a wasm entrypoint: `all` (default) every rule and package; `annotated` only the rules annotated
+   * `entrypoint: true`; or an explicit list of data paths ("a/b/allow").
+   */
+  entrypoints?: EntrypointSelection | undefined
   /** Extra arguments for `opa build` (e.g. signing flags). */
   extraArgs?: readonly string[]
   /** Signs the bundle: a PEM private key file (RS/PS/ES) or the HMAC secret (`opa build --signing-key`). */
@@ -35,9 +43,26 @@ export interface BuildOptions {
   claimsFile?: string | undefined
 }
 
+export type EntrypointSelection = 'all' | 'annotated' | readonly string[]
+
 export interface BuildResult {
   output: string
   revision: string
+  /** The entrypoints passed to opa (`annotated`: none, opa reads the annotations). */
+  entrypoints: readonly string[]
+}
+
+const NO_ENTRYPOINT = /requires at least one entrypoint/
+
+function buildFailure(source: string, selection: EntrypointSelection, detail: string, cause: unknown) {
+  const hint =
+    NO_ENTRYPOINT.test(detail) && selection === 'annotated'
+      ? '\nno rule is annotated `# METADATA` `entrypoint: true`: annotate the rules clients query, or build with ' +
+        '--entrypoints all (the default) to make every rule and package an entrypoint'
+      : ''
+  return new ClearanceError(ErrorCodes.buildError, `opa build failed for "${source}":\n${detail}${hint}`, {
+    cause,
+  })
 }
 
 const require = createRequire(import.meta.url)
@@ -65,10 +90,12 @@ function signingArgs(options: BuildOptions): string[] {
     }
     return []
   }
-  const args = ['--signing-key', options.signingKey]
+  // opa runs inside the staged copy: file arguments are resolved against the caller's folder first.
+  const key = existsSync(options.signingKey) ? resolve(options.signingKey) : options.signingKey
+  const args = ['--signing-key', key]
   if (options.signingAlg !== undefined) args.push('--signing-alg', options.signingAlg)
   if (options.signingKeyId !== undefined) args.push('--verification-key-id', options.signingKeyId)
-  if (options.claimsFile !== undefined) args.push('--claims-file', options.claimsFile)
+  if (options.claimsFile !== undefined) args.push('--claims-file', resolve(options.claimsFile))
   return args
 }
 
@@ -80,31 +107,39 @@ export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
   const opa = await resolveOpaBinary()
   const revision = options.revision ?? (await policyRevision(source))
   const capabilities = options.capabilities ?? defaultCapabilitiesFile()
-  const args = [
-    'build',
-    '-t',
-    'wasm',
-    '-b',
-    source,
-    '-o',
-    output,
-    '--revision',
-    revision,
-    '--ignore',
-    '*_test.rego',
-  ]
-  if (capabilities !== undefined) args.push('--capabilities', capabilities)
-  args.push(...signingArgs(options))
-  args.push(...(options.extraArgs ?? []))
+  const selection = options.entrypoints ?? 'all'
+  const manifest = await readSourceManifest(source)
+  const v0Compatible = manifest?.rego_version === 0 || (options.extraArgs ?? []).includes('--v0-compatible')
+  const index = await indexRules(opa, source, { v0Compatible })
+  const entrypoints = selection === 'annotated' ? [] : selection === 'all' ? allEntrypoints(index) : selection
+  const staged = await stageSource(source, manifest, index)
+  const common = ['--revision', revision, '--ignore', '*_test.rego']
+  // With every rule an entrypoint, opa must not also gather each entrypoint's dependents: that makes the functions
+  // reading a rule entrypoints too, which wasm cannot have ("function … used as reference, not called"). Pruning
+  // keeps the rules outside the entrypoint set out of the plans, and here there are none.
+  if (selection === 'all') common.push('--prune-unused')
+  if (capabilities !== undefined) common.push('--capabilities', resolve(capabilities))
+  common.push(...signingArgs(options), ...(options.extraArgs ?? []))
+  /** Runs opa build inside the staged copy; resolves to its error text, or undefined on success. */
+  const tryBuild = async (chosen: readonly string[], to: string): Promise<string | undefined> => {
+    const args = ['build', '-t', 'wasm', '-b', '.', '-o', to, ...common, ...chosen.flatMap((e) => ['-e', e])]
+    try {
+      await run(opa, args, { maxBuffer: 64 * 1024 * 1024, cwd: staged.dir })
+      return undefined
+    } catch (thrown) {
+      const { stderr, stdout } = thrown as { stderr?: string; stdout?: string }
+      return `${stderr ?? ''}${stdout ?? ''}`.trim() || describeThrown(thrown)
+    }
+  }
   await mkdir(dirname(output), { recursive: true })
   try {
-    await run(opa, args, { maxBuffer: 64 * 1024 * 1024 })
+    const error = await tryBuild(entrypoints, output)
+    if (error !== undefined) throw buildFailure(options.source, selection, error, undefined)
   } catch (thrown) {
-    const { stderr, stdout } = thrown as { stderr?: string; stdout?: string }
-    const detail = `${stderr ?? ''}${stdout ?? ''}`.trim()
-    throw new ClearanceError(ErrorCodes.buildError, `opa build failed for "${options.source}":\n${detail}`, {
-      cause: thrown,
-    })
+    if (thrown instanceof ClearanceError) throw thrown
+    throw buildFailure(options.source, selection, describeThrown(thrown), thrown)
+  } finally {
+    await staged.remove()
   }
-  return { output, revision }
+  return { output, revision, entrypoints }
 }

@@ -1,1 +1,3 @@
-export { buildBundle } from './build-bundle.js'
+export { type BuildOptions, type BuildResult, buildBundle, type EntrypointSelection } from './build-bundle.js'
+export { allEntrypoints, indexRules, type RuleIndex } from './rule-index.js'
+export { RULE_INDEX_METADATA_KEY } from './staged-source.js'

@@ -17,11 +17,18 @@ export interface WasmModule {
   entrypoints: readonly string[] | 'all'
 }
 
+export interface RegoSource {
+  path: string
+  text: string
+}
+
 export interface Bundle {
   name: string
   manifest: Manifest
   data: DataDocument
   modules: readonly WasmModule[]
+  /** The Rego sources the bundle carries beside its wasm ("/a/b.rego" and its text), as OPA lists them. */
+  policies: readonly RegoSource[]
   /** Total unpacked size, for status and metrics. */
   sizeBytes: number
 }
@@ -154,14 +161,27 @@ export function loadBundle(name: string, files: BundleFiles): Bundle {
   const wasmFiles = [...files.keys()].filter((path) => path.endsWith('.wasm') && !byModule.has(path))
   for (const path of wasmFiles) modules.push({ path, bytes: files.get(path)!, entrypoints: 'all' })
 
-  const hasRego = [...files.keys()].some((path) => path.endsWith('.rego'))
-  if (modules.length === 0 && hasRego) {
+  const policies = regoSources(name, files)
+  if (modules.length === 0 && policies.length > 0) {
     throw bundleError(
       name,
       'holds Rego but no compiled policy.wasm; build it with `clearance build` (opa build -t wasm)',
     )
   }
-  return { name, manifest, data, modules, sizeBytes }
+  return { name, manifest, data, modules, policies, sizeBytes }
+}
+
+function regoSources(name: string, files: BundleFiles): RegoSource[] {
+  const sources: RegoSource[] = []
+  for (const [path, bytes] of files) {
+    if (!path.endsWith('.rego')) continue
+    try {
+      sources.push({ path, text: decoder.decode(bytes) })
+    } catch (thrown) {
+      throw bundleError(name, `${path} is not valid UTF-8`, thrown)
+    }
+  }
+  return sources.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
 function normalizeModulePath(path: string): string {

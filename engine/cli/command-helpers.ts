@@ -9,7 +9,13 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 /** An input document from a file or stdin ("-"), as JSON bytes; undefined when none is given. */
 export async function readInput(source: string | undefined): Promise<Uint8Array | undefined> {
   if (source === undefined) return undefined
-  const text = source === '-' ? await readStdin() : await readFile(source, 'utf8')
+  let text: string
+  try {
+    text = source === '-' ? await readStdin() : await readFile(source, 'utf8')
+  } catch (thrown) {
+    // A file that is not there is a usage error (exit 2), said plainly rather than as a stack of fs errors.
+    throw new ClearanceError('config_error', `cannot read input file "${source}": ${describeThrown(thrown)}`)
+  }
   try {
     return encodeJson(parseJson(text))
   } catch (thrown) {

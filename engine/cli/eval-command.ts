@@ -1,8 +1,10 @@
 // `clearance eval`: one document path evaluated against bundles, printed as the Data API would answer.
+import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { createPolicyRegistry, parseBundleSpecs } from '../activation/index.js'
 import { loadBundleFromPath } from '../bundle/index.js'
 import { createDecider } from '../decision/index.js'
+import { ClearanceError } from '../errors.js'
 import { createPolicySet, normalizePath } from '../policy/index.js'
 import { dataResponseText } from '../server/index.js'
 import { VERSION } from '../version.js'
@@ -22,6 +24,11 @@ export function addEvalCommand(program: Command): void {
     .option('--fail', 'exit with status 1 when the document is undefined')
     .action(async (options: { bundle: string[]; path: string; input?: string; fail?: boolean }) => {
       const specs = parseBundleSpecs(options.bundle)
+      for (const spec of specs) {
+        if (!existsSync(spec.path)) {
+          throw new ClearanceError('config_error', `bundle "${spec.path}" does not exist (--bundle)`)
+        }
+      }
       const bundles = await Promise.all(specs.map((spec) => loadBundleFromPath(spec.name, spec.path)))
       const registry = createPolicyRegistry()
       registry.activate(await createPolicySet(bundles))

@@ -20,7 +20,13 @@ export const DEFAULTS = {
   maxConcurrent: 1024,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 5_000,
+  /**
+   * Idle time before a keep-alive connection is closed. OPA (Go's server) keeps idle connections open; pooled
+   * clients (Python's http.client, SDK pools) reuse a connection after seconds of quiet and fail when it was closed.
+   */
+  keepAliveTimeoutMs: 120_000,
+  /** Smallest response body sent gzipped to a client that accepts it (OPA's server.encoding.gzip.min_length). */
+  gzipMinLength: 1024,
   /** Longest one evaluation may run on its thread before it is stopped and denied; 0 turns the limit off. */
   evalTimeoutMs: 1000,
   authentication: 'off',
@@ -75,5 +81,7 @@ export const DEFAULTS = {
   workers: '1',
   /** Policy folder `clearance build` compiles, and the bundle it writes. */
   buildSource: 'policies',
-  buildOutput: 'bundles/bundle.tar.gz',
+  buildOutput: 'bundles/clearance.tar.gz',
+  /** What `clearance build` compiles into wasm entrypoints: every rule and package, as OPA answers them all. */
+  buildEntrypoints: 'all',
 } as const

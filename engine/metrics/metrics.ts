@@ -1,8 +1,10 @@
 // Clearance's Prometheus metrics: one registry of its own (never prom-client's global one, so two servers in a
 // process or a test never share counters), the metric objects, and small functions the rest of the engine calls.
 // Label values are bounded: decision paths past a cap fold into "other", HTTP routes are route patterns.
+
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import type { DecisionOutcome } from './decision-outcome.js'
+import { createOpaHttpMetrics } from './opa-http-metrics.js'
 
 export interface MetricsOptions {
   /** Prefix of every Clearance metric name (default "clearance_"); process metrics keep their usual names. */
@@ -61,6 +63,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   // Created in this order, which is the exposition's order.
   const { decisionDuration, decisions } = decisionMetrics(prefix, registers)
   const { requests, requestDuration } = httpMetrics(prefix, registers)
+  // OPA's family of the same name; left out when the prefix is empty and the names would collide.
+  const opaHttp = prefix === '' ? undefined : createOpaHttpMetrics(registers)
   const { activations, failures, lastSuccess, lastFailure } = bundleMetrics(prefix, registers)
   const authRefusals = new Counter({
     name: `${prefix}auth_refusals_total`,
@@ -82,6 +86,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const labels = { method, route, status: String(status) }
       requests.inc(labels)
       requestDuration.observe(labels, seconds)
+      opaHttp?.observe(method, route, status, seconds)
     },
     bundleActivated(name) {
       activations.inc({ bundle: name })

@@ -60,7 +60,8 @@ function serve(policy: WasmPolicy, channel: EvaluationChannel, port: MessagePort
     } catch (thrown) {
       const cause = thrown instanceof Error ? thrown.cause : undefined
       const trapped = cause instanceof WebAssembly.RuntimeError || cause instanceof RangeError
-      respond(channel, port, trapped ? Status.trap : Status.error, describeThrown(thrown))
+      // The runtime's own words (the cause), so the caller's side can give a conflict OPA's shape again.
+      respond(channel, port, trapped ? Status.trap : Status.error, describeThrown(cause ?? thrown))
     }
   }
 }

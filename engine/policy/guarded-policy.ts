@@ -2,6 +2,7 @@
 // evaluate(): it hands the input over shared memory and blocks until the answer arrives or the limit passes. An
 // evaluation past the limit is denied (evaluation_error) and its thread terminated, which stops the wasm wherever
 // it is; a fresh instance is started in the background, and until it is ready evaluations are denied too.
+
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import {
@@ -22,6 +23,7 @@ import {
   VIA_PORT,
 } from './evaluation-channel.js'
 import type { EvaluationWorkerData, EvaluationWorkerReady } from './evaluation-worker.js'
+import { evaluationFailure } from './opa-eval-errors.js'
 import type { WasmPolicy, WasmPolicyOptions } from './wasm-policy.js'
 
 /** A wasm policy that holds a thread, released by close(). */
@@ -264,8 +266,7 @@ class GuardedPolicy implements ClosablePolicy {
     } else text = readText(thread.channel, length)
     const status = control[Control.status]
     if (status === Status.ok) return text
-    return new ClearanceError(
-      ErrorCodes.evaluationError,
+    return evaluationFailure(
       text,
       status === Status.trap ? { cause: new WebAssembly.RuntimeError(text) } : undefined,
     )

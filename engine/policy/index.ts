@@ -1,4 +1,5 @@
 export { type Builtin, createBuiltins } from '@clearance/rego-builtins'
+export { outermost } from './document-index.js'
 export {
   type BundleSummary,
   createPolicySet,

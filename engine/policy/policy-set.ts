@@ -5,6 +5,7 @@ import type { Bundle, DataDocument } from '../bundle/index.js'
 import { assertDisjointRoots } from '../bundle/index.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
 import { encodeJson, isRecord, parseJson, stringifyJson } from '../json/index.js'
+import { outermost, planPath, type RegoIndex, regoIndexOf } from './document-index.js'
 import { type ClosablePolicy, loadGuardedWasmPolicy, shareBytes } from './guarded-policy.js'
 import { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
 
@@ -32,6 +33,8 @@ export interface PolicySet {
   /** Bundle name → revision of every bundle in the set: the provenance of each decision it makes. */
   readonly revisions: Readonly<Record<string, string>>
   readonly entrypoints: readonly string[]
+  /** The Rego sources of each bundle, by bundle name (GET /v1/policies). */
+  readonly policies: ReadonlyMap<string, readonly { path: string; text: string }[]>
   /** Size in bytes of the data document's JSON. */
   readonly dataSize: number
   /** Evaluates `data.<path>` ("a/b/c"). Throws ClearanceError(evaluation_error) when the policy fails. */
@@ -139,6 +142,8 @@ class LoadedPolicySet implements PolicySet {
     private readonly targets: ReadonlyMap<string, Target>,
     private readonly dataBytes: Uint8Array,
     private readonly threads: readonly ClosablePolicy[],
+    private readonly regoIndexes: readonly RegoIndex[],
+    readonly policies: ReadonlyMap<string, readonly { path: string; text: string }[]>,
   ) {
     this.entrypoints = [...targets.keys()].sort()
     this.dataSize = dataBytes.byteLength
@@ -173,25 +178,41 @@ class LoadedPolicySet implements PolicySet {
   }
 
   private evaluateSlow(segments: readonly string[], input: Uint8Array | undefined): EvalOutcome {
+    let base: { found: boolean; value: unknown } | undefined
+    const data = (): { found: boolean; value: unknown } => {
+      base ??= descend(this.dataDocument(), segments)
+      return base
+    }
+    // Which entrypoint answers, or an error naming why none can (document-index.ts).
+    const plan = planPath(
+      this.regoIndexes,
+      segments,
+      (name) => this.targets.has(name),
+      () => data().found,
+    )
     // 1. A path inside an entrypoint's value: evaluate the entrypoint, then descend.
-    for (let length = segments.length - 1; length > 0; length--) {
-      const target = this.targets.get(segments.slice(0, length).join('/'))
-      if (target === undefined) continue
+    if (plan.kind === 'descend') {
+      const target = this.targets.get(plan.from)!
       const outcome = unwrapResultSet(target.policy.evaluate(target.id, input))
       if (!outcome.defined) return UNDEFINED
-      const inner = descend(parseJson(outcome.json), segments.slice(length))
+      const inner = descend(parseJson(outcome.json), segments.slice(plan.from.split('/').length))
       return inner.found ? { defined: true, json: stringifyJson(inner.value) } : UNDEFINED
     }
-    // 2. Bundle data, with the values of any entrypoints below the path laid over it.
-    const base = descend(this.dataDocument(), segments)
+    // 2. Bundle data, with the values of the outermost entrypoints below the path laid over it (a package's
+    //    entrypoint already holds its rules').
+    const found = data()
     const prefix = segments.join('/')
-    const below = this.entrypoints.filter((name) => prefix === '' || name.startsWith(`${prefix}/`))
-    if (below.length === 0) return base.found ? { defined: true, json: stringifyJson(base.value) } : UNDEFINED
-    if (base.found && !isRecord(base.value)) return { defined: true, json: stringifyJson(base.value) }
-    const document: Record<string, unknown> = base.found
-      ? structuredClone(base.value as Record<string, unknown>)
+    const below =
+      plan.kind === 'data'
+        ? []
+        : outermost(this.entrypoints.filter((name) => prefix === '' || name.startsWith(`${prefix}/`)))
+    if (below.length === 0)
+      return found.found ? { defined: true, json: stringifyJson(found.value) } : UNDEFINED
+    if (found.found && !isRecord(found.value)) return { defined: true, json: stringifyJson(found.value) }
+    const document: Record<string, unknown> = found.found
+      ? structuredClone(found.value as Record<string, unknown>)
       : {}
-    let defined = base.found
+    let defined = found.found
     for (const name of below) {
       const outcome = this.evaluate(name, input)
       if (!outcome.defined) continue
@@ -253,7 +274,12 @@ async function assemble(
   const targets = new Map<string, Target>()
   const summaries: BundleSummary[] = []
   const revisions: Record<string, string> = {}
+  const regoIndexes: RegoIndex[] = []
+  const policies = new Map<string, readonly { path: string; text: string }[]>()
   for (const bundle of bundles) {
+    const index = regoIndexOf(bundle.name, bundle.manifest.metadata, bundle.policies)
+    if (index !== undefined) regoIndexes.push(index)
+    policies.set(bundle.name, bundle.policies)
     const entrypoints: string[] = []
     for (const module of bundle.modules) {
       const policy = await load(module.bytes)
@@ -284,5 +310,5 @@ async function assemble(
     })
     revisions[bundle.name] = bundle.manifest.revision
   }
-  return new LoadedPolicySet(summaries, revisions, targets, dataBytes, threads)
+  return new LoadedPolicySet(summaries, revisions, targets, dataBytes, threads, regoIndexes, policies)
 }

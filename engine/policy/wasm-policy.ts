@@ -2,6 +2,7 @@
 // @open-policy-agent/opa-wasm, and the evaluation call. Input goes in as JSON bytes and the result set comes back
 // as JSON text, so falsy inputs reach the policy as given and numbers keep every digit. The module writes the
 // result as its value dump, where sets stay sets, so that they reach the JSON sorted as OPA writes them.
+
 import { createRequire } from 'node:module'
 import {
   type Builtin,
@@ -13,6 +14,7 @@ import {
 } from '@clearance/rego-builtins'
 import type * as OpaWasm from '@open-policy-agent/opa-wasm'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
+import { evaluationFailure } from './opa-eval-errors.js'
 
 type LoadedPolicy = OpaWasm.LoadedPolicy
 // The package's ESM entry exports only loadPolicy; the synchronous loader (used to replace a trapped instance)
@@ -125,7 +127,7 @@ class InstantiatedPolicy implements WasmPolicy {
     } catch (thrown) {
       // A trap can leave the instance in any state; later decisions get a fresh one.
       if (thrown instanceof WebAssembly.RuntimeError) this.replaceInstance()
-      throw new ClearanceError(ErrorCodes.evaluationError, describeThrown(thrown), { cause: thrown })
+      throw evaluationFailure(describeThrown(thrown), { cause: thrown })
     }
   }
 

@@ -16,11 +16,14 @@ import {
 } from './gateways/index.js'
 import { type AuthenticationOptions, authentication } from './middleware/authentication.js'
 import { concurrencyLimit } from './middleware/concurrency-limit.js'
+import { gzipResponse } from './middleware/gzip-response.js'
+import { opaMethods } from './middleware/opa-methods.js'
 import { registerBatchRoute } from './routes/batch-route.js'
 import { registerCheckRoute } from './routes/check-route.js'
 import { registerDataRoutes } from './routes/data-routes.js'
 import { registerDefaultDecisionRoute } from './routes/default-decision-route.js'
 import { registerHealthRoutes } from './routes/health-routes.js'
+import { registerOpaReadRoutes } from './routes/opa-read-routes.js'
 import type { HttpConfig } from './routes/route-deps.js'
 import { registerShadowRoute } from './routes/shadow-route.js'
 import { registerStatusRoute } from './routes/status-route.js'
@@ -58,6 +61,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
   const metrics = deps.metrics
+  app.use(gzipResponse(DEFAULTS.gzipMinLength))
   if (metrics !== undefined) {
     app.use(metricsMiddleware(metrics))
     app.get('/metrics', async (c) => {
@@ -65,6 +69,7 @@ export function createApp(deps: AppDeps): Hono {
       return c.body(body, 200, { 'content-type': contentType })
     })
   }
+  app.use(opaMethods)
   const authenticate = authentication(deps.authentication ?? { mode: 'off' })
   app.use(deps.forwardAuth === undefined ? authenticate : exceptPath(FORWARD_AUTH_ROUTE, authenticate))
   app.use(concurrencyLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent))
@@ -98,6 +103,7 @@ export function createApp(deps: AppDeps): Hono {
     registerShadowRoute(app, { shadowDivergences: deps.shadowDivergences })
   }
   if (deps.ui !== undefined) registerUiRoutes(app, deps.ui)
+  registerOpaReadRoutes(app, { ...deps, instanceId: deps.instanceId ?? 'clearance' })
   app.notFound((c) =>
     errorResponse(
       c,

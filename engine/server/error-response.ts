@@ -18,6 +18,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   bundle_error: 500,
   config_error: 500,
   build_error: 500,
+  not_compiled: 501,
+  not_supported: 501,
 }
 
 export interface ErrorBody {

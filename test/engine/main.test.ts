@@ -49,7 +49,7 @@ describe('clearance server on 127.0.0.1', () => {
       bad: { values: [1, 2] },
     })
     expect(mixed.ok).toBe(1)
-    expect(mixed.bad).toMatchObject({ code: 'evaluation_error', httpStatusCode: '500' })
+    expect(mixed.bad).toMatchObject({ code: 'internal_error', httpStatusCode: '500' })
   })
 
   it('serves plain HTTP clients with keep-alive', async () => {

@@ -3,7 +3,7 @@
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildBundle } from '../../engine/build/build-bundle.js'
+import { buildBundle, type EntrypointSelection } from '../../engine/build/build-bundle.js'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
 let workDir: Promise<string> | undefined
@@ -18,8 +18,12 @@ export async function tempDir(): Promise<string> {
 }
 
 /** Builds fixture `name` into `<tmp>/<name>.tar.gz` with revision `rev-<name>` unless given. */
-export async function buildFixture(name: string, revision = `rev-${name}`): Promise<string> {
-  const output = join(await tempDir(), `${name}.tar.gz`)
-  await buildBundle({ source: fixtureDir(name), output, revision })
+export async function buildFixture(
+  name: string,
+  revision = `rev-${name}`,
+  entrypoints?: EntrypointSelection,
+): Promise<string> {
+  const output = join(await tempDir(), `${name}-${String(entrypoints ?? 'all')}.tar.gz`)
+  await buildBundle({ source: fixtureDir(name), output, revision, entrypoints })
   return output
 }

@@ -55,14 +55,14 @@ describe('HTTP client against clearance serve', () => {
     expect(decisions.bad?.result).toBeUndefined()
     expect(decisions.bad?.error).toMatchObject({
       code: 'pdp_error',
-      pdpCode: 'evaluation_error',
+      pdpCode: 'internal_error',
       status: 500,
     })
   })
 
   it('answers a batch where every item fails (HTTP 500) item by item', async () => {
     const decisions = await client.evaluateBatch('example/authz/conflict', [{ values: [1, 2] }])
-    expect(decisions[0]?.error).toMatchObject({ code: 'pdp_error', pdpCode: 'evaluation_error' })
+    expect(decisions[0]?.error).toMatchObject({ code: 'pdp_error', pdpCode: 'internal_error' })
   })
 
   it('answers an empty batch without asking the server', async () => {

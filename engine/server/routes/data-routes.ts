@@ -8,6 +8,7 @@ import { dataResponseText, MISSING_INPUT_WARNING, type Warning } from '../decisi
 import { queryFlag } from '../query-flags.js'
 import { isBlank, parseJsonBytes, readBodyBytes } from '../request-body.js'
 import { requestedBy } from '../requested-by.js'
+import { bundleOwnedError } from './bundle-owned.js'
 import type { RouteDeps } from './route-deps.js'
 
 const nowNs = (): number => Number(process.hrtime.bigint())
@@ -78,17 +79,12 @@ async function answer(
   return c.body(text, 200, { 'content-type': 'application/json' })
 }
 
-const readOnly = (): never => {
-  throw new ClearanceError(
-    ErrorCodes.methodNotAllowed,
-    'the data API is read-only: Clearance serves documents from policy bundles; change them with a new bundle',
-  )
-}
-
 export function registerDataRoutes(app: Hono, deps: RouteDeps): void {
   for (const route of ['/v1/data', '/v1/data/*']) {
     app.post(route, (c) => answer(c, deps, () => inputFromBody(c, deps)))
     app.get(route, (c) => answer(c, deps, () => inputFromQuery(c, deps)))
-    app.on(['PUT', 'PATCH', 'DELETE'], route, readOnly)
+    app.on(['PUT', 'PATCH', 'DELETE'], route, () => {
+      throw bundleOwnedError(deps)
+    })
   }
 }

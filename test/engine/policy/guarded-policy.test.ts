@@ -44,9 +44,10 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
     expect(policy.evaluate(id('echo'), encodeJson(large))).toBe(`[{"result":${JSON.stringify(large)}}]`)
   })
 
-  it('reports a policy error as evaluation_error without replacing the instance', () => {
+  it("reports a conflict in OPA's shape (internal_error, eval_conflict_error) without replacing the instance", () => {
     const error = thrownBy(() => policy.evaluate(id('conflict'), encodeJson({ values: [1, 2] })))
-    expect(error.code).toBe('evaluation_error')
+    expect(error.code).toBe('internal_error')
+    expect(error.details?.map((detail) => detail.code)).toEqual(['eval_conflict_error'])
     expect(error.message).toMatch(/conflict/)
     expect(policy.evaluate(id('pairs'), encodeJson({ n: 3 }))).toBe('[{"result":true}]')
   })
@@ -91,7 +92,8 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
     )
     expect(answers).toEqual(Array.from({ length: 50 }, (_, i) => `[{"result":{"i":${i}}}]`))
     await expect(policy.evaluateAsync(id('conflict'), encodeJson({ values: [1, 2] }))).rejects.toMatchObject({
-      code: 'evaluation_error',
+      code: 'internal_error',
+      details: [expect.objectContaining({ code: 'eval_conflict_error' })],
     })
   })
 

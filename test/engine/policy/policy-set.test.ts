@@ -30,13 +30,16 @@ describe('policy set', () => {
     basic = await createPolicySet([await loadBundleFromPath('basic', bundles.basic!)])
   })
 
-  it('lists the entrypoints the policies annotated and the revision of each bundle', () => {
+  it('lists every rule and package as an entrypoint, and the revision of each bundle', () => {
     expect(basic.entrypoints).toEqual([
+      'example/authz',
       'example/authz/allow',
       'example/authz/conflict',
       'example/authz/divide',
       'example/authz/echo',
       'example/authz/kind',
+      'example/authz/unannotated',
+      'system',
       'system/main',
     ])
     expect(basic.revisions).toEqual({ basic: 'rev-basic' })
@@ -92,7 +95,7 @@ describe('policy set', () => {
     expect(basic.evaluate('example/authz/divide', encodeJson({ a: 1, b: 0 }))).toEqual({ defined: false })
   })
 
-  it('reports an evaluation failure as evaluation_error', () => {
+  it("reports a conflict in OPA's shape: internal_error with an eval_conflict_error and its location", () => {
     let error: unknown
     try {
       basic.evaluate('example/authz/conflict', encodeJson({ values: [1, 2] }))
@@ -100,7 +103,13 @@ describe('policy set', () => {
       error = thrown
     }
     expect(error).toBeInstanceOf(ClearanceError)
-    expect((error as ClearanceError).code).toBe('evaluation_error')
+    expect((error as ClearanceError).code).toBe('internal_error')
+    expect((error as ClearanceError).details).toEqual([
+      expect.objectContaining({
+        code: 'eval_conflict_error',
+        location: expect.objectContaining({ file: 'example/authz/authz.rego', row: expect.any(Number) }),
+      }),
+    ])
     // the instance keeps serving afterwards
     expect(value(basic.evaluate('example/authz/conflict', encodeJson({ values: [3] })))).toBe(3)
   })

@@ -117,18 +117,22 @@ describe('HTTP API', () => {
       expect((await res.json()).code).toBe('resource_too_large')
     })
 
-    it('answers an evaluation failure with 500 evaluation_error and no stack trace', async () => {
+    it("answers a conflict with OPA's 500 internal_error, an eval_conflict_error entry and no stack trace", async () => {
       const res = await post(app, '/v1/data/example/authz/conflict', '{"input":{"values":[1,2]}}')
       expect(res.status).toBe(500)
       const body = await res.json()
-      expect(body.code).toBe('evaluation_error')
+      expect(body.code).toBe('internal_error')
+      expect(body.errors.map((error: { code: string }) => error.code)).toEqual(['eval_conflict_error'])
       expect(JSON.stringify(body)).not.toMatch(/\.ts:\d+|at .*\(/)
     })
 
     it('refuses writes: the data API is read-only', async () => {
       const res = await app.request('/v1/data/example/users', { method: 'PUT', body: '{}' })
-      expect(res.status).toBe(405)
-      expect((await res.json()).code).toBe('method_not_allowed')
+      expect(res.status).toBe(400)
+      expect(await res.json()).toEqual({
+        code: 'invalid_parameter',
+        message: 'all paths owned by bundle "basic"',
+      })
     })
   })
 
@@ -198,7 +202,7 @@ describe('HTTP API', () => {
       expect(res.status).toBe(207)
       const body = await res.json()
       expect(body.responses.ok).toMatchObject({ http_status_code: '200', result: 1 })
-      expect(body.responses.bad).toMatchObject({ http_status_code: '500', code: 'evaluation_error' })
+      expect(body.responses.bad).toMatchObject({ http_status_code: '500', code: 'internal_error' })
       expect(typeof body.responses.bad.message).toBe('string')
     })
 

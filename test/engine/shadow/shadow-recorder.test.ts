@@ -16,6 +16,7 @@ function fakeSet(revision: string, answer: (input: Record<string, unknown>) => E
     bundles: [],
     revisions: { shadow: revision },
     entrypoints: [],
+    policies: new Map(),
     dataSize: 0,
     evaluate,
     evaluateAsync: async (path, input) => evaluate(path, input),
