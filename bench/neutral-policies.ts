@@ -1,0 +1,236 @@
+// Clearance against OPA on policies that are not ours: a trivial allow rule on two input fields, OPA's documentation
+// RBAC example (users, roles and grants in data) and the reference decision (policies/). For each policy:
+//   HTTP    `clearance serve` and `opa run --server` side by side, with the HTTP floor (a bare node:http server that
+//           reads the body and answers a constant, bench/support/node-http-floor-server.ts): a closed loop at fixed
+//           concurrency (rounds alternate the servers so all see the same machine), then an open loop at half of
+//           OPA's rate. The load generator runs in this process and shares the cores: its CPU is reported.
+//   in-process  Clearance's policy set evaluate(path, bytes), cached and uncached, against `opa bench`.
+// Usage: npx tsx bench/neutral-policies.ts [--policies trivial,rbac,reference] [--connections 16] [--seconds 5]
+//        [--rounds 2] [--rate-seconds 5] [--warmup 2] [--decisions 20000] [--serve-args "--decision-cache off"]
+//        [--json file]
+import { writeFileSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { buildBundle } from '../engine/build/build-bundle.js'
+import { resolveOpaBinary } from '../engine/build/opa-binary.js'
+import { loadBundleFromPath } from '../engine/bundle/index.js'
+import { encodeJson } from '../engine/json/json-codec.js'
+import { createPolicySet } from '../engine/policy/policy-set.js'
+import {
+  buildRego,
+  decisionPath,
+  exampleInputFile,
+  outDir,
+  referenceBundle,
+  repoRoot,
+} from './support/bundles.js'
+import { canonical, writeJson } from './support/json-output.js'
+import { type LoadResult, runClosedLoop, runOpenLoop } from './support/load.js'
+import { opaBench } from './support/opa-bench.js'
+import { type ServerProcess, startClearance, startNodeHttpFloor, startOpa } from './support/servers.js'
+import { fmt, median, summarize } from './support/stats.js'
+
+const { values } = parseArgs({
+  options: {
+    policies: { type: 'string', default: 'trivial,rbac,reference' },
+    connections: { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '2' },
+    'rate-seconds': { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+    decisions: { type: 'string', default: '20000' },
+    'serve-args': { type: 'string', default: '' },
+    json: { type: 'string' },
+  },
+})
+const connections = Number(values.connections)
+const seconds = Number(values.seconds)
+const rounds = Number(values.rounds)
+const rateSeconds = Number(values['rate-seconds'])
+const warmup = Number(values.warmup)
+const decisions = Number(values.decisions)
+const serveArgs = values['serve-args'].split(' ').filter((arg) => arg !== '')
+
+interface NeutralPolicy {
+  name: string
+  path: string
+  wasm: string
+  rego: string
+  inputs: unknown[]
+  inputFile: string
+}
+
+const opa = await resolveOpaBinary()
+
+async function neutralPolicy(name: 'trivial' | 'rbac', path: string): Promise<NeutralPolicy> {
+  const source = join(repoRoot, 'bench', 'neutral-policies', name)
+  const dir = join(outDir, `neutral-${name}`)
+  await mkdir(dir, { recursive: true })
+  const wasm = join(dir, 'clearance.tar.gz')
+  const rego = join(dir, 'opa.tar.gz')
+  await buildBundle({ source, output: wasm, revision: `neutral-${name}` })
+  await buildRego(opa, source, rego, `neutral-${name}`)
+  const inputFile = join(source, 'inputs.json')
+  const inputs = (await import(inputFile, { with: { type: 'json' } })).default as unknown[]
+  const first = join(dir, 'input.json')
+  writeFileSync(first, JSON.stringify(inputs[0]))
+  return { name, path, wasm, rego, inputs, inputFile: first }
+}
+
+async function policy(name: string): Promise<NeutralPolicy> {
+  if (name === 'trivial') return neutralPolicy('trivial', 'neutral/trivial/allow')
+  if (name === 'rbac') return neutralPolicy('rbac', 'neutral/rbac/allow')
+  const reference = await referenceBundle()
+  return {
+    name: 'reference',
+    path: decisionPath,
+    wasm: reference.wasm,
+    rego: reference.rego,
+    inputs: reference.inputs,
+    inputFile: exampleInputFile,
+  }
+}
+
+interface ServerRow {
+  name: string
+  closed: LoadResult[]
+  open: LoadResult[]
+  clientCpuPct: number[]
+  serverCpuUsPerRequest: number[]
+}
+
+interface PolicyResult {
+  policy: string
+  path: string
+  sameAnswer: boolean
+  rate: number
+  servers: ServerRow[]
+  inProcess: {
+    clearanceUncached: { p50Us: number; p99Us: number }
+    opaBench: { p50Us: number; p99Us: number; nsPerOp: number }
+  }
+}
+
+async function httpRun(subject: NeutralPolicy): Promise<Omit<PolicyResult, 'inProcess'>> {
+  const servers: ServerProcess[] = []
+  try {
+    servers.push(await startClearance({ bundle: subject.wasm, serveArgs }))
+    servers.push(await startOpa({ opa, bundle: subject.rego }))
+    servers.push(await startNodeHttpFloor())
+    const url = `/v1/data/${subject.path}`
+    const bodies = subject.inputs.map((input) => JSON.stringify({ input }))
+    const answers = await Promise.all(
+      servers.slice(0, 2).map(async (server) => {
+        const res = await fetch(`${server.url}${url}`, { method: 'POST', body: bodies[0] })
+        return JSON.stringify(canonical(((await res.json()) as { result: unknown }).result))
+      }),
+    )
+    const sameAnswer = answers[0] === answers[1]
+    if (!sameAnswer) console.error(`${subject.name}: servers disagree:\n${answers.join('\n')}`)
+    const rows: ServerRow[] = servers.map((server) => ({
+      name: server.name,
+      closed: [],
+      open: [],
+      clientCpuPct: [],
+      serverCpuUsPerRequest: [],
+    }))
+    const target = (server: ServerProcess) => ({ url: server.url, path: url, bodies })
+    for (const server of servers) await runClosedLoop(target(server), { connections, seconds: warmup })
+    for (let round = 0; round < rounds; round++) {
+      const order = servers.map((_, i) => i)
+      if (round % 2 === 1) order.reverse()
+      for (const i of order) {
+        const serverCpu = servers[i]!.cpuMs()
+        const clientCpu = process.cpuUsage()
+        const started = performance.now()
+        const result = await runClosedLoop(target(servers[i]!), { connections, seconds })
+        const used = process.cpuUsage(clientCpu)
+        rows[i]!.closed.push(result)
+        rows[i]!.serverCpuUsPerRequest.push(((servers[i]!.cpuMs() - serverCpu) * 1000) / result.ok)
+        rows[i]!.clientCpuPct.push((100 * (used.user + used.system)) / 1000 / (performance.now() - started))
+        process.stderr.write(
+          `${subject.name} closed loop, round ${round + 1}, ${servers[i]!.name}: ${Math.round(result.rps)}/s, ` +
+            `p99 ${result.p99Ms.toFixed(2)} ms, load generator ${Math.round(rows[i]!.clientCpuPct.at(-1)!)}% of a core\n`,
+        )
+      }
+    }
+    const rate = Math.max(1, Math.round(median(rows[1]!.closed.map((r) => r.rps)) / 2))
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? [0, 1] : [1, 0]
+      for (const i of order) {
+        const result = await runOpenLoop(target(servers[i]!), { rate, seconds: rateSeconds })
+        rows[i]!.open.push(result)
+        process.stderr.write(
+          `${subject.name} open loop at ${rate}/s, round ${round + 1}, ${servers[i]!.name}: ` +
+            `p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms\n`,
+        )
+      }
+    }
+    return { policy: subject.name, path: subject.path, sameAnswer, rate, servers: rows }
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()))
+  }
+}
+
+async function inProcessRun(subject: NeutralPolicy): Promise<PolicyResult['inProcess']> {
+  const loaded = await loadBundleFromPath('bench', subject.wasm)
+  const set = await createPolicySet([loaded])
+  const bytes = encodeJson(subject.inputs[0])
+  for (let i = 0; i < 2000; i++) set.evaluate(subject.path, bytes)
+  const samples = new Float64Array(decisions)
+  for (let i = 0; i < decisions; i++) {
+    const t0 = process.hrtime.bigint()
+    set.evaluate(subject.path, bytes)
+    samples[i] = Number(process.hrtime.bigint() - t0) / 1000
+  }
+  set.close()
+  const uncached = summarize(Array.from(samples))
+  const opaNumbers = await opaBench(opa, subject.rego, subject.inputFile, subject.path)
+  return {
+    clearanceUncached: { p50Us: uncached.p50, p99Us: uncached.p99 },
+    opaBench: { p50Us: opaNumbers.p50Us, p99Us: opaNumbers.p99Us, nsPerOp: opaNumbers.nsPerOp },
+  }
+}
+
+function neutralMarkdown(results: readonly PolicyResult[]): string {
+  const lines = [
+    '| policy | server | decisions/s (closed loop) | vs OPA | vs floor | p99 closed (ms) | p99 at half OPA rate (ms) | server CPU µs/req | load generator CPU |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
+  ]
+  for (const result of results) {
+    const rps = result.servers.map((row) => median(row.closed.map((r) => r.rps)))
+    for (const [i, row] of result.servers.entries()) {
+      const openP99 = row.open.length === 0 ? '—' : fmt(median(row.open.map((r) => r.p99Ms)), 2)
+      lines.push(
+        `| ${result.policy} | ${row.name} | ${fmt(rps[i], 0)} | ${(rps[i]! / rps[1]!).toFixed(2)}× | ` +
+          `${(rps[i]! / rps[2]!).toFixed(2)}× | ${fmt(median(row.closed.map((r) => r.p99Ms)), 2)} | ` +
+          `${openP99}${row.open.length === 0 ? '' : ` (at ${result.rate}/s)`} | ` +
+          `${fmt(median(row.serverCpuUsPerRequest), 0)} | ${fmt(median(row.clientCpuPct), 0)}% |`,
+      )
+    }
+  }
+  lines.push(
+    '',
+    '| policy | Clearance evaluate() p50 / p99 (µs) | opa bench p50 / p99 (µs) | p50 ratio |',
+    '|---|--:|--:|--:|',
+  )
+  for (const { policy: name, inProcess } of results) {
+    const c = inProcess.clearanceUncached
+    const o = inProcess.opaBench
+    lines.push(
+      `| ${name} | ${fmt(c.p50Us, 2)} / ${fmt(c.p99Us, 2)} | ${fmt(o.p50Us, 2)} / ${fmt(o.p99Us, 2)} | ` +
+        `${(o.p50Us / c.p50Us).toFixed(2)}× faster |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+const results: PolicyResult[] = []
+for (const name of values.policies.split(',')) {
+  const subject = await policy(name)
+  const http = await httpRun(subject)
+  results.push({ ...http, inProcess: await inProcessRun(subject) })
+}
+writeJson(values.json, results)
+console.log(neutralMarkdown(results))
