@@ -1,5 +1,13 @@
 export { type Builtin, createBuiltins } from '@clearance/rego-builtins'
 export {
+  type CacheablePolicySet,
+  createDecisionCache,
+  type DecisionCache,
+  type DecisionCacheOptions,
+  type DecisionCacheStats,
+  isDeterministic,
+} from './decision-cache.js'
+export {
   type BundleSummary,
   createPolicySet,
   type EvalOutcome,

@@ -14,8 +14,12 @@ import {
   ClearanceError,
   createBundleManager,
   createDecider,
+  createDecisionCache,
   createInputValidator,
   createPolicyRegistry,
+  DEFAULTS,
+  type DecisionCacheOptions,
+  type DecisionCacheStats,
   type DeleteMode,
   decideVerdict,
   ErrorCodes,
@@ -90,6 +94,11 @@ export interface LocalEvaluatorOptions {
   inputSchema?: string | object | false | undefined
   /** Throw PdpError instead of answering failures with a deny (default false). */
   throwOnError?: boolean | undefined
+  /**
+   * Answers repeated inputs of policies that read only input and data from memory, emptied on every activation
+   * (default on, bounded as the server's); false turns it off.
+   */
+  decisionCache?: Partial<DecisionCacheOptions> | false | undefined
   log?: Logger | undefined
 }
 
@@ -111,6 +120,8 @@ export interface LocalEvaluator {
   revisions(): Revisions
   /** The bundle manager's status (OPA's bundle status per bundle). */
   status(): StatusReport
+  /** The decision cache's hits, misses and size; undefined when it is off. */
+  decisionCacheStats(): DecisionCacheStats | undefined
   /** Stops watching and polling. */
   close(): Promise<void>
 }
@@ -202,7 +213,14 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
   const validateInput = await inputValidator(options.inputSchema)
   await manager.start()
 
-  const decider = createDecider({ registry })
+  const cache =
+    options.decisionCache === false
+      ? undefined
+      : createDecisionCache({
+          maxEntries: options.decisionCache?.maxEntries ?? DEFAULTS.decisionCache.maxEntries,
+          maxBytes: options.decisionCache?.maxBytes ?? DEFAULTS.decisionCache.maxBytes,
+        })
+  const decider = createDecider({ registry, cache })
   const deps: VerdictDeps = {
     decider,
     checkPath: normalizePath(options.checkPath ?? 'clearance/authz/decision'),
@@ -291,6 +309,7 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
     },
     revisions: () => registry.current()?.revisions ?? {},
     status: () => manager.status(),
+    decisionCacheStats: () => cache?.stats(),
     close: async () => {
       await manager.stop()
       registry.current()?.close()
