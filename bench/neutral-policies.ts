@@ -4,7 +4,11 @@
 //           reads the body and answers a constant, bench/support/node-http-floor-server.ts): a closed loop at fixed
 //           concurrency (rounds alternate the servers so all see the same machine), then an open loop at half of
 //           OPA's rate. The load generator runs in this process and shares the cores: its CPU is reported.
-//   in-process  Clearance's policy set evaluate(path, bytes), cached and uncached, against `opa bench`.
+//   in-process  Clearance's policy set evaluate(path, bytes) (no cache) and the SDK's evaluate() with the decision
+//           cache on (a repeated input: every call after the first is a hit) and off, against `opa bench`.
+// The HTTP and SDK rows with the cache on answer the few bench inputs from memory after their first decision: they
+// measure the cache's best case, the rows with it off the evaluation. bench/decision-cache-hit-rate.ts measures what
+// hit rate a realistic input mix gets.
 // Usage: npx tsx bench/neutral-policies.ts [--policies trivial,rbac,reference] [--connections 16] [--seconds 5]
 //        [--rounds 2] [--rate-seconds 5] [--warmup 2] [--decisions 20000] [--serve-args "--decision-cache off"]
 //        [--json file]
@@ -17,6 +21,7 @@ import { resolveOpaBinary } from '../engine/build/opa-binary.js'
 import { loadBundleFromPath } from '../engine/bundle/index.js'
 import { encodeJson } from '../engine/json/json-codec.js'
 import { createPolicySet } from '../engine/policy/policy-set.js'
+import { createLocalEvaluator } from '../sdk/local/index.js'
 import {
   buildRego,
   decisionPath,
@@ -92,6 +97,10 @@ async function policy(name: string): Promise<NeutralPolicy> {
   }
 }
 
+/** Row order: clearance (defaults), clearance without the decision cache, opa, the node:http floor. */
+const OPA = 2
+const FLOOR = 3
+
 interface ServerRow {
   name: string
   closed: LoadResult[]
@@ -108,6 +117,8 @@ interface PolicyResult {
   servers: ServerRow[]
   inProcess: {
     clearanceUncached: { p50Us: number; p99Us: number }
+    sdkCached: { p50Us: number; p99Us: number }
+    sdkUncached: { p50Us: number; p99Us: number }
     opaBench: { p50Us: number; p99Us: number; nsPerOp: number }
   }
 }
@@ -116,17 +127,24 @@ async function httpRun(subject: NeutralPolicy): Promise<Omit<PolicyResult, 'inPr
   const servers: ServerProcess[] = []
   try {
     servers.push(await startClearance({ bundle: subject.wasm, serveArgs }))
+    servers.push(
+      await startClearance({
+        bundle: subject.wasm,
+        serveArgs: [...serveArgs, '--decision-cache', 'off'],
+        name: 'clearance --decision-cache off',
+      }),
+    )
     servers.push(await startOpa({ opa, bundle: subject.rego }))
     servers.push(await startNodeHttpFloor())
     const url = `/v1/data/${subject.path}`
     const bodies = subject.inputs.map((input) => JSON.stringify({ input }))
     const answers = await Promise.all(
-      servers.slice(0, 2).map(async (server) => {
+      servers.slice(0, 3).map(async (server) => {
         const res = await fetch(`${server.url}${url}`, { method: 'POST', body: bodies[0] })
         return JSON.stringify(canonical(((await res.json()) as { result: unknown }).result))
       }),
     )
-    const sameAnswer = answers[0] === answers[1]
+    const sameAnswer = answers.every((answer) => answer === answers[0])
     if (!sameAnswer) console.error(`${subject.name}: servers disagree:\n${answers.join('\n')}`)
     const rows: ServerRow[] = servers.map((server) => ({
       name: server.name,
@@ -155,9 +173,9 @@ async function httpRun(subject: NeutralPolicy): Promise<Omit<PolicyResult, 'inPr
         )
       }
     }
-    const rate = Math.max(1, Math.round(median(rows[1]!.closed.map((r) => r.rps)) / 2))
+    const rate = Math.max(1, Math.round(median(rows[OPA]!.closed.map((r) => r.rps)) / 2))
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? [0, 1] : [1, 0]
+      const order = round % 2 === 0 ? [0, 1, 2] : [2, 1, 0]
       for (const i of order) {
         const result = await runOpenLoop(target(servers[i]!), { rate, seconds: rateSeconds })
         rows[i]!.open.push(result)
@@ -186,9 +204,31 @@ async function inProcessRun(subject: NeutralPolicy): Promise<PolicyResult['inPro
   }
   set.close()
   const uncached = summarize(Array.from(samples))
+  const sdk = async (decisionCache: false | undefined) => {
+    const local = await createLocalEvaluator({
+      bundles: [`bench=${subject.wasm}`],
+      decisionCache,
+      inputSchema: false,
+    })
+    const input = subject.inputs[0]
+    for (let i = 0; i < 2000; i++) await local.evaluate(subject.path, input)
+    const times = new Float64Array(decisions)
+    for (let i = 0; i < decisions; i++) {
+      const t0 = process.hrtime.bigint()
+      await local.evaluate(subject.path, input)
+      times[i] = Number(process.hrtime.bigint() - t0) / 1000
+    }
+    await local.close()
+    const summary = summarize(Array.from(times))
+    return { p50Us: summary.p50, p99Us: summary.p99 }
+  }
+  const sdkCached = await sdk(undefined)
+  const sdkUncached = await sdk(false)
   const opaNumbers = await opaBench(opa, subject.rego, subject.inputFile, subject.path)
   return {
     clearanceUncached: { p50Us: uncached.p50, p99Us: uncached.p99 },
+    sdkCached,
+    sdkUncached,
     opaBench: { p50Us: opaNumbers.p50Us, p99Us: opaNumbers.p99Us, nsPerOp: opaNumbers.nsPerOp },
   }
 }
@@ -203,8 +243,8 @@ function neutralMarkdown(results: readonly PolicyResult[]): string {
     for (const [i, row] of result.servers.entries()) {
       const openP99 = row.open.length === 0 ? '—' : fmt(median(row.open.map((r) => r.p99Ms)), 2)
       lines.push(
-        `| ${result.policy} | ${row.name} | ${fmt(rps[i], 0)} | ${(rps[i]! / rps[1]!).toFixed(2)}× | ` +
-          `${(rps[i]! / rps[2]!).toFixed(2)}× | ${fmt(median(row.closed.map((r) => r.p99Ms)), 2)} | ` +
+        `| ${result.policy} | ${row.name} | ${fmt(rps[i], 0)} | ${(rps[i]! / rps[OPA]!).toFixed(2)}× | ` +
+          `${(rps[i]! / rps[FLOOR]!).toFixed(2)}× | ${fmt(median(row.closed.map((r) => r.p99Ms)), 2)} | ` +
           `${openP99}${row.open.length === 0 ? '' : ` (at ${result.rate}/s)`} | ` +
           `${fmt(median(row.serverCpuUsPerRequest), 0)} | ${fmt(median(row.clientCpuPct), 0)}% |`,
       )
@@ -212,15 +252,18 @@ function neutralMarkdown(results: readonly PolicyResult[]): string {
   }
   lines.push(
     '',
-    '| policy | Clearance evaluate() p50 / p99 (µs) | opa bench p50 / p99 (µs) | p50 ratio |',
-    '|---|--:|--:|--:|',
+    '| policy | policy set evaluate(path, bytes) p50 / p99 (µs) | SDK evaluate(), cache on (repeated input) | SDK evaluate(), cache off | opa bench p50 / p99 (µs) | opa p50 / policy set p50 |',
+    '|---|--:|--:|--:|--:|--:|',
   )
   for (const { policy: name, inProcess } of results) {
     const c = inProcess.clearanceUncached
     const o = inProcess.opaBench
+    const on = inProcess.sdkCached
+    const off = inProcess.sdkUncached
     lines.push(
-      `| ${name} | ${fmt(c.p50Us, 2)} / ${fmt(c.p99Us, 2)} | ${fmt(o.p50Us, 2)} / ${fmt(o.p99Us, 2)} | ` +
-        `${(o.p50Us / c.p50Us).toFixed(2)}× faster |`,
+      `| ${name} | ${fmt(c.p50Us, 2)} / ${fmt(c.p99Us, 2)} | ${fmt(on.p50Us, 2)} / ${fmt(on.p99Us, 2)} | ` +
+        `${fmt(off.p50Us, 2)} / ${fmt(off.p99Us, 2)} | ${fmt(o.p50Us, 2)} / ${fmt(o.p99Us, 2)} | ` +
+        `${(o.p50Us / c.p50Us).toFixed(2)}× |`,
     )
   }
   return lines.join('\n')
