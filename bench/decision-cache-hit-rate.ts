@@ -48,6 +48,23 @@ try {
   await rm(dir, { recursive: true, force: true })
 }
 
+// The generated inputs are a handful of shapes (allowed, denied for each reason); the mesh's traffic is spread over
+// service pairs: each service calls three others, each call one of the shapes with the pair's own names.
+const shapes = inputs
+inputs = []
+for (let caller = 0; caller < services; caller++) {
+  for (let k = 1; k <= 3; k++) {
+    const shape = shapes[(caller + k) % shapes.length]!
+    const subject = shape.subject as Record<string, unknown>
+    const target = shape.target as Record<string, unknown>
+    inputs.push({
+      ...shape,
+      subject: { ...subject, spiffe_id: `spiffe://shop.example/ns/prod/sa/svc-${caller}` },
+      target: { ...target, service: `svc-${(caller * 7 + k) % services}` },
+    })
+  }
+}
+
 // Zipf(1) over the distinct inputs, by a fixed seed so runs compare.
 let seed = 42
 const random = (): number => {
@@ -131,8 +148,8 @@ const rows = scenarios.map((scenario) => {
 
 writeJson(values.json, { services, decisions, rate, pods, distinctCatalogInputs: inputs.length, rows })
 console.log(
-  `${decisions.toLocaleString('en-US')} decisions over ${inputs.length} distinct catalog inputs ` +
-    `(${services} services, Zipf popularity), cache bounds ${DEFAULTS.decisionCache.maxEntries} entries / ` +
+  `${decisions.toLocaleString('en-US')} decisions over ${inputs.length} service-pair inputs ` +
+    `(${services} services × 3 callees, Zipf popularity), cache bounds ${DEFAULTS.decisionCache.maxEntries} entries / ` +
     `${DEFAULTS.decisionCache.maxBytes / 2 ** 20} MiB\n`,
 )
 console.log('| input mix | hit rate | distinct inputs | entries held | bytes held |')
