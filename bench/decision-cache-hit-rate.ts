@@ -18,6 +18,7 @@ import { DEFAULTS } from '../engine/config/index.js'
 import { createDecisionCache } from '../engine/policy/index.js'
 import { decisionPath, repoRoot } from './support/bundles.js'
 import { writeJson } from './support/json-output.js'
+import { type HitRateResult, hitRateMarkdown } from './support/neutral-report.js'
 
 const { values } = parseArgs({
   options: {
@@ -75,7 +76,10 @@ const weights = inputs.map((_, i) => 1 / (i + 1))
 const total = weights.reduce((a, b) => a + b, 0)
 const cumulative: number[] = []
 let running = 0
-for (const weight of weights) cumulative.push((running += weight / total))
+for (const weight of weights) {
+  running += weight / total
+  cumulative.push(running)
+}
 const pick = (): number => {
   const r = random()
   let lo = 0
@@ -146,17 +150,6 @@ const rows = scenarios.map((scenario) => {
   }
 })
 
-writeJson(values.json, { services, decisions, rate, pods, distinctCatalogInputs: inputs.length, rows })
-console.log(
-  `${decisions.toLocaleString('en-US')} decisions over ${inputs.length} service-pair inputs ` +
-    `(${services} services × 3 callees, Zipf popularity), cache bounds ${DEFAULTS.decisionCache.maxEntries} entries / ` +
-    `${DEFAULTS.decisionCache.maxBytes / 2 ** 20} MiB\n`,
-)
-console.log('| input mix | hit rate | distinct inputs | entries held | bytes held |')
-console.log('|---|--:|--:|--:|--:|')
-for (const row of rows) {
-  console.log(
-    `| ${row.scenario} | ${(100 * row.hitRate).toFixed(1)}% | ${row.distinctInputs.toLocaleString('en-US')} | ` +
-      `${row.entries.toLocaleString('en-US')} | ${(row.bytes / 2 ** 20).toFixed(1)} MiB |`,
-  )
-}
+const result: HitRateResult = { services, decisions, rate, pods, distinctCatalogInputs: inputs.length, rows }
+writeJson(values.json, result)
+console.log(hitRateMarkdown(result))

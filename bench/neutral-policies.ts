@@ -32,9 +32,10 @@ import {
 } from './support/bundles.js'
 import { canonical, writeJson } from './support/json-output.js'
 import { type LoadResult, runClosedLoop, runOpenLoop } from './support/load.js'
+import { FLOOR, neutralMarkdown, OPA, type PolicyResult, type ServerRow } from './support/neutral-report.js'
 import { opaBench } from './support/opa-bench.js'
 import { type ServerProcess, startClearance, startNodeHttpFloor, startOpa } from './support/servers.js'
-import { fmt, median, summarize } from './support/stats.js'
+import { median, summarize } from './support/stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -94,32 +95,6 @@ async function policy(name: string): Promise<NeutralPolicy> {
     rego: reference.rego,
     inputs: reference.inputs,
     inputFile: exampleInputFile,
-  }
-}
-
-/** Row order: clearance (defaults), clearance without the decision cache, opa, the node:http floor. */
-const OPA = 2
-const FLOOR = 3
-
-interface ServerRow {
-  name: string
-  closed: LoadResult[]
-  open: LoadResult[]
-  clientCpuPct: number[]
-  serverCpuUsPerRequest: number[]
-}
-
-interface PolicyResult {
-  policy: string
-  path: string
-  sameAnswer: boolean
-  rate: number
-  servers: ServerRow[]
-  inProcess: {
-    clearanceUncached: { p50Us: number; p99Us: number }
-    sdkCached: { p50Us: number; p99Us: number }
-    sdkUncached: { p50Us: number; p99Us: number }
-    opaBench: { p50Us: number; p99Us: number; nsPerOp: number }
   }
 }
 
@@ -231,42 +206,6 @@ async function inProcessRun(subject: NeutralPolicy): Promise<PolicyResult['inPro
     sdkUncached,
     opaBench: { p50Us: opaNumbers.p50Us, p99Us: opaNumbers.p99Us, nsPerOp: opaNumbers.nsPerOp },
   }
-}
-
-function neutralMarkdown(results: readonly PolicyResult[]): string {
-  const lines = [
-    '| policy | server | decisions/s (closed loop) | vs OPA | vs floor | p99 closed (ms) | p99 at half OPA rate (ms) | server CPU µs/req | load generator CPU |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
-  ]
-  for (const result of results) {
-    const rps = result.servers.map((row) => median(row.closed.map((r) => r.rps)))
-    for (const [i, row] of result.servers.entries()) {
-      const openP99 = row.open.length === 0 ? '—' : fmt(median(row.open.map((r) => r.p99Ms)), 2)
-      lines.push(
-        `| ${result.policy} | ${row.name} | ${fmt(rps[i], 0)} | ${(rps[i]! / rps[OPA]!).toFixed(2)}× | ` +
-          `${(rps[i]! / rps[FLOOR]!).toFixed(2)}× | ${fmt(median(row.closed.map((r) => r.p99Ms)), 2)} | ` +
-          `${openP99}${row.open.length === 0 ? '' : ` (at ${result.rate}/s)`} | ` +
-          `${fmt(median(row.serverCpuUsPerRequest), 0)} | ${fmt(median(row.clientCpuPct), 0)}% |`,
-      )
-    }
-  }
-  lines.push(
-    '',
-    '| policy | policy set evaluate(path, bytes) p50 / p99 (µs) | SDK evaluate(), cache on (repeated input) | SDK evaluate(), cache off | opa bench p50 / p99 (µs) | opa p50 / policy set p50 |',
-    '|---|--:|--:|--:|--:|--:|',
-  )
-  for (const { policy: name, inProcess } of results) {
-    const c = inProcess.clearanceUncached
-    const o = inProcess.opaBench
-    const on = inProcess.sdkCached
-    const off = inProcess.sdkUncached
-    lines.push(
-      `| ${name} | ${fmt(c.p50Us, 2)} / ${fmt(c.p99Us, 2)} | ${fmt(on.p50Us, 2)} / ${fmt(on.p99Us, 2)} | ` +
-        `${fmt(off.p50Us, 2)} / ${fmt(off.p99Us, 2)} | ${fmt(o.p50Us, 2)} / ${fmt(o.p99Us, 2)} | ` +
-        `${(o.p50Us / c.p50Us).toFixed(2)}× |`,
-    )
-  }
-  return lines.join('\n')
 }
 
 const results: PolicyResult[] = []
