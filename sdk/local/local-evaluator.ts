@@ -313,6 +313,9 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
     close: async () => {
       await manager.stop()
       registry.current()?.close()
+      // A closed set denies every evaluation; its cached answers must not outlive it (an answer evaluated before
+      // the close and stored after it is refused: the cleared cache no longer belongs to that set).
+      cache?.clear()
     },
   }
 }
