@@ -2,6 +2,7 @@
 // bench/RESULTS.md (and the raw numbers in bench/out/results.json). --quick finishes in about two minutes: shorter
 // rounds, catalogs up to 10,000 services, fewer decisions.
 // Usage: npx tsx bench/run-all.ts [--quick] [--no-build] [--no-write] [--out bench/RESULTS.md]
+
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,6 +11,14 @@ import { parseArgs } from 'node:util'
 import { resolveOpaBinary } from '../engine/build/opa-binary.js'
 import { outDir, repoRoot } from './support/bundles.js'
 import { describeMachine } from './support/machine.js'
+import {
+  FLOOR,
+  type HitRateResult,
+  hitRateMarkdown,
+  neutralMarkdown,
+  OPA,
+  type PolicyResult,
+} from './support/neutral-report.js'
 import {
   type CatalogResult,
   catalogMarkdown,
@@ -24,7 +33,7 @@ import {
   type ReloadResult,
   summarizeHttp,
 } from './support/report.js'
-import { fmt } from './support/stats.js'
+import { fmt, median } from './support/stats.js'
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +62,19 @@ const plan = quick
         '1',
       ],
       inProcess: ['--decisions', '20000'],
+      neutral: [
+        '--seconds',
+        '3',
+        '--rounds',
+        '2',
+        '--rate-seconds',
+        '3',
+        '--warmup',
+        '2',
+        '--decisions',
+        '20000',
+      ],
+      hitRate: ['--decisions', '100000'],
       catalog: ['--sizes', '10,1000,10000', '--decisions', '6000'],
       reload: ['--reloads', '10'],
       memory: ['--size', '10000', '--decisions', '100000', '--load-seconds', '2'],
@@ -75,6 +97,19 @@ const plan = quick
         '--unguarded',
       ],
       inProcess: ['--decisions', '100000'],
+      neutral: [
+        '--seconds',
+        '8',
+        '--rounds',
+        '3',
+        '--rate-seconds',
+        '6',
+        '--warmup',
+        '3',
+        '--decisions',
+        '100000',
+      ],
+      hitRate: ['--decisions', '500000'],
       catalog: ['--sizes', '10,1000,10000,100000', '--decisions', '20000'],
       reload: ['--reloads', '50'],
       memory: ['--size', '100000', '--decisions', '1000000', '--load-seconds', '3'],
@@ -145,6 +180,8 @@ const machine = describeMachine(opa)
 const work = await mkdtemp(join(tmpdir(), 'clearance-bench-'))
 let http: HttpResult
 let inProcess: InProcessResult
+let neutral: PolicyResult[]
+let hitRate: HitRateResult
 let catalog: CatalogResult
 let reload: ReloadResult
 let memory: MemoryResult
@@ -152,6 +189,8 @@ let profile: ProfileResult
 try {
   http = await step<HttpResult>('http-vs-opa.ts', plan.http, work)
   inProcess = await step<InProcessResult>('inprocess-vs-opa.ts', plan.inProcess, work)
+  neutral = await step<PolicyResult[]>('neutral-policies.ts', plan.neutral, work)
+  hitRate = await step<HitRateResult>('decision-cache-hit-rate.ts', plan.hitRate, work)
   catalog = await step<CatalogResult>('catalog-curve.ts', plan.catalog, work)
   reload = await reloadStep(plan.reload)
   memory = await step<MemoryResult>('memory.ts', plan.memory, work)
@@ -174,7 +213,49 @@ const growth = memory.growth
 const rssGrowth = growth.after.rssMiB - growth.quarter.rssMiB
 const heapGrowth = growth.after.heapUsedMiB - growth.quarter.heapUsedMiB
 type Goal = [goal: string, target: string, measured: string, met: boolean]
+const neutralGoals: Goal[] = neutral.flatMap((result): Goal[] => {
+  const rps = result.servers.map((row) => median(row.closed.map((r) => r.rps)))
+  const p99 = result.servers.map((row) => median(row.open.map((r) => r.p99Ms)))
+  const rows: Goal[] = [0, 1].flatMap((i): Goal[] => [
+    [
+      `${result.policy}: HTTP decisions/s vs OPA (${result.servers[i]!.name})`,
+      '≥ 2×',
+      `${(rps[i]! / rps[OPA]!).toFixed(2)}× (${fmt(rps[i], 0)} vs ${fmt(rps[OPA], 0)}/s)`,
+      rps[i]! >= 2 * rps[OPA]!,
+    ],
+    [
+      `${result.policy}: p99 at ${fmt(result.rate, 0)}/s vs OPA (${result.servers[i]!.name})`,
+      '≤ 0.5×',
+      `${(p99[i]! / p99[OPA]!).toFixed(2)}× (${fmt(p99[i], 2)} vs ${fmt(p99[OPA], 2)} ms)`,
+      p99[i]! <= 0.5 * p99[OPA]!,
+    ],
+  ])
+  if (result.policy === 'trivial') {
+    rows.push(
+      [
+        'trivial: HTTP decisions/s vs bare node:http floor (clearance, defaults)',
+        '≥ 0.5×',
+        `${(rps[0]! / rps[FLOOR]!).toFixed(2)}× (${fmt(rps[0], 0)} vs ${fmt(rps[FLOOR], 0)}/s)`,
+        rps[0]! >= 0.5 * rps[FLOOR]!,
+      ],
+      [
+        'trivial: in-process p50, SDK evaluate() through the cache (repeated input)',
+        '≤ 5 µs',
+        `${fmt(result.inProcess.sdkCached.p50Us, 2)} µs`,
+        result.inProcess.sdkCached.p50Us <= 5,
+      ],
+      [
+        'trivial: in-process p50, SDK evaluate() without the cache',
+        '≤ 10 µs',
+        `${fmt(result.inProcess.sdkUncached.p50Us, 2)} µs`,
+        result.inProcess.sdkUncached.p50Us <= 10,
+      ],
+    )
+  }
+  return rows
+})
 const goals: Goal[] = [
+  ...neutralGoals,
   [
     'HTTP decisions/s vs OPA',
     '≥ 2×',
@@ -247,6 +328,20 @@ const report = [
   '',
   httpMarkdown(http),
   '',
+  '## Neutral policies: trivial, OPA docs RBAC, reference decision',
+  '',
+  'Each policy over HTTP beside `opa run --server` and the HTTP floor (a bare node:http server that reads the body ' +
+    "and answers a constant), closed loop then open loop at half of OPA's rate; the load generator shares the " +
+    'cores and its CPU is shown. The bench sends three inputs in turn, so with the decision cache on (the default) ' +
+    "every decision after the first three is a hit: that row is the cache's best case, the --decision-cache off " +
+    'row is evaluation; the hit rate a realistic mix gets is in the next section.',
+  '',
+  neutralMarkdown(neutral),
+  '',
+  '## Decision cache hit rate on a service-mesh input mix',
+  '',
+  hitRateMarkdown(hitRate),
+  '',
   '## In-process: SDK and raw opa_eval vs `opa bench`',
   '',
   inProcessMarkdown(inProcess),
@@ -277,6 +372,8 @@ const results = {
   goals,
   http,
   inProcess,
+  neutral,
+  hitRate,
   catalog,
   reload,
   memory,

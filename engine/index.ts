@@ -14,6 +14,7 @@ export {
   type StatusReport,
 } from './activation/index.js'
 export type { VerificationConfig } from './bundle/index.js'
+export { DEFAULTS } from './config/index.js'
 export {
   createDecider,
   createInputValidator,
@@ -27,6 +28,12 @@ export { type DecisionRecord, decisionRecord } from './decision-log/index.js'
 export { ClearanceError, describeThrown, type ErrorCode, ErrorCodes } from './errors.js'
 export { encodeJson, isRecord, parseJson, stringifyJson } from './json/index.js'
 export type { PollingConfig } from './net/index.js'
-export { normalizePath, type PolicySet } from './policy/index.js'
+export {
+  createDecisionCache,
+  type DecisionCacheOptions,
+  type DecisionCacheStats,
+  normalizePath,
+  type PolicySet,
+} from './policy/index.js'
 export { createShadowRecorder, type ShadowStatus } from './shadow/index.js'
 export { packageRoot, VERSION } from './version.js'

@@ -22,7 +22,7 @@ import {
   logPolicyEvaluators,
 } from './decision-log/index.js'
 import { clusterMetricsRenderer, createMetrics, type Metrics } from './metrics/index.js'
-import type { PolicySet } from './policy/index.js'
+import { createDecisionCache, type PolicySet } from './policy/index.js'
 import type { AuthenticationOptions } from './server/index.js'
 import {
   createApp,
@@ -206,8 +206,10 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     )
   }
 
+  const cache = config.decisionCache === undefined ? undefined : createDecisionCache(config.decisionCache)
+  if (cache !== undefined) metrics.watchDecisionCache(cache.stats)
   const decider = observeDecisions(
-    createDecider({ registry, failClosed: () => manager.staleReason() }),
+    createDecider({ registry, failClosed: () => manager.staleReason(), cache }),
     observer,
   )
   const gateways = await startGateways(config.gateways, {

@@ -34,7 +34,12 @@ export interface CatalogInput {
   expect: { allow: boolean }
 }
 
-async function buildRego(opa: string, source: string, output: string, revision: string): Promise<void> {
+export async function buildRego(
+  opa: string,
+  source: string,
+  output: string,
+  revision: string,
+): Promise<void> {
   execFileSync(
     opa,
     ['build', '-b', source, '-o', output, '--revision', revision, '--ignore', '*_test.rego'],

@@ -15,10 +15,15 @@ export interface OpaBenchNumbers {
 }
 
 /** Runs `opa bench` on a Rego bundle and reads its query-eval histogram. */
-export async function opaBench(opa: string, bundle: string, inputFile: string): Promise<OpaBenchNumbers> {
+export async function opaBench(
+  opa: string,
+  bundle: string,
+  inputFile: string,
+  path: string = decisionPath,
+): Promise<OpaBenchNumbers> {
   const { stdout } = await run(
     opa,
-    ['bench', '-b', bundle, '-i', inputFile, `data.${decisionPath.replaceAll('/', '.')}`, '--format', 'json'],
+    ['bench', '-b', bundle, '-i', inputFile, `data.${path.replaceAll('/', '.')}`, '--format', 'json'],
     { maxBuffer: 16 * 1024 * 1024 },
   )
   const report = JSON.parse(stdout) as {

@@ -308,3 +308,27 @@ export async function startHttpFloor(mode: 'request' | 'incoming'): Promise<Serv
     stop: stopper(child),
   }
 }
+
+/** The HTTP floor: a bare node:http server that reads the body and answers a constant (no framework). */
+export async function startNodeHttpFloor(): Promise<ServerProcess> {
+  const port = await freePort()
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'bench', 'support', 'node-http-floor-server.ts'), String(port)],
+    { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] },
+  )
+  let output = ''
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000)
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitForHealth(url, child, 60_000, () => output)
+  return {
+    name: 'floor: bare node:http, body read, constant answer',
+    url,
+    pid: child.pid!,
+    memory: () => treeMemory(child.pid!, true),
+    cpuMs: () => treeCpuMs(child.pid!),
+    stop: stopper(child),
+  }
+}

@@ -72,6 +72,21 @@ function httpOptions(command: Command): Command {
       'longest one policy evaluation may run before it is stopped and denied (0: no limit)',
       String(DEFAULTS.evalTimeoutMs),
     )
+    .option(
+      '--decision-cache <on|off>',
+      'answer repeated inputs from memory, for policies that read only input and data (emptied on every activation)',
+      DEFAULTS.decisionCache.enabled ? 'on' : 'off',
+    )
+    .option(
+      '--decision-cache-max-entries <n>',
+      'most answers the decision cache holds',
+      String(DEFAULTS.decisionCache.maxEntries),
+    )
+    .option(
+      '--decision-cache-max-bytes <n>',
+      'most bytes of inputs and answers the decision cache holds',
+      String(DEFAULTS.decisionCache.maxBytes),
+    )
 }
 
 /** Where bundles come from, how they are reloaded and polled, and how their signatures are verified. */

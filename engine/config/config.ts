@@ -36,6 +36,8 @@ export interface ServeConfig {
   keepAliveTimeoutMs: number
   /** Longest time one evaluation may take; undefined: no limit (evaluation on the serving thread). */
   evaluationTimeoutMs: number | undefined
+  /** Repeated inputs of deterministic policies answered from memory; undefined: off. */
+  decisionCache: { maxEntries: number; maxBytes: number } | undefined
   authentication: 'off' | 'token' | 'tls'
   tokenFile: string | undefined
   tlsCertFile: string | undefined
@@ -94,6 +96,10 @@ export interface ServeOptions extends GatewayOptions {
   requestTimeoutMs?: string
   keepAliveTimeoutMs?: string
   evalTimeoutMs?: string
+  /** "on" or "off". */
+  decisionCache?: string
+  decisionCacheMaxEntries?: string
+  decisionCacheMaxBytes?: string
   authentication?: string
   tokenFile?: string
   tlsCertFile?: string
@@ -183,6 +189,21 @@ function evaluationTimeout(raw: string): number | undefined {
   return raw.trim() === '0' ? undefined : positiveInteger('--eval-timeout-ms', raw)
 }
 
+/** --decision-cache on|off and its bounds. */
+function decisionCacheOptions(options: ServeOptions): ServeConfig['decisionCache'] {
+  const mode = options.decisionCache ?? (DEFAULTS.decisionCache.enabled ? 'on' : 'off')
+  if (mode !== 'on' && mode !== 'off') throw invalid('--decision-cache', `"${mode}" is not on or off`)
+  const maxEntries = positiveInteger(
+    '--decision-cache-max-entries',
+    options.decisionCacheMaxEntries ?? String(DEFAULTS.decisionCache.maxEntries),
+  )
+  const maxBytes = positiveInteger(
+    '--decision-cache-max-bytes',
+    options.decisionCacheMaxBytes ?? String(DEFAULTS.decisionCache.maxBytes),
+  )
+  return mode === 'off' ? undefined : { maxEntries, maxBytes }
+}
+
 /** The policy library's input schema ships with Clearance; a missing explicit file is a start-up error. */
 function inputSchemaFile(option: string | false | undefined): string | undefined {
   if (option === false) return undefined
@@ -238,6 +259,7 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
       options.keepAliveTimeoutMs ?? String(DEFAULTS.keepAliveTimeoutMs),
     ),
     evaluationTimeoutMs: evaluationTimeout(options.evalTimeoutMs ?? String(DEFAULTS.evalTimeoutMs)),
+    decisionCache: decisionCacheOptions(options),
     ...securityOptions(options),
     ...lifecycleOptions(options),
     decisionLog: decisionLogOptions(options),

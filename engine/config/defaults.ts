@@ -29,6 +29,11 @@ export const DEFAULTS = {
   gzipMinLength: 1024,
   /** Longest one evaluation may run on its thread before it is stopped and denied; 0 turns the limit off. */
   evalTimeoutMs: 1000,
+  /**
+   * Answers repeated inputs of deterministic policies from memory (engine/policy/decision-cache.ts), within these
+   * bounds. 10,000 answers of a few hundred bytes each is a few MiB.
+   */
+  decisionCache: { enabled: true, maxEntries: 10_000, maxBytes: 16 * MiB },
   authentication: 'off',
   /** What a watched bundle's deletion does. */
   onDelete: 'drop',

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import type { PolicyRegistry } from '../activation/index.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
-import type { EvalOutcome, PolicySet } from '../policy/index.js'
+import type { DecisionCache, EvalOutcome, PolicySet } from '../policy/index.js'
 
 export interface Decision {
   decisionId: string
@@ -42,9 +42,15 @@ export interface DeciderDeps {
   registry: PolicyRegistry
   /** Why every decision must be denied right now (e.g. stale bundles); undefined when none. */
   failClosed?: () => string | undefined
+  /**
+   * Answers repeated inputs of deterministic policies from memory; emptied on every activation, and consulted
+   * only for decisions on the active set. Undefined: every decision is evaluated.
+   */
+  cache?: DecisionCache | undefined
 }
 
-export function createDecider({ registry, failClosed }: DeciderDeps): Decider {
+export function createDecider({ registry, failClosed, cache }: DeciderDeps): Decider {
+  if (cache !== undefined) registry.onActivate(() => cache.clear())
   const policies = (): PolicySet => {
     const refusal = failClosed?.()
     if (refusal !== undefined) throw new ClearanceError(ErrorCodes.internalError, refusal)
@@ -61,7 +67,13 @@ export function createDecider({ registry, failClosed }: DeciderDeps): Decider {
     policies,
     async decide(path, input, set = policies()) {
       const started = nowNs()
-      const outcome = await set.evaluateAsync(path, input)
+      // A decision asked of an older set (one taken before an activation) never reads or fills the cache.
+      const cached = cache !== undefined && set === registry.current()
+      let outcome = cached ? cache.get(set, path, input) : undefined
+      if (outcome === undefined) {
+        outcome = await set.evaluateAsync(path, input)
+        if (cached) cache.put(set, path, input, outcome)
+      }
       return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }
     },
   }

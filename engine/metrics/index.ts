@@ -1,6 +1,7 @@
 // Prometheus metrics on a registry of Clearance's own, and the HTTP middleware that feeds them.
 
 export { clusterMetricsRenderer, serveClusterMetrics } from './cluster-metrics.js'
+export type { DecisionCacheCounts } from './decision-cache-metrics.js'
 export {
   classifyOutcome,
   classifyResult,

@@ -3,6 +3,7 @@
 // Label values are bounded: decision paths past a cap fold into "other", HTTP routes are route patterns.
 
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { type DecisionCacheCounts, decisionCacheMetrics } from './decision-cache-metrics.js'
 import type { DecisionOutcome } from './decision-outcome.js'
 import { createOpaHttpMetrics } from './opa-http-metrics.js'
 
@@ -41,6 +42,8 @@ export interface Metrics {
   decisionLogDelivered(sink: string, count: number): void
   /** Reads the decision-log buffer sizes at every scrape. */
   watchDecisionLog(read: () => DecisionLogGauges): void
+  /** Reads the decision cache's hits, misses and size at every scrape. */
+  watchDecisionCache(read: () => DecisionCacheCounts): void
   /** The exposition text for GET /metrics. */
   render(): Promise<{ contentType: string; body: string }>
 }
@@ -74,6 +77,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   })
   let readLogGauges: (() => DecisionLogGauges) | undefined
   const { logDropped, logDelivered } = decisionLogMetrics(prefix, registers, () => readLogGauges?.())
+  let readCacheCounts: (() => DecisionCacheCounts) | undefined
+  decisionCacheMetrics(prefix, registers, () => readCacheCounts?.())
   const pathLabel = createPathLabeler(options.maxPathLabels ?? 200)
 
   return {
@@ -107,6 +112,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     watchDecisionLog(read) {
       readLogGauges = read
+    },
+    watchDecisionCache(read) {
+      readCacheCounts = read
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() }

@@ -26,7 +26,7 @@ export interface EvaluationWorkerData {
 
 /** The worker's first message: ready with its entrypoints, or why the module could not be loaded. */
 export type EvaluationWorkerReady =
-  | { ok: true; entrypoints: Array<[string, number]> }
+  | { ok: true; entrypoints: Array<[string, number]>; builtins: string[] }
   | { ok: false; code: string; message: string }
 
 function takeInput(channel: EvaluationChannel, port: MessagePort): Uint8Array | undefined {
@@ -84,7 +84,11 @@ async function main(): Promise<void> {
     } satisfies EvaluationWorkerReady)
     return
   }
-  parentPort?.postMessage({ ok: true, entrypoints: [...policy.entrypoints] } satisfies EvaluationWorkerReady)
+  parentPort?.postMessage({
+    ok: true,
+    entrypoints: [...policy.entrypoints],
+    builtins: [...policy.builtins],
+  } satisfies EvaluationWorkerReady)
   serve(policy, openEvaluationChannel(init.channel), init.port)
 }
 

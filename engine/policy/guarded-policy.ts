@@ -71,7 +71,7 @@ function startThread(
   wasm: Uint8Array,
   data: Uint8Array,
   options: WasmPolicyOptions,
-): Promise<{ thread: Thread; entrypoints: Map<string, number> }> {
+): Promise<{ thread: Thread; entrypoints: Map<string, number>; builtins: string[] }> {
   const { port1, port2 } = new MessageChannel()
   const channel = createEvaluationChannel()
   const init: EvaluationWorkerData = {
@@ -97,7 +97,11 @@ function startThread(
       if (!ready.ok) return fail(ready.message)
       // From here the policy watches the thread (GuardedPolicy.watch); an error must never reach the process.
       worker.on('error', () => {})
-      resolve({ thread: { worker, port: port1, channel }, entrypoints: new Map(ready.entrypoints) })
+      resolve({
+        thread: { worker, port: port1, channel },
+        entrypoints: new Map(ready.entrypoints),
+        builtins: ready.builtins,
+      })
     })
     worker.once('error', (error) => fail(`evaluation thread failed to start: ${error.message}`))
     worker.once('exit', (exitCode) =>
@@ -138,6 +142,7 @@ class GuardedPolicy implements ClosablePolicy {
 
   constructor(
     readonly entrypoints: ReadonlyMap<string, number>,
+    readonly builtins: readonly string[],
     thread: Thread,
     private readonly wasm: Uint8Array,
     private readonly data: Uint8Array,
@@ -353,6 +358,6 @@ export async function loadGuardedWasmPolicy(
   const { timeoutMs, ...wasmOptions } = options
   const sharedWasm = shareBytes(wasm)
   const sharedData = shareBytes(data)
-  const { thread, entrypoints } = await startThread(sharedWasm, sharedData, wasmOptions)
-  return new GuardedPolicy(entrypoints, thread, sharedWasm, sharedData, wasmOptions, timeoutMs)
+  const { thread, entrypoints, builtins } = await startThread(sharedWasm, sharedData, wasmOptions)
+  return new GuardedPolicy(entrypoints, builtins, thread, sharedWasm, sharedData, wasmOptions, timeoutMs)
 }

@@ -1,4 +1,12 @@
 export { type Builtin, createBuiltins } from '@clearance/rego-builtins'
+export {
+  type CacheablePolicySet,
+  createDecisionCache,
+  type DecisionCache,
+  type DecisionCacheOptions,
+  type DecisionCacheStats,
+  isDeterministic,
+} from './decision-cache.js'
 export { outermost } from './document-index.js'
 export {
   type BundleSummary,

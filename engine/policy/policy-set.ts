@@ -1,10 +1,13 @@
 // A set of activated bundles evaluated together: the merged data document, one wasm instance per module, and the
 // path resolution of OPA's Data API (an entrypoint, a path inside an entrypoint's value, bundle data, or a
 // document that holds several of those). Knows nothing of HTTP.
+
+import { isClearanceBuiltins } from '@clearance/rego-builtins'
 import type { Bundle, DataDocument } from '../bundle/index.js'
 import { assertDisjointRoots } from '../bundle/index.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
 import { encodeJson, isRecord, parseJson, stringifyJson } from '../json/index.js'
+import { isDeterministic } from './decision-cache.js'
 import { outermost, planPath, type RegoIndex, regoIndexOf } from './document-index.js'
 import { type ClosablePolicy, loadGuardedWasmPolicy, shareBytes } from './guarded-policy.js'
 import { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
@@ -37,6 +40,11 @@ export interface PolicySet {
   readonly policies: ReadonlyMap<string, readonly { path: string; text: string }[]>
   /** Size in bytes of the data document's JSON. */
   readonly dataSize: number
+  /**
+   * Whether every module answers from input and data alone (no clock, randomness, network or runtime builtin),
+   * so that an answer may be reused for the same input (decision-cache.ts).
+   */
+  readonly deterministic: boolean
   /** Evaluates `data.<path>` ("a/b/c"). Throws ClearanceError(evaluation_error) when the policy fails. */
   evaluate(path: string, input: Uint8Array | undefined): EvalOutcome
   /**
@@ -144,6 +152,7 @@ class LoadedPolicySet implements PolicySet {
     private readonly threads: readonly ClosablePolicy[],
     private readonly regoIndexes: readonly RegoIndex[],
     readonly policies: ReadonlyMap<string, readonly { path: string; text: string }[]>,
+    readonly deterministic: boolean,
   ) {
     this.entrypoints = [...targets.keys()].sort()
     this.dataSize = dataBytes.byteLength
@@ -257,8 +266,9 @@ export async function createPolicySet(
     threads.push(guarded)
     return guarded
   }
+  const custom = wasmOptions.builtins !== undefined && !isClearanceBuiltins(wasmOptions.builtins)
   try {
-    return await assemble(bundles, dataBytes, load, threads)
+    return await assemble(bundles, dataBytes, load, threads, custom)
   } catch (thrown) {
     for (const thread of threads) thread.close()
     throw thrown
@@ -270,7 +280,9 @@ async function assemble(
   dataBytes: Uint8Array,
   load: (wasm: Uint8Array) => Promise<WasmPolicy>,
   threads: readonly ClosablePolicy[],
+  customBuiltins: boolean,
 ): Promise<PolicySet> {
+  let deterministic = true
   const targets = new Map<string, Target>()
   const summaries: BundleSummary[] = []
   const revisions: Record<string, string> = {}
@@ -283,6 +295,7 @@ async function assemble(
     const entrypoints: string[] = []
     for (const module of bundle.modules) {
       const policy = await load(module.bytes)
+      deterministic &&= isDeterministic(policy.builtins, customBuiltins)
       const wanted = module.entrypoints === 'all' ? [...policy.entrypoints.keys()] : module.entrypoints
       for (const name of wanted) {
         const id = policy.entrypoints.get(name)
@@ -310,5 +323,14 @@ async function assemble(
     })
     revisions[bundle.name] = bundle.manifest.revision
   }
-  return new LoadedPolicySet(summaries, revisions, targets, dataBytes, threads, regoIndexes, policies)
+  return new LoadedPolicySet(
+    summaries,
+    revisions,
+    targets,
+    dataBytes,
+    threads,
+    regoIndexes,
+    policies,
+    deterministic,
+  )
 }

@@ -38,6 +38,8 @@ interface OpaExports {
 export interface WasmPolicy {
   /** Entrypoint names (e.g. "clearance/authz/decision") and their ids in this module. */
   readonly entrypoints: ReadonlyMap<string, number>
+  /** Names of the builtins the module leaves to the host (what it can read besides input and data). */
+  readonly builtins: readonly string[]
   /**
    * Evaluates one entrypoint. `input` is the UTF-8 JSON text of the input, or undefined for no input.
    * Returns the result set as JSON text: `[]` when undefined, `[{"result":…}]` otherwise.
@@ -89,6 +91,7 @@ class InstantiatedPolicy implements WasmPolicy {
 
   constructor(
     policy: LoadedPolicy,
+    readonly builtins: readonly string[],
     private readonly module: WebAssembly.Module,
     /** The data document's bytes as given (on an evaluation thread, a view of memory shared with the caller). */
     private readonly data: Uint8Array,
@@ -149,6 +152,18 @@ function bridgeBuiltins(policy: LoadedPolicy, builtins: Record<string, Builtin>)
   if (isClearanceBuiltins(builtins)) bridgeHostValues(instanceOf(policy), policy.mem)
 }
 
+/** The module's own list of the builtins it calls through the host (its `builtins` export: name → id). */
+function hostBuiltinsOf(policy: LoadedPolicy): string[] {
+  const exports = instanceOf(policy).exports as unknown as {
+    builtins(): number
+    opa_json_dump(addr: number): number
+  }
+  const address = exports.opa_json_dump(exports.builtins())
+  const memory = new Uint8Array(policy.mem.buffer)
+  const end = memory.indexOf(0, address)
+  return Object.keys(JSON.parse(Buffer.from(memory.subarray(address, end)).toString('utf8')) as object)
+}
+
 function instanceOf(policy: LoadedPolicy): WebAssembly.Instance {
   const holder = policy.wasmInstance as WebAssembly.Instance | WebAssembly.WebAssemblyInstantiatedSource
   return 'instance' in holder ? holder.instance : holder
@@ -205,6 +220,8 @@ export async function loadWasmPolicy(
       `policy.wasm uses OPA wasm ABI 1.${String(policy.minorVersion)}; Clearance needs 1.${MIN_ABI_MINOR} or later (rebuild with a current opa)`,
     )
   }
+  // Read before the data is loaded: setData starts the heap over, so this dump takes no lasting room.
+  const builtins = hostBuiltinsOf(policy)
   try {
     // Any copy asExactArrayBuffer makes lives only for the load; the instance keeps the caller's bytes.
     policy.setData(asExactArrayBuffer(data))
@@ -218,5 +235,5 @@ export async function loadWasmPolicy(
     )
   }
   bridgeBuiltins(policy, resolved.builtins)
-  return new InstantiatedPolicy(policy, module, data, resolved)
+  return new InstantiatedPolicy(policy, builtins, module, data, resolved)
 }

@@ -14,8 +14,12 @@ import {
   ClearanceError,
   createBundleManager,
   createDecider,
+  createDecisionCache,
   createInputValidator,
   createPolicyRegistry,
+  DEFAULTS,
+  type DecisionCacheOptions,
+  type DecisionCacheStats,
   type DeleteMode,
   decideVerdict,
   ErrorCodes,
@@ -98,6 +102,11 @@ export interface LocalEvaluatorOptions {
   onShadowDivergence?: ((divergence: ShadowDivergence) => void) | undefined
   /** Throw PdpError instead of answering failures with a deny (default false). */
   throwOnError?: boolean | undefined
+  /**
+   * Answers repeated inputs of policies that read only input and data from memory, emptied on every activation
+   * (default on, bounded as the server's); false turns it off.
+   */
+  decisionCache?: Partial<DecisionCacheOptions> | false | undefined
   log?: Logger | undefined
 }
 
@@ -121,6 +130,8 @@ export interface LocalEvaluator {
   status(): StatusReport
   /** Shadow revision and divergence counts since its activation; undefined without shadowBundles. */
   shadowStatus(): ShadowStatus | undefined
+  /** The decision cache's hits, misses and size; undefined when it is off. */
+  decisionCacheStats(): DecisionCacheStats | undefined
   /** Stops watching and polling. */
   close(): Promise<void>
 }
@@ -224,7 +235,14 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
           log: options.log,
         })
 
-  const decider = createDecider({ registry })
+  const cache =
+    options.decisionCache === false
+      ? undefined
+      : createDecisionCache({
+          maxEntries: options.decisionCache?.maxEntries ?? DEFAULTS.decisionCache.maxEntries,
+          maxBytes: options.decisionCache?.maxBytes ?? DEFAULTS.decisionCache.maxBytes,
+        })
+  const decider = createDecider({ registry, cache })
   const deps: VerdictDeps = {
     decider,
     checkPath: normalizePath(options.checkPath ?? 'clearance/authz/decision'),
@@ -315,10 +333,14 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
     revisions: () => registry.current()?.revisions ?? {},
     status: () => manager.status(),
     shadowStatus: () => shadow?.status(),
+    decisionCacheStats: () => cache?.stats(),
     close: async () => {
       await shadow?.close()
       await manager.stop()
       registry.current()?.close()
+      // A closed set denies every evaluation; its cached answers must not outlive it (an answer evaluated before
+      // the close and stored after it is refused: the cleared cache no longer belongs to that set).
+      cache?.clear()
     },
   }
 }

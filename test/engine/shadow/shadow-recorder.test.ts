@@ -17,6 +17,7 @@ function fakeSet(revision: string, answer: (input: Record<string, unknown>) => E
     revisions: { shadow: revision },
     entrypoints: [],
     policies: new Map(),
+    deterministic: false,
     dataSize: 0,
     evaluate,
     evaluateAsync: async (path, input) => evaluate(path, input),
