@@ -137,6 +137,8 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
         }
         record.fingerprint = fingerprint
         if (read.digest === record.activeDigest) {
+          // The active bundle is back (a refused one was replaced by it): its refusal no longer describes it.
+          if (record.failed) sink.confirmed(entry.name)
           record.failed = false
           continue
         }

@@ -8,6 +8,7 @@ import { type Metrics, metricsMiddleware } from '../metrics/index.js'
 import { errorResponse } from './error-response.js'
 import { type AuthenticationOptions, authentication } from './middleware/authentication.js'
 import { concurrencyLimit } from './middleware/concurrency-limit.js'
+import { PROBE_PATHS } from './probe-paths.js'
 import { registerBatchRoute } from './routes/batch-route.js'
 import { registerCheckRoute } from './routes/check-route.js'
 import { registerDataRoutes } from './routes/data-routes.js'
@@ -40,15 +41,16 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
   const metrics = deps.metrics
+  if (metrics !== undefined) app.use(metricsMiddleware(metrics))
+  // Every route below is behind authentication (liveness excepted, see probe-paths.ts), /metrics included.
+  app.use(authentication(deps.authentication ?? { mode: 'off' }))
+  app.use(concurrencyLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent, { exempt: PROBE_PATHS }))
   if (metrics !== undefined) {
-    app.use(metricsMiddleware(metrics))
     app.get('/metrics', async (c) => {
       const { contentType, body } = await metrics.render()
       return c.body(body, 200, { 'content-type': contentType })
     })
   }
-  app.use(authentication(deps.authentication ?? { mode: 'off' }))
-  app.use(concurrencyLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent))
   registerDataRoutes(app, deps)
   registerBatchRoute(app, deps)
   registerCheckRoute(app, {

@@ -100,6 +100,25 @@ describe('refused bundles', () => {
     expect(await refuse(pack(files), { limits })).toContain('over the 250000-byte limit')
   })
 
+  it('clears the refusal from the status once the good bundle is back', async () => {
+    const file = join(await freshDir('recovery'), 'reload.tar.gz')
+    const first = reloadVersion(base, 1)
+    await writeFile(file, first)
+    const managed = managerFor({ specs: [{ name: 'reload', path: file }] })
+    running.push(managed)
+    await managed.manager.start()
+    await writeBundle(file, corruptions['not gzip'](), 'rename')
+    await eventually(() => managed.manager.status().bundles.reload?.message, 5000, 'a refusal')
+    await writeBundle(file, first, 'rename')
+    await eventually(
+      () => (managed.manager.status().bundles.reload?.message === undefined ? true : undefined),
+      5000,
+      'the refusal to clear',
+    )
+    expect(managed.manager.status().bundles.reload).not.toHaveProperty('code')
+    expect(reloadVersionOf(managed.registry.current())).toBe('1')
+  })
+
   it('a bundle whose roots overlap another active bundle', async () => {
     const dir = await freshDir('overlap')
     await writeFile(join(dir, 'team-a.tar.gz'), await readFile(await buildFixture('team-a')))
