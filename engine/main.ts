@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { createBundleManager, createPolicyRegistry, type PolicyRegistry } from './activation/index.js'
+import { bundleLimitsForMemory } from './bundle/index.js'
 import { isLoopback, type ServeConfig } from './config/index.js'
 import {
   createDecider,
@@ -102,6 +103,23 @@ function releaseLoadingMemory(set: PolicySet): void {
   if (collect !== undefined) setTimeout(collect, COLLECT_AFTER_MS).unref()
 }
 
+let refusedCollection: NodeJS.Timeout | undefined
+
+/**
+ * A refused bundle leaves what was read of it (up to the limits, hundreds of MiB) as garbage; a full collection
+ * soon after returns it to the operating system instead of leaving RSS at its peak until the next one.
+ */
+function releaseRefusedMemory(): void {
+  if (refusedCollection !== undefined) return
+  const collect = fullGarbageCollector()
+  if (collect === undefined) return
+  refusedCollection = setTimeout(() => {
+    refusedCollection = undefined
+    collect()
+  }, COLLECT_AFTER_MS)
+  refusedCollection.unref()
+}
+
 /** Under --workers, GET /metrics answers for every worker, not just the one that took the scrape. */
 function clusterWide(metrics: Metrics): Metrics {
   return isClusterWorker() ? { ...metrics, render: clusterMetricsRenderer(metrics.registry) } : metrics
@@ -122,7 +140,11 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     releaseLoadingMemory(next)
   })
   const manager = createBundleManager({
-    onBundleFailed: metrics.bundleFailed,
+    onBundleFailed: (name, code) => {
+      metrics.bundleFailed(name, code)
+      releaseRefusedMemory()
+    },
+    limits: bundleLimitsForMemory(config.maxBundleMemory),
     specs: config.bundleSources,
     registry,
     log,

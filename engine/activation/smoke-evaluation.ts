@@ -16,13 +16,16 @@ export function isFatalEvaluationError(thrown: unknown): boolean {
   return NOT_IMPLEMENTED.test(thrown.message) || NOT_IMPLEMENTED.test(describeThrown(cause))
 }
 
-/** Evaluates every entrypoint of the bundles named in `bundles`; throws ClearanceError(bundle_error) on a fatal one. */
-export function smokeEvaluate(set: PolicySet, bundles: ReadonlySet<string>): void {
+/**
+ * Evaluates every entrypoint of the bundles named in `bundles`; rejects with ClearanceError(bundle_error) on a
+ * fatal one. Time-limited policies evaluate on their own threads, so serving goes on meanwhile.
+ */
+export async function smokeEvaluate(set: PolicySet, bundles: ReadonlySet<string>): Promise<void> {
   for (const summary of set.bundles) {
     if (!bundles.has(summary.name)) continue
     for (const entrypoint of summary.entrypoints) {
       try {
-        set.evaluate(entrypoint, EMPTY_INPUT)
+        await set.evaluateAsync(entrypoint, EMPTY_INPUT)
       } catch (thrown) {
         if (!isFatalEvaluationError(thrown)) continue
         throw new ClearanceError(

@@ -96,6 +96,11 @@ function bundleOptions(command: Command): Command {
       '--bundle-max-bytes <n>',
       `largest bundle download accepted (default: ${DEFAULTS.bundleLimits.maxCompressedBytes})`,
     )
+    .option(
+      '--max-bundle-memory <bytes>',
+      `memory loading and serving bundle data may take; bundle data is limited to 1/${DEFAULTS.dataMemoryFactor} of it`,
+      String(DEFAULTS.maxBundleMemory),
+    )
     .option('--bundle-token-file <file>', 'bearer token sent to the bundle server')
     .option('--bundle-client-cert <file>', 'client certificate (PEM) for the bundle server')
     .option('--bundle-client-key <file>', 'key of --bundle-client-cert (PEM)')

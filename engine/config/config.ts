@@ -44,6 +44,8 @@ export interface ServeConfig {
   decisionLog: DecisionLogConfig
   metrics: boolean
   instanceId: string | undefined
+  /** --max-bundle-memory: what loading and serving bundle data may take; the data limit derives from it. */
+  maxBundleMemory: number
 }
 
 export interface DecisionLogConfig {
@@ -91,6 +93,7 @@ export interface ServeOptions {
   pollingMaxDelay?: string
   bundleTimeout?: string
   bundleMaxBytes?: string
+  maxBundleMemory?: string
   bundleTokenFile?: string
   bundleClientCert?: string
   bundleClientKey?: string
@@ -221,6 +224,10 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     decisionLog: decisionLogOptions(options),
     metrics: options.metrics ?? true,
     instanceId: options.instanceId,
+    maxBundleMemory: positiveInteger(
+      '--max-bundle-memory',
+      options.maxBundleMemory ?? String(DEFAULTS.maxBundleMemory),
+    ),
   }
 }
 

@@ -38,7 +38,18 @@ export const DEFAULTS = {
     maxUnpackedBytes: 1 * GiB,
     maxFileBytes: 512 * MiB,
     maxFiles: 10_000,
+    /** Real bundles unpack at 3–30×; gzip bombs at ~1000×. Checked once the archive unpacks past the floor. */
+    maxCompressionRatio: 200,
+    ratioFloorBytes: 16 * MiB,
+    maxDataDepth: 512,
   },
+  /**
+   * `--max-bundle-memory`: what loading and serving the bundles' data may take. The data limit is derived from it
+   * (÷ dataMemoryFactor): 4 GiB admits 256 MiB of data text, a sixth of a 24 GiB machine.
+   */
+  maxBundleMemory: 4 * GiB,
+  /** Peak bytes of memory per byte of data text (bench/bundle-memory.ts). */
+  dataMemoryFactor: 16,
   /** Bundle signatures: the key id and algorithm of a key given by flag. */
   verificationKeyId: 'default',
   signingAlg: 'RS256',

@@ -2,7 +2,9 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { defaultBundleLimits } from '../../../engine/bundle/bundle-limits.js'
 import type { VerificationConfig } from '../../../engine/bundle/verification-config.js'
+import { gzipBomb } from '../../helpers/bundle-bombs.js'
 import { buildFixture } from '../../helpers/fixtures.js'
 import {
   buildSignedFixture,
@@ -98,6 +100,18 @@ describe('refused bundles', () => {
       maxFiles: 100,
     }
     expect(await refuse(pack(files), { limits })).toContain('over the 250000-byte limit')
+  })
+
+  it('a compression bomb (64 MiB of one byte in 70 KiB)', async () => {
+    const bomb = await gzipBomb([{ path: '/reload/blob.bin', size: 64 * 1024 * 1024 }])
+    expect(await refuse(bomb)).toContain('compression bomb')
+  })
+
+  it('a data.json over the data limit the memory budget allows', async () => {
+    const files = new Map(base)
+    files.set('/reload/big/data.json', Buffer.from(JSON.stringify({ pad: 'x'.repeat(300_000) })))
+    const limits = { ...defaultBundleLimits, maxDataBytes: 100_000 }
+    expect(await refuse(pack(files), { limits })).toContain('over the 100000-byte data limit')
   })
 
   it('clears the refusal from the status once the good bundle is back', async () => {
