@@ -151,7 +151,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     verification: config.verification,
     persistDir: config.persistDir,
     maxAgeMs: config.maxAgeMs,
-    wasm: { evaluationTimeoutMs: config.evaluationTimeoutMs },
+    wasm: { evaluationTimeoutMs: config.evaluationTimeoutMs, evaluationThreads: config.evaluationThreads },
     cooldownMs: config.reloadCooldownMs,
     watch: config.watch,
   })

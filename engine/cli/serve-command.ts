@@ -65,6 +65,11 @@ function httpOptions(command: Command): Command {
       'longest one policy evaluation may run before it is stopped and denied (0: no limit)',
       String(DEFAULTS.evalTimeoutMs),
     )
+    .option(
+      '--eval-threads <n>',
+      'evaluation threads per policy module (a runaway evaluation holds one; the others keep serving)',
+      String(DEFAULTS.evalThreads),
+    )
 }
 
 /** Where bundles come from, how they are reloaded and polled, and how their signatures are verified. */

@@ -29,6 +29,8 @@ export interface ServeConfig {
   keepAliveTimeoutMs: number
   /** Longest time one evaluation may take; undefined: no limit (evaluation on the serving thread). */
   evaluationTimeoutMs: number | undefined
+  /** --eval-threads: evaluation threads per policy module under the time limit. */
+  evaluationThreads: number
   authentication: 'off' | 'token' | 'tls'
   tokenFile: string | undefined
   tlsCertFile: string | undefined
@@ -81,6 +83,7 @@ export interface ServeOptions {
   requestTimeoutMs?: string
   keepAliveTimeoutMs?: string
   evalTimeoutMs?: string
+  evalThreads?: string
   authentication?: string
   tokenFile?: string
   tlsCertFile?: string
@@ -219,6 +222,7 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
       options.keepAliveTimeoutMs ?? String(DEFAULTS.keepAliveTimeoutMs),
     ),
     evaluationTimeoutMs: evaluationTimeout(options.evalTimeoutMs ?? String(DEFAULTS.evalTimeoutMs)),
+    evaluationThreads: positiveInteger('--eval-threads', options.evalThreads ?? String(DEFAULTS.evalThreads)),
     ...securityOptions(options),
     ...lifecycleOptions(options),
     decisionLog: decisionLogOptions(options),

@@ -23,6 +23,10 @@ export const DEFAULTS = {
   keepAliveTimeoutMs: 5_000,
   /** Longest one evaluation may run on its thread before it is stopped and denied; 0 turns the limit off. */
   evalTimeoutMs: 1000,
+  /** Evaluation threads per policy module under the time limit: one runaway evaluation holds only one of them. */
+  evalThreads: 2,
+  /** How long an evaluation (entrypoint and input) that overran is denied without running it again. */
+  overrunCooldownMs: 60_000,
   authentication: 'off',
   /** What a watched bundle's deletion does. */
   onDelete: 'drop',

@@ -15,6 +15,8 @@ export interface PolicySetOptions extends WasmPolicyOptions {
    * module runs on the calling thread with no time limit.
    */
   evaluationTimeoutMs?: number | undefined
+  /** Evaluation threads per module under the time limit (default DEFAULTS.evalThreads). */
+  evaluationThreads?: number | undefined
 }
 
 /** What a path evaluates to: undefined, or the JSON text of its value. */
@@ -222,7 +224,7 @@ export async function createPolicySet(
   options: PolicySetOptions = {},
 ): Promise<PolicySet> {
   assertDisjointRoots(bundles.map((bundle) => ({ name: bundle.name, roots: bundle.manifest.roots })))
-  const { evaluationTimeoutMs, ...wasmOptions } = options
+  const { evaluationTimeoutMs, evaluationThreads, ...wasmOptions } = options
   // Guarded instances read the data from memory shared with their threads; one copy serves all.
   const encoded = encodeJson(mergeData(bundles))
   const dataBytes = evaluationTimeoutMs === undefined ? encoded : shareBytes(encoded)
@@ -232,6 +234,7 @@ export async function createPolicySet(
     const guarded = await loadGuardedWasmPolicy(wasm, dataBytes, {
       ...wasmOptions,
       timeoutMs: evaluationTimeoutMs,
+      ...(evaluationThreads === undefined ? {} : { threads: evaluationThreads }),
     })
     threads.push(guarded)
     return guarded

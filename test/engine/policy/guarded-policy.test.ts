@@ -27,10 +27,14 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
 
   beforeAll(async () => {
     bundle = await loadBundleFromPath('slow', await buildFixture('slow-loop'))
+    // One thread and no overrun breaker: the replacement window and the queue order are what is tested here
+    // (evaluation-fairness.test.ts tests the pool and the breaker).
     policy = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
       timeoutMs: 250,
       initialMemoryPages: 32,
       maxMemoryPages: 2048,
+      threads: 1,
+      overrunCooldownMs: 0,
     })
   })
 
@@ -172,7 +176,7 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
   })
 
   it('is what a policy set uses when given evaluationTimeoutMs, released by close()', async () => {
-    const set = await createPolicySet([bundle], { evaluationTimeoutMs: 250 })
+    const set = await createPolicySet([bundle], { evaluationTimeoutMs: 250, evaluationThreads: 1 })
     const outcome = set.evaluate('slow/pairs', encodeJson({ n: 5 }))
     expect(outcome).toEqual({ defined: true, json: 'true' })
     expect(thrownBy(() => set.evaluate('slow/pairs', encodeJson({ n: 1000 }))).message).toMatch(/time limit/)
