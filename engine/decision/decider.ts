@@ -59,9 +59,10 @@ export function createDecider({ registry, failClosed }: DeciderDeps): Decider {
   }
   return {
     policies,
-    async decide(path, input, set = policies()) {
+    async decide(path, input, set = policies(), context) {
       const started = nowNs()
-      const outcome = await set.evaluateAsync(path, input)
+      // The client's address without its port: evaluation threads are shared fairly per client.
+      const outcome = await set.evaluateAsync(path, input, context?.requestedBy?.replace(/:\d+$/, ''))
       return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }
     },
   }

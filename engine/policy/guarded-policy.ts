@@ -2,9 +2,11 @@
 // synchronous evaluate(): it hands the input over shared memory and blocks until the answer arrives or the limit
 // passes. An evaluation past the limit is denied (evaluation_error) and its thread terminated, which stops the wasm
 // wherever it is; a fresh thread is started in the background while the pool's other threads keep serving (only
-// when none is left are evaluations denied). Fairness: one runaway evaluation holds at most one thread for one
-// limit, and the same evaluation repeated is denied at once for a cool-down (overrun-breaker.ts), so a caller
-// looping a slow request cannot starve the module's other callers.
+// when none is left are evaluations denied). Fairness, per module: one runaway evaluation holds at most one thread
+// for one limit; the same evaluation repeated is denied at once for a cool-down (overrun-breaker.ts); a client
+// (its address) never holds every thread, and once one of its evaluations overran it may use only the first
+// thread, never the last live one, and after three overruns it is denied until the cool-down ends. A caller looping
+// slow requests therefore cannot starve the module's other callers, nor keep its threads restarting.
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import {
@@ -35,7 +37,7 @@ export interface ClosablePolicy extends WasmPolicy {
    * Evaluates without blocking the calling thread: requests queue and the policy's thread answers them in
    * order, each under the time limit. Rejects with ClearanceError(evaluation_error).
    */
-  evaluateAsync(entrypoint: number, input: Uint8Array | undefined): Promise<string>
+  evaluateAsync(entrypoint: number, input: Uint8Array | undefined, caller?: string): Promise<string>
   /** Threads of the pool ready to evaluate (the others are being replaced). */
   readyThreads(): number
   /** Stops the policy's threads; later evaluations are denied. */
@@ -126,6 +128,8 @@ const waitAsync = (
 interface Pending {
   entrypoint: number
   input: Uint8Array | undefined
+  /** Who asked (the client's address), for the per-caller limits; undefined for in-process callers. */
+  caller: string | undefined
   resolve: (resultSet: string) => void
   reject: (error: ClearanceError) => void
 }
@@ -139,6 +143,8 @@ interface Lane {
 }
 
 const closedMessage = 'policy was closed'
+/** Overruns within the cool-down after which a caller's evaluations are denied outright. */
+const MAX_OVERRUNS = 3
 
 export interface GuardOptions {
   timeoutMs: number
@@ -155,6 +161,11 @@ class GuardedPolicy implements ClosablePolicy {
   private readonly queue: Pending[] = []
   private readonly breaker: OverrunBreaker
   private readonly timeoutMs: number
+  /** Caller → evaluations of theirs on a thread right now. */
+  private readonly callerInFlight = new Map<string, number>()
+  /** Callers whose evaluations overran recently → how often, and until when they are held to the limits below. */
+  private readonly probation = new Map<string, { until: number; overruns: number }>()
+  private readonly cooldownMs: number
 
   constructor(
     readonly entrypoints: ReadonlyMap<string, number>,
@@ -165,6 +176,7 @@ class GuardedPolicy implements ClosablePolicy {
     guard: GuardOptions,
   ) {
     this.timeoutMs = guard.timeoutMs
+    this.cooldownMs = guard.overrunCooldownMs
     this.breaker = createOverrunBreaker({ timeoutMs: guard.timeoutMs, cooldownMs: guard.overrunCooldownMs })
     this.lanes = threads.map((thread) => ({ thread, unavailable: undefined, inFlight: undefined }))
     for (const lane of this.lanes) this.watch(lane, lane.thread!)
@@ -198,40 +210,80 @@ class GuardedPolicy implements ClosablePolicy {
     return this.lanes.filter((lane) => lane.thread !== undefined).length
   }
 
-  evaluateAsync(entrypoint: number, input: Uint8Array | undefined): Promise<string> {
+  evaluateAsync(entrypoint: number, input: Uint8Array | undefined, caller?: string): Promise<string> {
     return new Promise((resolve, reject) => {
       try {
-        this.refuseKnownOverrun(entrypoint, input)
+        this.refuseKnownOverrun(entrypoint, input, caller)
       } catch (thrown) {
         reject(thrown as ClearanceError)
         return
       }
-      this.queue.push({ entrypoint, input, resolve, reject })
+      this.queue.push({ entrypoint, input, caller, resolve, reject })
       this.pump()
     })
   }
 
-  private refuseKnownOverrun(entrypoint: number, input: Uint8Array | undefined): void {
+  private refuseKnownOverrun(entrypoint: number, input: Uint8Array | undefined, caller?: string): void {
     const refusal = this.breaker.refusal(entrypoint, input)
     if (refusal !== undefined) throw new ClearanceError(ErrorCodes.evaluationError, refusal)
-  }
-
-  /** Hands queued evaluations to idle threads; with no thread alive at all, denies them. */
-  private pump(): void {
-    while (this.queue.length > 0) {
-      const lane = this.lanes.find(
-        (candidate) => candidate.thread !== undefined && candidate.inFlight === undefined,
+    const record = caller === undefined ? undefined : this.probation.get(caller)
+    if (record !== undefined && record.overruns >= MAX_OVERRUNS && record.until > performance.now()) {
+      // Each overrun costs the module a thread restart; past a few, the caller's evaluations stop here.
+      throw new ClearanceError(
+        ErrorCodes.evaluationError,
+        `${record.overruns} evaluations from this client ran past the ${this.timeoutMs} ms time limit; its evaluations of this policy are denied for ${Math.round(this.cooldownMs / 1000)} s`,
       )
-      if (lane === undefined) {
-        if (this.lanes.some((candidate) => candidate.thread !== undefined)) return // all busy: the next to finish pumps
-        for (const pending of this.queue.splice(0)) pending.reject(this.unavailableError())
-        return
-      }
-      this.start(lane, lane.thread!, this.queue.shift()!)
     }
   }
 
+  /**
+   * Hands queued evaluations to idle threads, oldest first among those that may run now; with no thread alive at
+   * all, denies them. Per caller: no more than all threads but one at once (another caller always finds one), and
+   * a caller whose evaluation overran within the cool-down runs on the first thread only, and only while another
+   * thread is alive: it can stop and replace that one thread, never the last one.
+   */
+  private pump(): void {
+    if (this.queue.length === 0) return
+    if (!this.lanes.some((lane) => lane.thread !== undefined)) {
+      for (const pending of this.queue.splice(0)) pending.reject(this.unavailableError())
+      return
+    }
+    for (let index = 0; index < this.queue.length; ) {
+      const pending = this.queue[index]!
+      const lane = this.laneFor(pending.caller)
+      if (lane === 'none-idle') return
+      if (lane === undefined) {
+        index++
+        continue
+      }
+      this.queue.splice(index, 1)
+      this.start(lane, lane.thread!, pending)
+    }
+  }
+
+  /** An idle lane this caller may use now; undefined when it must wait; 'none-idle' when no lane is idle. */
+  private laneFor(caller: string | undefined): Lane | undefined | 'none-idle' {
+    const idle = (lane: Lane): boolean => lane.thread !== undefined && lane.inFlight === undefined
+    if (!this.lanes.some(idle)) return 'none-idle'
+    if (caller === undefined || this.lanes.length === 1) return this.lanes.find(idle)
+    if ((this.callerInFlight.get(caller) ?? 0) >= this.lanes.length - 1) return undefined
+    const record = this.probation.get(caller)
+    if (record !== undefined) {
+      // On probation: the first thread only, and only while another thread is alive to serve everyone else.
+      if (record.until > performance.now()) {
+        const others = this.lanes.some((lane, index) => index > 0 && lane.thread !== undefined)
+        return others && idle(this.lanes[0]!) ? this.lanes[0] : undefined
+      }
+      this.probation.delete(caller)
+    }
+    // Callers in good standing leave the first thread to those on probation when another is idle.
+    return this.lanes.find((lane, index) => index > 0 && idle(lane)) ?? this.lanes.find(idle)
+  }
+
   private start(lane: Lane, thread: Thread, pending: Pending): void {
+    if (pending.caller !== undefined) {
+      this.callerInFlight.set(pending.caller, (this.callerInFlight.get(pending.caller) ?? 0) + 1)
+    }
     this.send(thread, pending.entrypoint, pending.input)
     // The timer holds the event loop open (a pending waitAsync does not) and enforces the limit.
     const timer = setTimeout(
@@ -276,6 +328,12 @@ class GuardedPolicy implements ClosablePolicy {
     if (inFlight === undefined) return
     clearTimeout(inFlight.timer)
     lane.inFlight = undefined
+    const caller = inFlight.pending.caller
+    if (caller !== undefined) {
+      const count = (this.callerInFlight.get(caller) ?? 1) - 1
+      if (count <= 0) this.callerInFlight.delete(caller)
+      else this.callerInFlight.set(caller, count)
+    }
     if (typeof result === 'string') inFlight.pending.resolve(result)
     else inFlight.pending.reject(result)
   }
@@ -339,8 +397,19 @@ class GuardedPolicy implements ClosablePolicy {
     return new ClearanceError(ErrorCodes.evaluationError, text)
   }
 
-  private overrun(lane: Lane, pending: Pick<Pending, 'entrypoint' | 'input'>): ClearanceError {
+  private overrun(
+    lane: Lane,
+    pending: Pick<Pending, 'entrypoint' | 'input'> & { caller?: string | undefined },
+  ): ClearanceError {
     this.breaker.record(pending.entrypoint, pending.input)
+    if (pending.caller !== undefined && this.cooldownMs > 0) {
+      const previous = this.probation.get(pending.caller)
+      const overruns =
+        previous !== undefined && previous.until > performance.now() ? previous.overruns + 1 : 1
+      this.probation.delete(pending.caller)
+      this.probation.set(pending.caller, { until: performance.now() + this.cooldownMs, overruns })
+      if (this.probation.size > 10_000) this.probation.delete(this.probation.keys().next().value!)
+    }
     this.replaceThread(lane, `an evaluation ran past the ${this.timeoutMs} ms limit`)
     return new ClearanceError(
       ErrorCodes.evaluationError,

@@ -40,9 +40,10 @@ export interface PolicySet {
   evaluate(path: string, input: Uint8Array | undefined): EvalOutcome
   /**
    * Like evaluate, without blocking the calling thread while a time-limited policy evaluates on its own thread
-   * (other requests are served meanwhile). Rejects with ClearanceError(evaluation_error).
+   * (other requests are served meanwhile). `caller` (the client's address) is held to fair-share limits on the
+   * evaluation threads (guarded-policy.ts). Rejects with ClearanceError(evaluation_error).
    */
-  evaluateAsync(path: string, input: Uint8Array | undefined): Promise<EvalOutcome>
+  evaluateAsync(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome>
   /** Releases the set's evaluation threads, if any; evaluations afterwards are denied. */
   close(): void
   /**
@@ -162,10 +163,10 @@ class LoadedPolicySet implements PolicySet {
     for (const thread of this.threads) thread.close()
   }
 
-  async evaluateAsync(path: string, input: Uint8Array | undefined): Promise<EvalOutcome> {
+  async evaluateAsync(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome> {
     const target = this.targets.get(path)
     if (target?.threaded === undefined) return this.evaluate(path, input)
-    return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input))
+    return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input, caller))
   }
 
   evaluate(path: string, input: Uint8Array | undefined): EvalOutcome {
