@@ -97,11 +97,22 @@ export async function readBundleArchive(
         throw bundleError(`bundle entry "${entry.path}" is a ${entry.type}; only regular files are allowed`)
       }
       collector.checkSize(path, entry.size)
-      const chunks: Buffer[] = []
-      entry.on('data', (chunk: Buffer) => chunks.push(chunk))
+      // The header's size was checked above: the file is filled in place as chunks arrive (no concatenation,
+      // which for a large file would be one long copy on the serving thread).
+      const body = Buffer.allocUnsafe(entry.size)
+      let filled = 0
+      entry.on('data', (chunk: Buffer) => {
+        if (filled + chunk.byteLength <= body.byteLength) chunk.copy(body, filled)
+        filled += chunk.byteLength
+      })
       entry.on('end', () => {
         try {
-          collector.add(path, Buffer.concat(chunks))
+          if (filled !== body.byteLength) {
+            throw bundleError(
+              `bundle entry "${path}" holds ${filled} bytes, not the ${body.byteLength} its header says`,
+            )
+          }
+          collector.add(path, body)
         } catch (thrown) {
           fail(thrown as ClearanceError)
         }
