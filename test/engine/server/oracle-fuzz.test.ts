@@ -58,8 +58,11 @@ function mutator(random: () => number): () => string {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
   const paths = (value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> => {
     const out: Array<Array<string | number>> = [prefix]
-    if (Array.isArray(value)) value.forEach((child, i) => out.push(...paths(child, [...prefix, i])))
-    else if (value !== null && typeof value === 'object') {
+    if (Array.isArray(value)) {
+      value.forEach((child, i) => {
+        out.push(...paths(child, [...prefix, i]))
+      })
+    } else if (value !== null && typeof value === 'object') {
       for (const [key, child] of Object.entries(value)) out.push(...paths(child, [...prefix, key]))
     }
     return out
