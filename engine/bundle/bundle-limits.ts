@@ -32,7 +32,7 @@ export const defaultBundleLimits: BundleLimits = {
  * The data a bundle may hold when loading and serving it may take `maxBundleMemory` bytes. Each byte of data text
  * costs about DEFAULTS.dataMemoryFactor bytes of memory at its peak (the decoded text, the parsed document, its
  * encoded and shared copies, and the document inside each evaluation thread's wasm memory), measured with
- * bench/bundle-memory.ts.
+ * bench/hardening.ts.
  */
 export function dataBytesFor(maxBundleMemory: number): number {
   return Math.floor(maxBundleMemory / DEFAULTS.dataMemoryFactor)

@@ -49,11 +49,14 @@ export const DEFAULTS = {
   },
   /**
    * `--max-bundle-memory`: what loading and serving the bundles' data may take. The data limit is derived from it
-   * (÷ dataMemoryFactor): 4 GiB admits 256 MiB of data text, a sixth of a 24 GiB machine.
+   * (÷ dataMemoryFactor): 4 GiB admits 102 MiB of data text, a sixth of a 24 GiB machine.
    */
   maxBundleMemory: 4 * GiB,
-  /** Peak bytes of memory per byte of data text (bench/bundle-memory.ts). */
-  dataMemoryFactor: 16,
+  /**
+   * Peak bytes of memory per byte of data text while it is loaded and served with two evaluation threads, measured
+   * with bench/hardening.ts on catalog-shaped data: 50× at 32 MiB, 38× at 64 MiB.
+   */
+  dataMemoryFactor: 40,
   /** Bundle signatures: the key id and algorithm of a key given by flag. */
   verificationKeyId: 'default',
   signingAlg: 'RS256',

@@ -4,7 +4,11 @@
 // within a few hundred MiB of the test process's memory.
 import { describe, expect, it } from 'vitest'
 import { readBundleArchive } from '../../../engine/bundle/bundle-files.js'
-import { bundleLimitsForMemory, defaultBundleLimits } from '../../../engine/bundle/bundle-limits.js'
+import {
+  bundleLimitsForMemory,
+  dataBytesFor,
+  defaultBundleLimits,
+} from '../../../engine/bundle/bundle-limits.js'
 import { loadBundle } from '../../../engine/bundle/load-bundle.js'
 import { gzipBomb, longestBlock } from '../../helpers/bundle-bombs.js'
 import { tarGz } from '../../helpers/tar-builder.js'
@@ -59,16 +63,18 @@ describe('bundle bombs', () => {
 
   it('derives the data limit from --max-bundle-memory', async () => {
     const data = await gzipBomb([{ path: '/data.json', size: 6 * MiB, prefix: '{"a":"', suffix: '"}' }])
-    const roomy = { ...bundleLimitsForMemory(256 * MiB), maxCompressionRatio: Infinity }
-    const tight = { ...bundleLimitsForMemory(64 * MiB), maxCompressionRatio: Infinity }
+    const roomy = { ...bundleLimitsForMemory(512 * MiB), maxCompressionRatio: Infinity }
+    const tight = { ...bundleLimitsForMemory(128 * MiB), maxCompressionRatio: Infinity }
+    expect(dataBytesFor(128 * MiB)).toBeLessThan(6 * MiB)
     expect((await readBundleArchive(data, roomy)).get('/data.json')?.byteLength).toBe(6 * MiB)
     await expect(readBundleArchive(data, tight)).rejects.toMatchObject({
-      message: expect.stringContaining('over the 4194304-byte data limit'),
+      message: expect.stringContaining(`over the ${dataBytesFor(128 * MiB)}-byte data limit`),
     })
   })
 
   it('counts every data file of a bundle against the data limit', async () => {
-    const limits = { ...bundleLimitsForMemory(16 * MiB), maxCompressionRatio: Infinity }
+    // A 1 MiB data limit; three files of 400 KiB pass it at the third.
+    const limits = { ...defaultBundleLimits, maxDataBytes: MiB, maxCompressionRatio: Infinity }
     const files = Array.from({ length: 3 }, (_, i) => ({
       path: `/part${i}/data.json`,
       size: 400 * 1024,
