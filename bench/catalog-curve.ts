@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { resolveOpaBinary } from '../engine/build/opa-binary.js'
-import { createLocalEvaluator, type LocalEvaluator } from '../sdk/index.js'
+import { createLocalEvaluator, type LocalEvaluator } from '../sdk/local/index.js'
 import { catalogBundle, decisionPath } from './support/bundles.js'
 import { writeJson } from './support/json-output.js'
 import { opaBench } from './support/opa-bench.js'
@@ -35,12 +35,12 @@ interface Loaded {
   inputs: unknown[]
 }
 
-function time(loaded: Loaded, into: Float64Array, from: number, to: number): void {
+async function time(loaded: Loaded, into: Float64Array, from: number, to: number): Promise<void> {
   const { evaluator, inputs } = loaded
   for (let i = from; i < to; i++) {
     const input = inputs[i % inputs.length]
     const t0 = process.hrtime.bigint()
-    evaluator.evaluate(decisionPath, input)
+    await evaluator.evaluate(decisionPath, input)
     into[i] = Number(process.hrtime.bigint() - t0) / 1000
   }
 }
@@ -52,11 +52,12 @@ async function load(size: number): Promise<Loaded & { loadMs: number; dataMiB: n
   const loadMs = performance.now() - started
   for (const entry of bundle.catalogInputs) {
     const allow = (
-      evaluator.evaluate<{ allow: boolean }>(decisionPath, entry.input).result as { allow: boolean }
+      (await evaluator.evaluate<{ allow: boolean }>(decisionPath, entry.input)).result as { allow: boolean }
     ).allow
     if (allow !== entry.expect.allow) throw new Error(`catalog ${size}, "${entry.name}": allow is ${allow}`)
   }
-  for (let i = 0; i < 2000; i++) evaluator.evaluate(decisionPath, bundle.inputs[i % bundle.inputs.length])
+  for (let i = 0; i < 2000; i++)
+    await evaluator.evaluate(decisionPath, bundle.inputs[i % bundle.inputs.length])
   let opaP50Us: number | undefined
   if (!values['no-opa']) {
     const inputFile = join(work, `input-${size}.json`)
@@ -75,8 +76,8 @@ for (const size of sizes) {
   const theirs = new Float64Array(decisions)
   for (let from = 0; from < decisions; from += block) {
     const to = Math.min(decisions, from + block)
-    time(base, theirs, from, to)
-    time(current, mine, from, to)
+    await time(base, theirs, from, to)
+    await time(current, mine, from, to)
   }
   baseSamples.push(theirs)
   const s = summarize(Array.from(mine))

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildBundle } from '../engine/build/build-bundle.js'
-import { createLocalEvaluator } from '../sdk/index.js'
+import { createLocalEvaluator } from '../sdk/local/index.js'
 
 const root = join(import.meta.dirname, '..')
 const { values } = parseArgs({
@@ -44,11 +44,12 @@ for (const size of sizes) {
   const loadStart = performance.now()
   const evaluator = await createLocalEvaluator({ bundles: [output] })
   const loadMs = performance.now() - loadStart
-  for (let i = 0; i < 500; i++) evaluator.evaluate('clearance/authz/decision', inputs[i % inputs.length])
+  for (let i = 0; i < 500; i++)
+    await evaluator.evaluate('clearance/authz/decision', inputs[i % inputs.length])
   const samples: number[] = []
   for (let i = 0; i < rounds; i++) {
     const t0 = process.hrtime.bigint()
-    evaluator.evaluate('clearance/authz/decision', inputs[i % inputs.length])
+    await evaluator.evaluate('clearance/authz/decision', inputs[i % inputs.length])
     samples.push(Number(process.hrtime.bigint() - t0) / 1000)
   }
   samples.sort((a, b) => a - b)

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildBundle } from '../engine/build/build-bundle.js'
-import { createLocalEvaluator } from '../sdk/index.js'
+import { createLocalEvaluator } from '../sdk/local/index.js'
 
 const root = join(import.meta.dirname, '..')
 const { values } = parseArgs({
@@ -39,11 +39,11 @@ const body = JSON.stringify({ input })
 
 // In-process
 const local = await createLocalEvaluator({ bundles: [bundle] })
-for (let i = 0; i < 1000; i++) local.evaluate(values.path, input)
+for (let i = 0; i < 1000; i++) await local.evaluate(values.path, input)
 const localNs: number[] = []
 for (let i = 0; i < requests; i++) {
   const t0 = process.hrtime.bigint()
-  local.evaluate(values.path, input)
+  await local.evaluate(values.path, input)
   localNs.push(Number(process.hrtime.bigint() - t0))
 }
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { resolveOpaBinary } from '../engine/build/opa-binary.js'
-import { createLocalEvaluator } from '../sdk/index.js'
+import { createLocalEvaluator } from '../sdk/local/index.js'
 import { catalogBundle, decisionPath, referenceBundle } from './support/bundles.js'
 import { writeJson } from './support/json-output.js'
 import { runClosedLoop } from './support/load.js'
@@ -58,13 +58,13 @@ async function measureGrowth(): Promise<Growth> {
       arrayBuffersMiB: usage.arrayBuffers / MiB,
     }
   }
-  for (let i = 0; i < 10_000; i++) local.evaluate(decisionPath, input)
+  for (let i = 0; i < 10_000; i++) await local.evaluate(decisionPath, input)
   const before = snapshot()
   const started = performance.now()
   let quarter = before
   for (let i = 0; i < decisions; i++) {
-    if (i % 2 === 0) local.evaluate(decisionPath, input)
-    else local.check(input)
+    if (i % 2 === 0) await local.evaluate(decisionPath, input)
+    else await local.check(input)
     if (i + 1 === Math.floor(decisions / 4)) quarter = snapshot()
   }
   const seconds = (performance.now() - started) / 1000

@@ -1,8 +1,9 @@
 // What the SDK costs a service per decision: in-process decisions per second and the latency of one (the local
 // evaluator's check()), and the HTTP client's overhead over a raw fetch of POST /v1/check against the same server
 // (a separate process on 127.0.0.1, the same input, requests one after another, the two interleaved so both see the
-// same conditions).
-// Usage: npx tsx bench/sdk-latency.ts [--bundle file] [--input file] [--decisions n] [--requests n]
+// same conditions). In-process decisions are timed unguarded and guarded (evaluationTimeoutMs: the policy on its
+// own thread, the price of the time limit), interleaved in rounds so both see the same machine.
+// Usage: npx tsx bench/sdk-latency.ts [--bundle file] [--input file] [--decisions n] [--requests n] [--local-only]
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -11,7 +12,8 @@ import { pino } from 'pino'
 import { buildBundle } from '../engine/build/build-bundle.js'
 import { serveConfigFromOptions } from '../engine/config/config.js'
 import { startServer } from '../engine/main.js'
-import { createClient, createLocalEvaluator } from '../sdk/index.js'
+import { createClient } from '../sdk/index.js'
+import { createLocalEvaluator, type LocalEvaluator } from '../sdk/local/index.js'
 
 const root = join(import.meta.dirname, '..')
 const { values } = parseArgs({
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     decisions: { type: 'string', default: '20000' },
     requests: { type: 'string', default: '5000' },
     serve: { type: 'string' },
+    'local-only': { type: 'boolean', default: false },
   },
 })
 
@@ -56,27 +59,54 @@ async function bench(): Promise<void> {
   const input = JSON.parse(await readFile(values.input, 'utf8')) as unknown
   const now = (): number => Number(process.hrtime.bigint())
 
-  // In-process
+  // In-process, unguarded and guarded, in interleaved rounds.
   const local = await createLocalEvaluator({ bundles: [`clearance=${bundle}`] })
-  const first = local.check(input)
-  if (first.error !== undefined) throw new Error(`the input does not decide: ${first.error.message}`)
-  for (let i = 0; i < 2_000; i++) local.check(input)
+  const guarded = await createLocalEvaluator({ bundles: [`clearance=${bundle}`], evaluationTimeoutMs: 1_000 })
+  for (const evaluator of [local, guarded]) {
+    const first = await evaluator.check(input)
+    if (first.error !== undefined) throw new Error(`the input does not decide: ${first.error.message}`)
+    for (let i = 0; i < 2_000; i++) await evaluator.check(input)
+  }
   const localNs: number[] = []
-  for (let i = 0; i < decisions; i++) {
-    const t0 = now()
-    local.check(input)
-    localNs.push(now() - t0)
+  const guardedNs: number[] = []
+  const timeChecks = async (evaluator: LocalEvaluator, into: number[], n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      const t0 = now()
+      await evaluator.check(input)
+      into.push(now() - t0)
+    }
+  }
+  const rounds = 10
+  for (let round = 0; round < rounds; round++) {
+    await timeChecks(local, localNs, decisions / rounds)
+    await timeChecks(guarded, guardedNs, decisions / rounds)
   }
   const started = now()
-  for (let i = 0; i < decisions; i++) local.check(input)
+  for (let i = 0; i < decisions; i++) await local.check(input)
   const throughput = decisions / ((now() - started) / 1e9)
   const evaluateNs: number[] = []
   for (let i = 0; i < decisions; i++) {
     const t0 = now()
-    local.evaluate('clearance/authz/decision', input)
+    await local.evaluate('clearance/authz/decision', input)
     evaluateNs.push(now() - t0)
   }
   await local.close()
+  await guarded.close()
+  const localRows = [
+    row('in-process: local evaluator check(), unguarded', localNs),
+    row('in-process: local evaluator check(), guarded (evaluationTimeoutMs)', guardedNs),
+    row('in-process: local evaluator evaluate() (no verdict shaping)', evaluateNs),
+  ]
+  const guardRatio = `guarded/unguarded p50: ${(stats(guardedNs).p50 / stats(localNs).p50).toFixed(2)}×`
+  if (values['local-only']) {
+    console.log('| mode | decisions | p50 µs | p99 µs | mean µs | decisions/s (sequential) |')
+    console.log('|---|---|---|---|---|---|')
+    for (const line of localRows) console.log(line)
+    console.log('')
+    console.log(guardRatio)
+    console.log(`in-process throughput (untimed loop): ${Math.round(throughput)} decisions/s`)
+    return
+  }
 
   // Over HTTP: the PDP in its own process, so client and server do not share an event loop.
   const server = spawn(
@@ -172,8 +202,7 @@ async function bench(): Promise<void> {
     console.log('')
     console.log('| mode | decisions | p50 µs | p99 µs | mean µs | decisions/s (sequential) |')
     console.log('|---|---|---|---|---|---|')
-    console.log(row('in-process: local evaluator check()', localNs))
-    console.log(row('in-process: local evaluator evaluate() (no verdict shaping)', evaluateNs))
+    for (const line of localRows) console.log(line)
     console.log(row('HTTP: raw fetch POST /v1/check + res.json()', rawNs))
     console.log(row('HTTP: SDK client check()', clientNs))
     console.log(row('HTTP: SDK client check(), cache hit', cachedNs))
@@ -181,6 +210,7 @@ async function bench(): Promise<void> {
     console.log(row('no network: SDK client check() of a stub answer', stubClientNs))
     console.log('')
     console.log(`in-process throughput (untimed loop): ${Math.round(throughput)} decisions/s`)
+    console.log(guardRatio)
     const stubRawStats = stats(stubRawNs)
     const stubClientStats = stats(stubClientNs)
     console.log(

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Entry point of the `clearance` command: runs the compiled CLI (npm install / npm run build:ts produce dist/).
+// Entry point of the `clearance` command: runs the compiled CLI (`npm run build:ts` in a checkout, or `npm pack`
+// / publishing, produce dist/).
 import { existsSync } from 'node:fs'
 
 const cli = new URL('../dist/engine/cli/index.js', import.meta.url)

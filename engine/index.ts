@@ -1,9 +1,12 @@
 // The engine's public surface: what sdk/local and other packages may import. Everything else is internal.
 export {
+  type ActivationListener,
+  type BundleManager,
   type BundleSourceSpec,
   type BundleSpec,
   createBundleManager,
   createPolicyRegistry,
+  type DeleteMode,
   isUrl,
   type PolicyRegistry,
   parseBundleSpec,
@@ -20,8 +23,10 @@ export {
   type InputValidator,
   type VerdictDeps,
 } from './decision/index.js'
-export { ClearanceError, type ErrorCode, ErrorCodes } from './errors.js'
+export { type DecisionRecord, decisionRecord } from './decision-log/index.js'
+export { ClearanceError, describeThrown, type ErrorCode, ErrorCodes } from './errors.js'
 export { encodeJson, isRecord, parseJson, stringifyJson } from './json/index.js'
 export type { PollingConfig } from './net/index.js'
 export { normalizePath, type PolicySet } from './policy/index.js'
+export { createShadowRecorder, type ShadowStatus } from './shadow/index.js'
 export { packageRoot, VERSION } from './version.js'

@@ -25,7 +25,15 @@ import {
 import { clusterMetricsRenderer, createMetrics, type Metrics } from './metrics/index.js'
 import type { PolicySet } from './policy/index.js'
 import type { AuthenticationOptions } from './server/index.js'
-import { createApp, fullGarbageCollector, isClusterWorker, listen, type TlsFiles } from './server/index.js'
+import {
+  createApp,
+  fullGarbageCollector,
+  isClusterWorker,
+  listen,
+  startGateways,
+  type TlsFiles,
+} from './server/index.js'
+import { createShadow, type Shadow } from './shadow/index.js'
 import { VERSION } from './version.js'
 
 export interface RunningServer {
@@ -120,6 +128,11 @@ function releaseRefusedMemory(): void {
   refusedCollection.unref()
 }
 
+/** GET /v1/status with the shadow bundle's revision and divergence counts beside the enforced bundles. */
+function withShadowStatus(status: object, shadow: Shadow | undefined): object {
+  return shadow === undefined ? status : { ...status, shadow: shadow.status() }
+}
+
 /** Under --workers, GET /metrics answers for every worker, not just the one that took the scrape. */
 function clusterWide(metrics: Metrics): Metrics {
   return isClusterWorker() ? { ...metrics, render: clusterMetricsRenderer(metrics.registry) } : metrics
@@ -161,7 +174,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     metrics.watchDecisionLog(() => decisionLog.stats())
     await decisionLog.start()
   }
-  const observer = createDecisionObserver({ metrics, decisionLog })
+  const shadow = await createShadow(config, { metrics, decisionLog, registry, instanceId, log })
+  const observer = createDecisionObserver({ metrics, decisionLog: shadow?.recorder ?? decisionLog })
 
   let validateInput: InputValidator | undefined
   if (config.inputSchema !== undefined) {
@@ -179,12 +193,25 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     )
   }
 
+  const decider = observeDecisions(
+    createDecider({ registry, failClosed: () => manager.staleReason() }),
+    observer,
+  )
+  const gateways = await startGateways(config.gateways, {
+    decider,
+    log,
+    metrics: config.metrics ? metrics : undefined,
+    notReady: () => manager.notReadyReason(),
+    json: { maxDepth: config.maxJsonDepth, maxElements: config.maxJsonElements },
+    tls: tls === undefined ? undefined : { ...tls, requireClientCert: config.authentication === 'tls' },
+  })
   const app = createApp({
     checkPath: config.checkPath,
     validateInput,
     authentication,
     maxConcurrent: config.maxConcurrent,
-    decider: observeDecisions(createDecider({ registry, failClosed: () => manager.staleReason() }), observer),
+    decider,
+    ...gateways.app,
     ...(config.metrics ? { metrics: clusterWide(metrics) } : {}),
     config: {
       defaultDecision: config.defaultDecision,
@@ -195,7 +222,8 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     version: VERSION,
     instanceId,
     bundlesNotReady: () => manager.notReadyReason(),
-    bundleStatus: () => manager.status(),
+    bundleStatus: () => withShadowStatus(manager.status(), shadow),
+    shadowDivergences: shadow?.divergences,
   })
 
   const server = await listen(app, {
@@ -211,7 +239,9 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     url: server.url,
     close: async () => {
       await manager.stop()
+      await gateways.close()
       await server.close()
+      await shadow?.stop()
       await decisionLog?.stop()
       registry.current()?.close()
     },

@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express from 'express'
-import { buildBundle } from '../engine/build/build-bundle.js'
-import { type Authorization, clearanceExpress, clearanceOf, createLocalEvaluator } from '../sdk/index.js'
+import { type Authorization, clearanceExpress, clearanceOf } from '../sdk/index.js'
+import { createLocalEvaluator } from '../sdk/local/index.js'
 import { type AuditSink, auditRecord, IDENTITY_HEADER, type RunningService } from './mesh.js'
 
 export interface PaymentsServiceOptions {
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
   let bundle = process.env.CLEARANCE_BUNDLE ?? join(root, 'bundles', 'clearance.tar.gz')
   if (process.env.CLEARANCE_BUNDLE === undefined && !existsSync(bundle)) {
     console.error(`building ${bundle} from policies/ …`)
+    const { buildBundle } = await import('../engine/build/build-bundle.js')
     bundle = (await buildBundle({ source: join(root, 'policies'), output: bundle })).output
   }
   const service = await startPaymentsService({ bundle, port: Number(process.env.PORT ?? 8302) })

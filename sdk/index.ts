@@ -1,11 +1,17 @@
-// Clearance for services: the HTTP client, the in-process evaluator, and middleware for hono and Express that
-// builds the decision input from a request, decides, and enforces the answer.
-export { ClearanceError, type ErrorCode } from '../engine/errors.js'
-export { canonicalJson } from './canonical-json.js'
-export { type CallOptions, type Client, type ClientOptions, createClient } from './client.js'
+// `clearance/sdk`: the HTTP client and the middleware (hono, Express, fastify, @grpc/grpc-js). Loads no engine code
+// and no policy dependency (test/package/packed-package.test.ts holds that); in-process decisions are
+// `clearance/sdk/local`.
 export {
+  type CallOptions,
   type CheckDecision,
+  type Client,
+  type ClientOptions,
+  canonicalJson,
+  createClient,
+  createDecisionCache,
   type DataDecision,
+  type DecisionCache,
+  type DecisionCacheOptions,
   type DecisionError,
   type DecisionOptions,
   type FailureCode,
@@ -13,44 +19,54 @@ export {
   PdpError,
   type Reason,
   type Revisions,
-} from './decision.js'
-export { createDecisionCache, type DecisionCache, type DecisionCacheOptions } from './decision-cache.js'
-export {
-  type Connection,
-  createInputBuilder,
-  type DecisionInput,
-  type InputBuilder,
-  type InputOptions,
-  type Operation,
-  type RequestFacts,
-  type Resource,
-  type ServiceSubject,
-  type UserSubject,
-} from './decision-input.js'
-export {
-  clearanceExpress,
-  clearanceOf,
-  type ExpressLikeMiddleware,
-  type ExpressLikeRequest,
-  type ExpressLikeResponse,
-} from './express-middleware.js'
-export { type ClearanceVariables, clearanceHono } from './hono-middleware.js'
-export {
-  createLocalEvaluator,
-  type LocalDecision,
-  type LocalEvaluator,
-  type LocalEvaluatorOptions,
-} from './local-evaluator.js'
-export { MASK, maskFields } from './mask-fields.js'
-export { type RequestObligations, readObligations } from './obligations.js'
-export { type PeerIdentity, peerIdentity, spiffeIdOf } from './peer-identity.js'
+} from './client/index.js'
 export {
   type Authorization,
   type Authorizer,
+  type ClearanceFastifyPlugin,
+  type ClearanceGrpcInterceptor,
+  type ClearanceLocals,
+  type ClearanceVariables,
+  type Connection,
+  catalogTemplate,
+  clearanceExpress,
+  clearanceFastify,
+  clearanceGrpc,
+  clearanceHono,
+  clearanceOf,
+  createInputBuilder,
   createRequestGuard,
+  createRouteMatcher,
+  type DecisionInput,
   type DenialBody,
+  type DenialCode,
+  type ExpressLikeMiddleware,
+  type ExpressLikeRequest,
+  type ExpressLikeResponse,
+  type FastifyLikeInstance,
+  type FastifyLikeReply,
+  type FastifyLikeRequest,
+  fastifyClearanceOf,
+  type GrpcGuardOptions,
+  type GuardLogger,
   type GuardOptions,
   type GuardResult,
+  grpcClearanceOf,
+  type InputBuilder,
+  type InputOptions,
+  MASK,
+  maskFields,
+  maskResponse,
+  type Operation,
+  type PeerIdentity,
+  peerIdentity,
+  type RequestFacts,
   type RequestGuard,
-} from './request-guard.js'
-export { catalogTemplate, createRouteMatcher, type RouteMatcher } from './route-template.js'
+  type RequestObligations,
+  type Resource,
+  type RouteMatcher,
+  readObligations,
+  type ServiceSubject,
+  spiffeIdOf,
+  type UserSubject,
+} from './middleware/index.js'

@@ -96,33 +96,12 @@ export function createActivationStatus({ clock }: { clock: Clock }): ActivationS
   const entry = (name: string): Entry => {
     let found = entries.get(name)
     if (found === undefined) {
-      found = {
-        options: { confirmRequired: false },
-        revision: undefined,
-        size: undefined,
-        lastActivation: undefined,
-        lastDownload: undefined,
-        lastRequest: undefined,
-        lastSuccessfulRequest: undefined,
-        error: undefined,
-        metrics: undefined,
-        confirmedAt: undefined,
-        failingSince: undefined,
-      }
+      found = newEntry()
       entries.set(name, found)
     }
     dirty = true
     return found
   }
-
-  const staleNames = (now: number): string[] =>
-    [...entries]
-      .filter(([, e]) => {
-        const since = currentUntil(e)
-        return since !== undefined && now - since > e.options.maxAgeMs!
-      })
-      .map(([name]) => name)
-      .sort()
 
   return {
     track(name, options) {
@@ -144,78 +123,123 @@ export function createActivationStatus({ clock }: { clock: Clock }): ActivationS
       e.lastDownload = clock.now()
       e.size = size
     },
-    activated(name, info) {
-      const e = entry(name)
-      const now = clock.now()
-      e.revision = info.revision
-      e.lastActivation = now
-      e.confirmedAt = now
-      e.failingSince = undefined
-      e.error = undefined
-      if (info.size !== undefined) e.size = info.size
-      e.metrics = info.metrics
-    },
-    failed(name, error, info = {}) {
-      const e = entry(name)
-      e.failingSince ??= clock.now()
-      const details = (error as ClearanceError | undefined)?.details
-      e.error = { message: describeThrown(error), details, httpCode: info.httpCode }
-      if (info.metrics !== undefined) e.metrics = info.metrics
-    },
-    confirmed(name) {
-      const e = entry(name)
-      e.confirmedAt = clock.now()
-      e.failingSince = undefined
-      e.error = undefined
-    },
+    activated: (name, info) => recordActivation(entry(name), info, clock.now()),
+    failed: (name, error, info = {}) => recordFailure(entry(name), error, info, clock),
+    confirmed: (name) => recordConfirmation(entry(name), clock.now()),
     isActivated: (name) => entries.get(name)?.lastActivation !== undefined,
     names: () => [...entries.keys()],
-    report() {
-      const out: Record<string, BundleStatus> = {}
-      for (const [name, e] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const status: BundleStatus = {
-          name,
-          ...(e.revision === undefined ? {} : { active_revision: e.revision }),
-          last_successful_activation: time(e.lastActivation),
-          type: 'snapshot',
-          ...(e.size === undefined ? {} : { size: e.size }),
-          last_successful_download: time(e.lastDownload),
-          last_successful_request: time(e.lastSuccessfulRequest),
-          last_request: time(e.lastRequest),
-        }
-        if (e.error !== undefined) {
-          status.code = 'bundle_error'
-          status.message = e.error.message
-          if (e.error.details !== undefined && e.error.details.length > 0) status.errors = e.error.details
-          if (e.error.httpCode !== undefined) status.http_code = e.error.httpCode
-        }
-        if (e.metrics !== undefined) status.metrics = e.metrics
-        out[name] = status
-      }
-      return out
-    },
-    stale: () => staleNames(clock.now()),
+    report: () => reportOf(entries),
+    stale: () => staleNames(entries, clock.now()),
     staleReason() {
+      // Per decision: the earliest deadline is recomputed only after a change, and names only once it passed.
       if (dirty) {
-        deadline = undefined
-        for (const e of entries.values()) {
-          const since = currentUntil(e)
-          if (since === undefined) continue
-          const at = since + e.options.maxAgeMs!
-          if (deadline === undefined || at < deadline) deadline = at
-        }
+        deadline = earliestDeadline(entries)
         dirty = false
       }
       const now = clock.now()
       if (deadline === undefined || now <= deadline) return undefined
-      const names = staleNames(now)
-      if (names.length === 0) return undefined
-      const parts = names.map((name) => {
-        const e = entries.get(name)!
-        const last = e.error === undefined ? '' : `; last error: ${e.error.message}`
-        return `bundle "${name}" revision "${e.revision}" has not been known current since ${time(currentUntil(e))}, over its max_age of ${e.options.maxAgeMs} ms${last}`
-      })
-      return `stale policy, every decision is denied: ${parts.join('; ')}`
+      return staleMessage(entries, staleNames(entries, now))
     },
   }
+}
+
+function newEntry(): Entry {
+  return {
+    options: { confirmRequired: false },
+    revision: undefined,
+    size: undefined,
+    lastActivation: undefined,
+    lastDownload: undefined,
+    lastRequest: undefined,
+    lastSuccessfulRequest: undefined,
+    error: undefined,
+    metrics: undefined,
+    confirmedAt: undefined,
+    failingSince: undefined,
+  }
+}
+
+function recordActivation(e: Entry, info: ActivatedInfo, now: number): void {
+  e.revision = info.revision
+  e.lastActivation = now
+  e.confirmedAt = now
+  e.failingSince = undefined
+  e.error = undefined
+  if (info.size !== undefined) e.size = info.size
+  e.metrics = info.metrics
+}
+
+function recordFailure(e: Entry, error: unknown, info: FailureInfo, clock: Clock): void {
+  e.failingSince ??= clock.now()
+  const details = (error as ClearanceError | undefined)?.details
+  e.error = { message: describeThrown(error), details, httpCode: info.httpCode }
+  if (info.metrics !== undefined) e.metrics = info.metrics
+}
+
+function recordConfirmation(e: Entry, now: number): void {
+  e.confirmedAt = now
+  e.failingSince = undefined
+  e.error = undefined
+}
+
+/** Every bundle's status, by name in name order. */
+function reportOf(entries: ReadonlyMap<string, Entry>): Record<string, BundleStatus> {
+  const out: Record<string, BundleStatus> = {}
+  for (const [name, e] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    out[name] = bundleStatus(name, e)
+  }
+  return out
+}
+
+function bundleStatus(name: string, e: Entry): BundleStatus {
+  const status: BundleStatus = {
+    name,
+    ...(e.revision === undefined ? {} : { active_revision: e.revision }),
+    last_successful_activation: time(e.lastActivation),
+    type: 'snapshot',
+    ...(e.size === undefined ? {} : { size: e.size }),
+    last_successful_download: time(e.lastDownload),
+    last_successful_request: time(e.lastSuccessfulRequest),
+    last_request: time(e.lastRequest),
+  }
+  if (e.error !== undefined) {
+    status.code = 'bundle_error'
+    status.message = e.error.message
+    if (e.error.details !== undefined && e.error.details.length > 0) status.errors = e.error.details
+    if (e.error.httpCode !== undefined) status.http_code = e.error.httpCode
+  }
+  if (e.metrics !== undefined) status.metrics = e.metrics
+  return status
+}
+
+function staleNames(entries: ReadonlyMap<string, Entry>, now: number): string[] {
+  return [...entries]
+    .filter(([, e]) => {
+      const since = currentUntil(e)
+      return since !== undefined && now - since > e.options.maxAgeMs!
+    })
+    .map(([name]) => name)
+    .sort()
+}
+
+/** The first moment some bundle goes stale; undefined: none can. */
+function earliestDeadline(entries: ReadonlyMap<string, Entry>): number | undefined {
+  let deadline: number | undefined
+  for (const e of entries.values()) {
+    const since = currentUntil(e)
+    if (since === undefined) continue
+    const at = since + e.options.maxAgeMs!
+    if (deadline === undefined || at < deadline) deadline = at
+  }
+  return deadline
+}
+
+function staleMessage(entries: ReadonlyMap<string, Entry>, names: readonly string[]): string | undefined {
+  if (names.length === 0) return undefined
+  const parts = names.map((name) => {
+    const e = entries.get(name)!
+    const last = e.error === undefined ? '' : `; last error: ${e.error.message}`
+    return `bundle "${name}" revision "${e.revision}" has not been known current since ${time(currentUntil(e))}, over its max_age of ${e.options.maxAgeMs} ms${last}`
+  })
+  return `stale policy, every decision is denied: ${parts.join('; ')}`
 }

@@ -13,10 +13,10 @@ import { type Clock, systemClock } from '../clock.js'
 import { ClearanceError, ErrorCodes, toClearanceError } from '../errors.js'
 import type { HttpCredentials, PollingConfig } from '../net/index.js'
 import type { PolicySetOptions } from '../policy/index.js'
-import { createActivationSink } from './activation-sink.js'
-import { type BundleStatus, createActivationStatus } from './activation-status.js'
+import { type ActivationSink, createActivationSink } from './activation-sink.js'
+import { type ActivationStatus, type BundleStatus, createActivationStatus } from './activation-status.js'
 import { createBundleRegistry } from './bundle-registry.js'
-import { createBundleStore } from './bundle-store.js'
+import { type BundleStore, createBundleStore } from './bundle-store.js'
 import { createDirectorySource, type DeleteMode } from './directory-source.js'
 import type { WatchFactory } from './file-watcher.js'
 import { createHttpSource } from './http-source.js'
@@ -106,25 +106,85 @@ export interface BundleManager {
   staleReason(): string | undefined
 }
 
+interface ConfiguredSource {
+  spec: BundleSourceSpec
+  source: BundleSource
+}
+
 export function createBundleManager(options: BundleManagerOptions): BundleManager {
   const { registry, log } = options
   const clock = options.clock ?? systemClock
   const limits = options.limits ?? defaultBundleLimits
   const status = createActivationStatus({ clock })
-  const { onBundleFailed } = options
-  if (onBundleFailed !== undefined) {
-    const recordFailure = status.failed.bind(status)
-    status.failed = (name, error, info) => {
-      recordFailure(name, error, info)
-      onBundleFailed(name, error instanceof ClearanceError ? error.code : ErrorCodes.internalError)
-    }
-  }
+  if (options.onBundleFailed !== undefined) reportFailures(status, options.onBundleFailed)
   const bundles = createBundleRegistry({ registry, wasm: options.wasm ?? {} })
-  const globalVerifier =
-    options.verification === undefined ? undefined : createBundleVerifier(options.verification)
+  const { specs, verifiers } = indexSpecs(options.specs, options.verification)
+  const store =
+    options.persistDir === undefined
+      ? undefined
+      : createBundleStore({ dir: options.persistDir, maxBytes: limits.maxCompressedBytes })
+  const sink = createActivationSink({
+    bundles,
+    status,
+    log,
+    verifierFor: (source) => verifiers.get(source),
+    maxAgeFor: (source) => specs.get(source)?.maxAgeMs ?? options.maxAgeMs,
+  })
+  const sources = [...specs.values()].map((spec) => ({
+    spec,
+    source: createSource(spec, { options, sink, clock, limits, store }),
+  }))
+  let started = false
+  const notReadyReason = (): string | undefined => describeNotReady(started, sources, status)
+
+  const manager: BundleManager = {
+    async start() {
+      const failure = (await startSources(sources)).find((result) => result.status === 'rejected')
+      started = true
+      const error =
+        failure !== undefined
+          ? toClearanceError(failure.reason, ErrorCodes.bundleError)
+          : options.strict === false
+            ? undefined
+            : firstLocalFailure(status, sink, specs)
+      if (error !== undefined) {
+        await manager.stop()
+        throw error
+      }
+    },
+    async stop() {
+      await Promise.allSettled(sources.map(({ source }) => source.stop()))
+    },
+    status: () => statusReport(status, sources, notReadyReason()),
+    ready: () => notReadyReason() === undefined,
+    notReadyReason,
+    staleBundles: () => status.stale(),
+    staleReason: () => status.staleReason(),
+  }
+  return manager
+}
+
+/** Tells `onBundleFailed` of every failure the status records, with the error's code. */
+function reportFailures(
+  status: ActivationStatus,
+  onBundleFailed: (name: string, code: string) => void,
+): void {
+  const recordFailure = status.failed.bind(status)
+  status.failed = (name, error, info) => {
+    recordFailure(name, error, info)
+    onBundleFailed(name, error instanceof ClearanceError ? error.code : ErrorCodes.internalError)
+  }
+}
+
+/** The specs by name (names must be unique), and each one's verifier: its own, none (null), or the manager's. */
+function indexSpecs(
+  given: readonly BundleSourceSpec[],
+  verification: VerificationConfig | undefined,
+): { specs: Map<string, BundleSourceSpec>; verifiers: Map<string, BundleVerifier | undefined> } {
+  const globalVerifier = verification === undefined ? undefined : createBundleVerifier(verification)
   const verifiers = new Map<string, BundleVerifier | undefined>()
   const specs = new Map<string, BundleSourceSpec>()
-  for (const spec of options.specs) {
+  for (const spec of given) {
     if (specs.has(spec.name)) {
       throw new ClearanceError(ErrorCodes.configError, `invalid bundles: two are named "${spec.name}"`)
     }
@@ -138,124 +198,118 @@ export function createBundleManager(options: BundleManagerOptions): BundleManage
           : createBundleVerifier(spec.verification, `bundle "${spec.name}" verification`),
     )
   }
-  const store =
-    options.persistDir === undefined
-      ? undefined
-      : createBundleStore({ dir: options.persistDir, maxBytes: limits.maxCompressedBytes })
-  const sink = createActivationSink({
-    bundles,
-    status,
+  return { specs, verifiers }
+}
+
+interface SourceDeps {
+  options: BundleManagerOptions
+  sink: ActivationSink
+  clock: Clock
+  limits: BundleLimits
+  store: BundleStore | undefined
+}
+
+function createSource(
+  spec: BundleSourceSpec,
+  { options, sink, clock, limits, store }: SourceDeps,
+): BundleSource {
+  const { log } = options
+  if (spec.url !== undefined) {
+    return createHttpSource({
+      name: spec.name,
+      url: spec.url,
+      sink,
+      clock,
+      polling: spec.polling,
+      credentials: spec.credentials,
+      timeoutMs: spec.timeoutMs,
+      maxBytes: spec.maxDownloadBytes,
+      limits,
+      store: spec.persist === false ? undefined : store,
+      random: options.random,
+      log,
+    })
+  }
+  return createDirectorySource({
+    name: spec.name,
+    path: spec.path,
+    sink,
+    clock,
+    limits,
+    cooldownMs: options.cooldownMs,
+    recheckMs: options.recheckMs,
+    resyncMs: options.resyncMs,
+    onDelete: spec.onDelete,
+    watch: spec.watch ?? options.watch,
+    watcher: options.watcher,
     log,
-    verifierFor: (source) => verifiers.get(source),
-    maxAgeFor: (source) => specs.get(source)?.maxAgeMs ?? options.maxAgeMs,
   })
-  let started = false
+}
 
-  const sources: Array<{ spec: BundleSourceSpec; source: BundleSource }> = [...specs.values()].map(
-    (spec) => ({
-      spec,
-      source:
-        spec.url !== undefined
-          ? createHttpSource({
-              name: spec.name,
-              url: spec.url,
-              sink,
-              clock,
-              polling: spec.polling,
-              credentials: spec.credentials,
-              timeoutMs: spec.timeoutMs,
-              maxBytes: spec.maxDownloadBytes,
-              limits,
-              store: spec.persist === false ? undefined : store,
-              random: options.random,
-              log,
-            })
-          : createDirectorySource({
-              name: spec.name,
-              path: spec.path,
-              sink,
-              clock,
-              limits,
-              cooldownMs: options.cooldownMs,
-              recheckMs: options.recheckMs,
-              resyncMs: options.resyncMs,
-              onDelete: spec.onDelete,
-              watch: spec.watch ?? options.watch,
-              watcher: options.watcher,
-              log,
-            }),
-    }),
+async function startSources(sources: readonly ConfiguredSource[]): Promise<PromiseSettledResult<void>[]> {
+  // Local paths first, one after another in the order given, so when two provide a bundle of the same name
+  // the first one configured keeps it; then the remote sources, whose first polls may take a while, together.
+  const results: PromiseSettledResult<void>[] = []
+  for (const { spec, source } of sources) {
+    if (spec.url === undefined) results.push(...(await Promise.allSettled([source.start()])))
+  }
+  results.push(
+    ...(await Promise.allSettled(
+      sources.filter(({ spec }) => spec.url !== undefined).map(({ source }) => source.start()),
+    )),
   )
+  return results
+}
 
-  const notReadyReason = (): string | undefined => {
-    if (!started) return 'bundles are still loading'
-    for (const { spec, source } of sources) {
-      if (source.status() === 'not_ready') return `no bundle from "${spec.name}" has been activated yet`
-    }
-    const report = status.report()
-    for (const name of status.names()) {
-      if (!status.isActivated(name)) {
-        const message = report[name]?.message
-        return `bundle "${name}" has not been activated${message === undefined ? '' : `: ${message}`}`
-      }
-    }
-    return undefined
+/** The first bundle from a local path that has not activated (strict start-up refuses to go on without it). */
+function firstLocalFailure(
+  status: ActivationStatus,
+  sink: ActivationSink,
+  specs: ReadonlyMap<string, BundleSourceSpec>,
+): ClearanceError | undefined {
+  const report = status.report()
+  for (const [name, source] of sink.owners()) {
+    if (specs.get(source)?.url !== undefined || status.isActivated(name)) continue
+    return new ClearanceError(ErrorCodes.bundleError, report[name]?.message ?? `bundle "${name}" failed`)
   }
+  return undefined
+}
 
-  const manager: BundleManager = {
-    async start() {
-      // Local paths first, one after another in the order given, so when two provide a bundle of the same name
-      // the first one configured keeps it; then the remote sources, whose first polls may take a while, together.
-      const results: PromiseSettledResult<void>[] = []
-      for (const { spec, source } of sources) {
-        if (spec.url === undefined) results.push(...(await Promise.allSettled([source.start()])))
-      }
-      results.push(
-        ...(await Promise.allSettled(
-          sources.filter(({ spec }) => spec.url !== undefined).map(({ source }) => source.start()),
-        )),
-      )
-      started = true
-      const failure = results.find((result) => result.status === 'rejected')
-      const strictError = (): ClearanceError | undefined => {
-        if (failure !== undefined) return toClearanceError(failure.reason, ErrorCodes.bundleError)
-        if (options.strict === false) return undefined
-        const report = status.report()
-        for (const [name, source] of sink.owners()) {
-          if (specs.get(source)?.url !== undefined || status.isActivated(name)) continue
-          return new ClearanceError(
-            ErrorCodes.bundleError,
-            report[name]?.message ?? `bundle "${name}" failed`,
-          )
-        }
-        return undefined
-      }
-      const error = strictError()
-      if (error !== undefined) {
-        await manager.stop()
-        throw error
-      }
-    },
-    async stop() {
-      await Promise.allSettled(sources.map(({ source }) => source.stop()))
-    },
-    status() {
-      const reason = notReadyReason()
-      return {
-        bundles: status.report(),
-        plugins: { bundle: reason === undefined ? { state: 'OK' } : { state: 'NOT_READY', message: reason } },
-        sources: Object.fromEntries(
-          sources.map(({ spec, source }) => [
-            spec.name,
-            { kind: spec.url === undefined ? 'path' : 'url', state: source.status() },
-          ]),
-        ),
-      }
-    },
-    ready: () => notReadyReason() === undefined,
-    notReadyReason,
-    staleBundles: () => status.stale(),
-    staleReason: () => status.staleReason(),
+function describeNotReady(
+  started: boolean,
+  sources: readonly ConfiguredSource[],
+  status: ActivationStatus,
+): string | undefined {
+  if (!started) return 'bundles are still loading'
+  for (const { spec, source } of sources) {
+    if (source.status() === 'not_ready') return `no bundle from "${spec.name}" has been activated yet`
   }
-  return manager
+  const report = status.report()
+  for (const name of status.names()) {
+    if (!status.isActivated(name)) {
+      const message = report[name]?.message
+      return `bundle "${name}" has not been activated${message === undefined ? '' : `: ${message}`}`
+    }
+  }
+  return undefined
+}
+
+function statusReport(
+  status: ActivationStatus,
+  sources: readonly ConfiguredSource[],
+  notReadyReason: string | undefined,
+): StatusReport {
+  return {
+    bundles: status.report(),
+    plugins: {
+      bundle:
+        notReadyReason === undefined ? { state: 'OK' } : { state: 'NOT_READY', message: notReadyReason },
+    },
+    sources: Object.fromEntries(
+      sources.map(({ spec, source }) => [
+        spec.name,
+        { kind: spec.url === undefined ? 'path' : 'url', state: source.status() },
+      ]),
+    ),
+  }
 }

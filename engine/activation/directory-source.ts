@@ -11,13 +11,14 @@ import type { BundleLimits } from '../bundle/index.js'
 import type { Clock, TimerHandle } from '../clock.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import { type BundleEntry, type BundleLayout, detectLayout, listBundleEntries } from './bundle-layout.js'
+import { type BundleLayout, detectLayout } from './bundle-layout.js'
 import { createCooldown } from './cooldown.js'
+import { type DeleteMode, DirectoryScanner, type ScanMode } from './directory-scanner.js'
 import { chokidarWatch, type FileWatcher, type WatchFactory, type WatchTarget } from './file-watcher.js'
-import { fingerprintPath, readLocalBundle } from './local-bundle.js'
-import type { BundleOffer, BundleSink, BundleSource, SourceState } from './source.js'
+import { createSerialQueue } from './serial-queue.js'
+import type { BundleSink, BundleSource, SourceState } from './source.js'
 
-export type DeleteMode = 'keep' | 'drop'
+export type { DeleteMode } from './directory-scanner.js'
 
 export interface DirectorySourceOptions {
   /** The spec name; also the bundle name when the path is a single bundle. */
@@ -46,214 +47,137 @@ export interface DirectorySource extends BundleSource {
   settled(): Promise<void>
 }
 
-interface Known {
-  path: string
-  /** Digest of the bytes now active; a read with the same digest is not offered again. */
-  activeDigest: string | undefined
-  /** File-system fingerprint at the last read; GONE once removed and kept. */
-  fingerprint: string | undefined
-  failed: boolean
-}
-
-const GONE = '(gone)'
-
 export function createDirectorySource(options: DirectorySourceOptions): DirectorySource {
-  const { name, path, sink, clock, limits, log } = options
-  const onDelete = options.onDelete ?? DEFAULTS.onDelete
-  const known = new Map<string, Known>()
-  let layout: BundleLayout | undefined
+  const { name, path, clock } = options
+  const watch = options.watch ?? true
+  const queue = createSerialQueue()
   let watcher: FileWatcher | undefined
   let started = false
   let stopped = false
-  let failing = false
-  let chain: Promise<void> = Promise.resolve()
-  const timers = new Set<TimerHandle>()
+  const scanner = new DirectoryScanner({
+    name,
+    path,
+    sink: options.sink,
+    limits: options.limits,
+    onDelete: options.onDelete ?? DEFAULTS.onDelete,
+    onChanging: () => cooldown.trigger(),
+    log: options.log,
+  })
 
-  const exclusive = (work: () => Promise<void>): Promise<void> => {
-    const run = chain.then(work)
-    chain = run.catch(() => undefined)
-    return run
-  }
+  const scan = (mode: ScanMode): Promise<void> =>
+    queue.run(() => (stopped ? Promise.resolve() : scanner.scan(mode)))
 
-  const desired = async (): Promise<BundleEntry[]> => {
-    if (layout === 'folder-of-bundles') return listBundleEntries(path)
-    const exists = await detectLayout(path).then(
-      () => true,
-      () => false,
-    )
-    return exists ? [{ name, path }] : []
-  }
-
-  /**
-   * Brings the active bundles in line with the path. `read` (after events) reads every bundle; `check` (the
-   * trailing re-check and the periodic resync) reads only those whose file-system fingerprint changed since they
-   * were last read. Either way a bundle is offered only when its bytes differ from the active ones.
-   */
-  const scan = async (mode: 'read' | 'check'): Promise<void> => {
-    if (stopped) return
-    const entries = await desired()
-    const offers: BundleOffer[] = []
-    const reads = new Map<string, { digest: string; fingerprint: string | undefined }>()
-    const seen = new Set<string>()
-    let conflicts = false
-    for (const entry of entries) {
-      if (seen.has(entry.name)) {
-        log?.error(
-          { bundle: entry.name, path: entry.path },
-          'two entries give the same bundle name; ignoring this one',
-        )
-        conflicts = true
-        continue
-      }
-      seen.add(entry.name)
-      if (!known.has(entry.name)) {
-        if (!sink.claim(name, entry.name, { confirmRequired: false })) {
-          log?.error(
-            { bundle: entry.name, source: name },
-            'another source already provides a bundle of this name',
-          )
-          conflicts = true
-          continue
-        }
-        known.set(entry.name, {
-          path: entry.path,
-          activeDigest: undefined,
-          fingerprint: undefined,
-          failed: false,
-        })
-      }
-      const record = known.get(entry.name)!
-      record.path = entry.path
-      const fingerprint = await fingerprintPath(entry.path)
-      if (mode === 'check' && fingerprint !== undefined && fingerprint === record.fingerprint) continue
-      try {
-        const read = await readLocalBundle(entry.path, {
-          limits,
-          within: layout === 'folder-of-bundles' ? path : undefined,
-        })
-        if (read.changing) {
-          cooldown.trigger()
-          continue
-        }
-        record.fingerprint = fingerprint
-        if (read.digest === record.activeDigest) {
-          // The active bundle is back (a refused one was replaced by it): its refusal no longer describes it.
-          if (record.failed) sink.confirmed(entry.name)
-          record.failed = false
-          continue
-        }
-        reads.set(entry.name, { digest: read.digest, fingerprint })
-        offers.push({ name: entry.name, files: read.files, size: read.size })
-      } catch (thrown) {
-        record.fingerprint = fingerprint
-        record.failed = true
-        sink.fail(entry.name, thrown)
-      }
-    }
-    for (const [bundle, record] of known) {
-      if (seen.has(bundle) || record.fingerprint === GONE) continue
-      log?.info({ bundle, path: record.path, mode: onDelete }, 'bundle removed from the watched path')
-      await sink.withdraw(bundle, onDelete)
-      if (onDelete === 'drop') known.delete(bundle)
-      else record.fingerprint = GONE
-    }
-    const outcomes = await sink.offer(offers)
-    outcomes.forEach((outcome, index) => {
-      const record = known.get(offers[index]!.name)
-      if (record === undefined) return
-      record.failed = !outcome.ok
-      if (outcome.ok) record.activeDigest = reads.get(offers[index]!.name)?.digest
-    })
-    failing = conflicts || [...known.values()].some((record) => record.failed)
-  }
-
-  const recheck = (delayMs: number, periodic: boolean): void => {
-    if (stopped || delayMs <= 0) return
-    const timer = clock.setTimeout(() => {
-      timers.delete(timer)
-      void exclusive(() => scan('check')).finally(() => {
-        if (periodic) recheck(delayMs, true)
-      })
-    }, delayMs)
-    timers.add(timer)
-  }
+  const rechecks = createRechecks(clock, () => scan('check'))
 
   const cooldown = createCooldown({
     delayMs: options.cooldownMs ?? DEFAULTS.reloadCooldownMs,
     clock,
     run: async () => {
-      await exclusive(() => scan('read'))
+      await scan('read')
       // A watcher can miss a write that lands just after a rename it reported (chokidar re-attaches its file
       // watch after a short delay): look once more when things have settled.
-      recheck(options.recheckMs ?? 250, false)
+      rechecks.schedule(options.recheckMs ?? 250, false)
     },
   })
-
-  const watchTarget = (): WatchTarget => {
-    if (layout === 'archive') {
-      // The parent folder, so an atomic rename onto the file is seen; only the file (and ..data-style links).
-      const file = basename(path)
-      return {
-        path: dirname(path),
-        recursive: false,
-        include: (changed) => {
-          const base = basename(changed)
-          return base === file || base.startsWith('..')
-        },
-      }
-    }
-    return { path, recursive: true }
-  }
 
   return {
     name,
     get layout() {
-      return layout
+      return scanner.layout
     },
     async start() {
-      try {
-        layout = await detectLayout(path)
-      } catch (thrown) {
-        throw new ClearanceError(
-          ErrorCodes.bundleError,
-          `bundle "${path}" cannot be read: ${describeThrown(thrown)}`,
-          { cause: thrown },
-        )
-      }
-      if (options.watch ?? true) {
-        const factory = options.watcher ?? chokidarWatch
-        watcher = await factory(watchTarget(), {
-          onChange: (changed) => {
-            log?.debug(
-              { source: name, path: relative(path, changed).split(sep).join('/') },
-              'bundle path changed',
-            )
-            cooldown.trigger()
-          },
-          onError: (error) => log?.warn({ source: name, err: error }, 'watching the bundle path failed'),
-        })
-      }
-      await exclusive(() => scan('read'))
+      scanner.layout = await detectSourceLayout(path)
+      if (watch) watcher = await watchBundlePath(options, scanner.layout, () => cooldown.trigger())
+      await scan('read')
       started = true
-      if (options.watch ?? true) recheck(options.resyncMs ?? 5000, true)
+      if (watch) rechecks.schedule(options.resyncMs ?? 5000, true)
     },
     async stop() {
       stopped = true
       cooldown.stop()
-      for (const timer of timers) clock.clearTimeout(timer)
-      timers.clear()
+      rechecks.stop()
       await watcher?.close()
-      await chain
+      await queue.idle()
     },
-    status(): SourceState {
-      if (!started || ![...known.values()].some((record) => record.activeDigest !== undefined)) {
-        return 'not_ready'
-      }
-      return failing ? 'error' : 'ok'
-    },
+    status: (): SourceState => (started ? scanner.state() : 'not_ready'),
     async settled() {
       await cooldown.idle()
-      await chain
+      await queue.idle()
     },
   }
+}
+
+/** Timed checks for what a watcher missed: one after each batch, and the periodic resync. */
+function createRechecks(
+  clock: Clock,
+  check: () => Promise<void>,
+): { schedule(delayMs: number, periodic: boolean): void; stop(): void } {
+  const timers = new Set<TimerHandle>()
+  let stopped = false
+  const schedule = (delayMs: number, periodic: boolean): void => {
+    if (stopped || delayMs <= 0) return
+    const timer = clock.setTimeout(() => {
+      timers.delete(timer)
+      void check().finally(() => {
+        if (periodic) schedule(delayMs, true)
+      })
+    }, delayMs)
+    timers.add(timer)
+  }
+  return {
+    schedule,
+    stop() {
+      stopped = true
+      for (const timer of timers) clock.clearTimeout(timer)
+      timers.clear()
+    },
+  }
+}
+
+async function detectSourceLayout(path: string): Promise<BundleLayout> {
+  try {
+    return await detectLayout(path)
+  } catch (thrown) {
+    throw new ClearanceError(
+      ErrorCodes.bundleError,
+      `bundle "${path}" cannot be read: ${describeThrown(thrown)}`,
+      {
+        cause: thrown,
+      },
+    )
+  }
+}
+
+/** What to watch for a path of this layout. */
+function watchTargetFor(layout: BundleLayout, path: string): WatchTarget {
+  if (layout === 'archive') {
+    // The parent folder, so an atomic rename onto the file is seen; only the file (and ..data-style links).
+    const file = basename(path)
+    return {
+      path: dirname(path),
+      recursive: false,
+      include: (changed) => {
+        const base = basename(changed)
+        return base === file || base.startsWith('..')
+      },
+    }
+  }
+  return { path, recursive: true }
+}
+
+/** Starts watching the path; every change it reports calls `onChange`. */
+function watchBundlePath(
+  options: DirectorySourceOptions,
+  layout: BundleLayout,
+  onChange: () => void,
+): Promise<FileWatcher> {
+  const { name, path, log } = options
+  const factory = options.watcher ?? chokidarWatch
+  return factory(watchTargetFor(layout, path), {
+    onChange: (changed) => {
+      log?.debug({ source: name, path: relative(path, changed).split(sep).join('/') }, 'bundle path changed')
+      onChange()
+    },
+    onError: (error) => log?.warn({ source: name, err: error }, 'watching the bundle path failed'),
+  })
 }

@@ -1,9 +1,11 @@
-// The `clearance` command line: serve, build, eval. Exit codes: 0 success, 1 failure, 2 usage error.
+// The `clearance` command line: serve, build, eval, replay, diff. Exit codes: 0 success, 1 failure, 2 usage error.
 import { Command, CommanderError } from 'commander'
 import { ClearanceError, describeThrown } from '../errors.js'
 import { VERSION } from '../version.js'
 import { addBuildCommand } from './build-command.js'
+import { registerDiffCommand } from './diff-command.js'
 import { addEvalCommand } from './eval-command.js'
+import { registerReplayCommand } from './replay-command.js'
 import { addServeCommand } from './serve-command.js'
 
 function buildProgram(): Command {
@@ -15,6 +17,8 @@ function buildProgram(): Command {
   addServeCommand(program)
   addBuildCommand(program)
   addEvalCommand(program)
+  registerReplayCommand(program)
+  registerDiffCommand(program)
   return program
 }
 

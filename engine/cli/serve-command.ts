@@ -7,6 +7,7 @@ import { startServer } from '../main.js'
 import { serveClusterMetrics } from '../metrics/index.js'
 import { createClusterSupervisor, isClusterWorker, leaveCluster, parseWorkerCount } from '../server/index.js'
 import { collect, waitForSignal } from './command-helpers.js'
+import { addGatewayOptions } from './gateway-options.js'
 
 /** Listening, request limits, authentication and the evaluation time limit. */
 function httpOptions(command: Command): Command {
@@ -218,7 +219,18 @@ export function addServeCommand(program: Command): void {
       'bundle .tar.gz or directory; repeat for several bundles',
       collect,
     )
-  decisionLogOptions(bundleOptions(httpOptions(command)))
+    .option(
+      '--shadow-bundle <file|dir|name=path>',
+      'also decide every request with this bundle, off the response path, and log how it differs; repeatable',
+      collect,
+    )
+    .option(
+      '--shadow-queue-events <n>',
+      'decisions waiting for the shadow bundle before more go unshadowed',
+      String(DEFAULTS.shadowQueueEvents),
+    )
+  // the gateway faces' flags are defined beside their configuration
+  addGatewayOptions(decisionLogOptions(bundleOptions(httpOptions(command))))
     .option('--no-metrics', 'do not serve GET /metrics')
     .option('--instance-id <id>', "this instance's id in status and decision-log labels (default: random)")
     .option(

@@ -9,6 +9,7 @@ import { LOG_LEVELS, type LogLevel } from '../log.js'
 import { normalizePath } from '../policy/index.js'
 import { packageRoot } from '../version.js'
 import { DEFAULTS } from './defaults.js'
+import { type GatewayConfig, type GatewayOptions, gatewayConfigFromOptions } from './gateway-config.js'
 
 export interface ServeConfig {
   bundles: BundleSpec[]
@@ -38,6 +39,10 @@ export interface ServeConfig {
   tlsCaCertFile: string | undefined
   /** Where each bundle comes from: a watched file or folder, or a polled bundle server. */
   bundleSources: BundleSourceSpec[]
+  /** Shadow bundles (--shadow-bundle): every decision is made again with them, off the response path. */
+  shadowBundleSources: BundleSourceSpec[]
+  /** Decisions waiting for shadow evaluation before new ones go unshadowed (counted). */
+  shadowQueueEvents: number
   verification: VerificationConfig | undefined
   persistDir: string | undefined
   maxAgeMs: number | undefined
@@ -48,6 +53,8 @@ export interface ServeConfig {
   instanceId: string | undefined
   /** --max-bundle-memory: what loading and serving bundle data may take; the data limit derives from it. */
   maxBundleMemory: number
+  /** Envoy ext_authz, forward-auth and AuthZEN; each off unless asked for. */
+  gateways: GatewayConfig
 }
 
 export interface DecisionLogConfig {
@@ -67,7 +74,7 @@ export interface DecisionLogConfig {
   labels: Record<string, string>
 }
 
-export interface ServeOptions {
+export interface ServeOptions extends GatewayOptions {
   bundle?: string[]
   addr?: string
   defaultDecision?: string
@@ -124,6 +131,8 @@ export interface ServeOptions {
   decisionLogLabel?: string[]
   metrics?: boolean
   instanceId?: string
+  shadowBundle?: string[]
+  shadowQueueEvents?: string
 }
 
 function invalid(field: string, message: string): ClearanceError {
@@ -232,6 +241,7 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
       '--max-bundle-memory',
       options.maxBundleMemory ?? String(DEFAULTS.maxBundleMemory),
     ),
+    gateways: gatewayConfigFromOptions(options),
   }
 }
 
@@ -291,7 +301,14 @@ function lifecycleOptions(
   options: ServeOptions,
 ): Pick<
   ServeConfig,
-  'bundleSources' | 'verification' | 'persistDir' | 'maxAgeMs' | 'reloadCooldownMs' | 'watch'
+  | 'bundleSources'
+  | 'shadowBundleSources'
+  | 'shadowQueueEvents'
+  | 'verification'
+  | 'persistDir'
+  | 'maxAgeMs'
+  | 'reloadCooldownMs'
+  | 'watch'
 > {
   const onDelete = options.onDelete ?? DEFAULTS.onDelete
   if (onDelete !== 'keep' && onDelete !== 'drop')
@@ -321,21 +338,24 @@ function lifecycleOptions(
     options.bundleMaxBytes === undefined
       ? undefined
       : positiveInteger('--bundle-max-bytes', options.bundleMaxBytes)
-  const bundleSources = parseBundleSpecs(options.bundle ?? []).map(
-    (spec): BundleSourceSpec =>
-      isUrl(spec.path)
-        ? {
-            name: spec.name,
-            url: spec.path,
-            polling: { minDelayMs, maxDelayMs },
-            credentials,
-            timeoutMs,
-            maxDownloadBytes,
-          }
-        : { name: spec.name, path: spec.path, onDelete },
-  )
+  const sourceOf = (spec: BundleSpec): BundleSourceSpec =>
+    isUrl(spec.path)
+      ? {
+          name: spec.name,
+          url: spec.path,
+          polling: { minDelayMs, maxDelayMs },
+          credentials,
+          timeoutMs,
+          maxDownloadBytes,
+        }
+      : { name: spec.name, path: spec.path, onDelete }
   return {
-    bundleSources,
+    bundleSources: parseBundleSpecs(options.bundle ?? []).map(sourceOf),
+    shadowBundleSources: parseBundleSpecs(options.shadowBundle ?? []).map(sourceOf),
+    shadowQueueEvents: positiveInteger(
+      '--shadow-queue-events',
+      options.shadowQueueEvents ?? String(DEFAULTS.shadowQueueEvents),
+    ),
     verification: verificationFromFlags(options),
     persistDir: options.persistDir,
     maxAgeMs: options.maxAge === undefined ? undefined : positiveInteger('--max-age', options.maxAge),

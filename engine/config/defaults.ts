@@ -71,6 +71,17 @@ export const DEFAULTS = {
     bufferBytes: 64 * MiB,
     allowSampleRate: 1,
   },
+  /** The gateway faces: Envoy ext_authz (OPA-Envoy's decision path), forward-auth, AuthZEN. */
+  gateways: {
+    envoyDecision: 'envoy/authz/allow',
+    envoyMaxRequestBytes: 4 * MiB,
+    envoyMaxHeaderBytes: 64 * KiB,
+    envoyJwtPayloadKey: 'jwt_payload',
+    forwardAuthDecision: 'clearance/gateway/decision',
+    clientCertHeader: 'x-forwarded-client-cert',
+  },
+  /** Decisions waiting for the shadow bundle before more go unshadowed. */
+  shadowQueueEvents: 10_000,
   /** Processes serving the port. */
   workers: '1',
   /** Policy folder `clearance build` compiles, and the bundle it writes. */

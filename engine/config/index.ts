@@ -8,3 +8,4 @@ export {
   serveConfigFromOptions,
 } from './config.js'
 export { DEFAULTS } from './defaults.js'
+export { GATEWAY_DEFAULTS, type GatewayConfig } from './gateway-config.js'

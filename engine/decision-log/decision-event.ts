@@ -29,6 +29,17 @@ export interface DecisionRecord {
   outcome?: DecisionOutcome | undefined
   /** Milliseconds since the epoch; stamped by record() when absent. */
   timestampMs?: number | undefined
+  /** What the shadow bundle answered for the same input (engine/shadow), when one is configured. */
+  shadow?: ShadowOutcome | undefined
+}
+
+/** The shadow bundle's answer, logged as the event's `shadow` member. */
+export interface ShadowOutcome {
+  revision: string
+  /** The shadow result's JSON text; undefined when undefined or failed. */
+  result?: string | undefined
+  error?: { code: string; message: string } | undefined
+  change: 'unchanged' | 'newly_allowed' | 'newly_denied' | 'changed' | 'error'
 }
 
 export interface RecordExtras {

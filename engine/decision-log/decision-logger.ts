@@ -5,10 +5,8 @@
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.js'
 import { systemClock } from '../clock.js'
-import { DEFAULTS } from '../config/defaults.js'
-import { describeThrown } from '../errors.js'
-import { BoundedQueue } from './bounded-queue.js'
 import type { DecisionRecord } from './decision-event.js'
+import { createEventDrain, type EventDrain } from './event-drain.js'
 import { createEventProcessor } from './event-processor.js'
 import type { LogPolicyEvaluator } from './log-policy.js'
 import type { MaskRule } from './mask-rules.js'
@@ -66,7 +64,6 @@ export interface DecisionLogger {
 
 // A fixed cost per event on top of its input and result text: labels, ids, bundles, timestamp.
 const EVENT_OVERHEAD_BYTES = 256
-const ERROR_LOG_INTERVAL_MS = 10_000
 
 const sizeOf = (event: DecisionRecord): number => {
   const input = event.input
@@ -75,116 +72,20 @@ const sizeOf = (event: DecisionRecord): number => {
 }
 
 export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLogger {
-  const { sinks, log } = options
+  const { sinks } = options
   const clock = options.clock ?? systemClock
-  const batchSize = options.batchSize ?? 256
-  const defer = options.defer ?? setImmediate
   const sample = createSampler(options.sampling)
-  const processor = createEventProcessor({
-    labels: options.labels,
-    rules: options.mask?.rules,
-    evaluateMask: options.mask?.evaluateMask,
-    evaluateDrop: options.evaluateDrop,
-    now: () => clock.now(),
-  })
-  const queue = new BoundedQueue<DecisionRecord>({
-    maxItems: options.buffer?.maxEvents ?? DEFAULTS.decisionLog.bufferEvents,
-    maxBytes: options.buffer?.maxBytes ?? DEFAULTS.decisionLog.bufferBytes,
-  })
   const dropped: Partial<Record<DropReason, number>> = {}
   let recorded = 0
-  let scheduled = false
   let started = false
   let stopped = false
-  let lastErrorLogAt = Number.NEGATIVE_INFINITY
-  let suppressedErrors = 0
 
   const drop = (reason: DropReason, count = 1): void => {
     dropped[reason] = (dropped[reason] ?? 0) + count
     options.onDrop?.(reason, count)
   }
-
-  const reportFailure = (event: DecisionRecord, reason: DropReason, error: unknown): void => {
-    // A broken mask policy fails every event; say so at most every few seconds, with how many were not said.
-    const now = clock.now()
-    if (now - lastErrorLogAt < ERROR_LOG_INTERVAL_MS) {
-      suppressedErrors++
-      return
-    }
-    log.error(
-      { decision_id: event.decisionId, reason, err: describeThrown(error), suppressed: suppressedErrors },
-      'decision log event dropped',
-    )
-    lastErrorLogAt = now
-    suppressedErrors = 0
-  }
-
-  const processBatch = (limit: number): void => {
-    const lines: string[] = []
-    for (let i = 0; i < limit; i++) {
-      const event = queue.shift()
-      if (event === undefined) break
-      const line = processor.process(event)
-      if (typeof line === 'string') lines.push(line)
-      else {
-        drop(line.dropped)
-        if (line.error !== undefined) reportFailure(event, line.dropped, line.error)
-      }
-    }
-    if (lines.length === 0) return
-    for (const sink of sinks) {
-      try {
-        sink.write(lines)
-      } catch (error) {
-        // Sinks must not throw; if one does, the others still get the events.
-        log.error({ sink: sink.name, err: describeThrown(error) }, 'decision log sink failed')
-      }
-    }
-  }
-
-  const turn = (): void => {
-    scheduled = false
-    try {
-      processBatch(batchSize)
-    } catch (error) {
-      // Not expected (processing and sinks catch their own failures); never let it take the server down.
-      log.error({ err: describeThrown(error) }, 'decision log batch failed')
-    }
-    if (queue.length > 0 && !scheduled) {
-      scheduled = true
-      defer(turn)
-    }
-  }
-
-  const drain = (): void => {
-    while (queue.length > 0) processBatch(batchSize)
-  }
-
-  const stats = (): DecisionLogStats => {
-    const sinkStats = sinks.map((sink) => sink.stats())
-    let bufferedEvents = queue.length
-    let bufferedBytes = queue.bytes
-    for (const sink of sinkStats) {
-      bufferedEvents += sink.bufferedEvents
-      bufferedBytes += sink.bufferedBytes
-    }
-    return {
-      state: status(),
-      recorded,
-      pendingEvents: queue.length,
-      pendingBytes: queue.bytes,
-      bufferedEvents,
-      bufferedBytes,
-      dropped: { ...dropped },
-      sinks: sinkStats,
-    }
-  }
-
-  const status = (): SinkState => {
-    if (!started) return 'not_ready'
-    for (const sink of sinks) if (sink.status() === 'error') return 'error'
-    return 'ok'
-  }
+  const events = createDrain(options, clock, drop)
+  const status = (): SinkState => (started ? sinksState(sinks) : 'not_ready')
 
   return {
     record(event) {
@@ -199,16 +100,12 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
       }
       if (event.timestampMs === undefined) event.timestampMs = clock.now()
       const size = sizeOf(event)
-      if (!queue.fits(size)) {
+      if (!events.fits(size)) {
         drop('buffer_full')
         return
       }
-      queue.push(event, size)
       recorded++
-      if (!scheduled) {
-        scheduled = true
-        defer(turn)
-      }
+      events.push(event, size)
     },
     async start() {
       await Promise.all(sinks.map((sink) => sink.start()))
@@ -217,11 +114,66 @@ export function createDecisionLogger(options: DecisionLoggerOptions): DecisionLo
     async stop() {
       if (stopped) return
       stopped = true
-      drain()
+      events.drainAll()
       await Promise.all(sinks.map((sink) => sink.stop()))
     },
-    drain,
+    drain: events.drainAll,
     status,
-    stats,
+    stats: () => loggerStats(events.queue, sinks, recorded, dropped, status),
+  }
+}
+
+/** The drain behind record(), with the processor that turns records into event lines. */
+function createDrain(
+  options: DecisionLoggerOptions,
+  clock: Clock,
+  drop: (reason: DropReason) => void,
+): EventDrain {
+  return createEventDrain({
+    sinks: options.sinks,
+    processor: createEventProcessor({
+      labels: options.labels,
+      rules: options.mask?.rules,
+      evaluateMask: options.mask?.evaluateMask,
+      evaluateDrop: options.evaluateDrop,
+      now: () => clock.now(),
+    }),
+    buffer: options.buffer,
+    batchSize: options.batchSize ?? 256,
+    defer: options.defer ?? setImmediate,
+    clock,
+    log: options.log,
+    drop,
+  })
+}
+
+function sinksState(sinks: readonly DecisionLogSink[]): SinkState {
+  for (const sink of sinks) if (sink.status() === 'error') return 'error'
+  return 'ok'
+}
+
+function loggerStats(
+  queue: { readonly length: number; readonly bytes: number },
+  sinks: readonly DecisionLogSink[],
+  recorded: number,
+  dropped: Partial<Record<DropReason, number>>,
+  status: () => SinkState,
+): DecisionLogStats {
+  const sinkStats = sinks.map((sink) => sink.stats())
+  let bufferedEvents = queue.length
+  let bufferedBytes = queue.bytes
+  for (const sink of sinkStats) {
+    bufferedEvents += sink.bufferedEvents
+    bufferedBytes += sink.bufferedBytes
+  }
+  return {
+    state: status(),
+    recorded,
+    pendingEvents: queue.length,
+    pendingBytes: queue.bytes,
+    bufferedEvents,
+    bufferedBytes,
+    dropped: { ...dropped },
+    sinks: sinkStats,
   }
 }

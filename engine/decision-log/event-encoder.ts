@@ -13,6 +13,8 @@ export interface EventParts {
   result: string | undefined
   erased?: readonly string[] | undefined
   masked?: readonly string[] | undefined
+  /** JSON text of the (possibly masked) shadow result; undefined: the record's own; null: erased. */
+  shadowResult?: string | null | undefined
 }
 
 export interface EventEncoder {
@@ -52,6 +54,14 @@ function createTimestampFormatter(): (ms: number) => string {
   }
 }
 
+/** Clearance's `shadow` member: the shadow bundle's revision, result (or error) and how it differs. */
+function shadowMember(shadow: NonNullable<DecisionRecord['shadow']>, result: string | undefined): string {
+  let text = `,"shadow":{"revision":${JSON.stringify(shadow.revision)}`
+  if (result !== undefined) text += `,"result":${result}`
+  if (shadow.error !== undefined) text += `,"error":${JSON.stringify(shadow.error)}`
+  return `${text},"change":"${shadow.change}"}`
+}
+
 /** Appends `"reasons":<json>` as the event's last member. */
 export function withReasons(eventJson: string, reasonsJson: string | undefined): string {
   return reasonsJson === undefined ? eventJson : `${eventJson.slice(0, -1)},"reasons":${reasonsJson}}`
@@ -80,7 +90,7 @@ export function createEventEncoder({
   }
 
   return {
-    encode({ record, input, result, erased, masked }) {
+    encode({ record, input, result, erased, masked, shadowResult }) {
       let text = `{"labels":${labelsJson},"decision_id":${JSON.stringify(record.decisionId)}`
       if (record.batchDecisionId !== undefined) {
         text += `,"batch_decision_id":${JSON.stringify(record.batchDecisionId)}`
@@ -97,6 +107,12 @@ export function createEventEncoder({
       text += `,"timestamp":"${timestamp(record.timestampMs ?? now())}"`
       if (record.metrics !== undefined) text += `,"metrics":${JSON.stringify(record.metrics)}`
       else if (record.evalNs !== undefined) text += `,"metrics":{"timer_rego_query_eval_ns":${record.evalNs}}`
+      if (record.shadow !== undefined) {
+        text += shadowMember(
+          record.shadow,
+          shadowResult === undefined ? record.shadow.result : (shadowResult ?? undefined),
+        )
+      }
       return `${text}}`
     },
   }

@@ -47,6 +47,18 @@ function reasonsOfText(resultText: string | undefined): string | undefined {
   return reasonsOf(parseJson(resultText))
 }
 
+/** The shadow result under the same result rules as the result: what must not be logged there must not here. */
+function maskedShadowResult(record: DecisionRecord, rules: readonly MaskRule[]): string | null | undefined {
+  const shadow = record.shadow?.result
+  if (shadow === undefined) return undefined
+  const doc: MaskDocument = { input: undefined, result: parseJson(shadow), erased: [], masked: [] }
+  applyMaskRules(
+    doc,
+    rules.filter((rule) => rule.part === 'result'),
+  )
+  return doc.result === undefined ? null : (stringifyJson(doc.result) ?? null)
+}
+
 export function createEventProcessor(options: EventProcessorOptions): EventProcessor {
   const encoder = createEventEncoder({ labels: options.labels, ...(options.now ? { now: options.now } : {}) })
   const configured = options.rules ?? []
@@ -79,6 +91,7 @@ export function createEventProcessor(options: EventProcessorOptions): EventProce
       result,
       erased: doc.erased,
       masked: doc.masked,
+      shadowResult: parseResult ? maskedShadowResult(record, rules) : undefined,
     })
     return withReasons(event, parseResult ? reasonsOf(doc.result) : reasonsOfText(result))
   }

@@ -11,8 +11,8 @@ import { DEFAULTS } from '../config/defaults.js'
 import type { HttpCredentials } from '../net/index.js'
 import { createUploadClient, pollDelay, type UploadClient, type UploadResponse } from '../net/index.js'
 import { BoundedQueue } from './bounded-queue.js'
-import { type Chunk, createChunkEncoder } from './chunk-encoder.js'
-import type { DecisionLogSink, DropReason, OnDelivered, OnDrop, SinkState } from './sink.js'
+import { type Chunk, type ChunkEncoder, createChunkEncoder } from './chunk-encoder.js'
+import type { DecisionLogSink, DropReason, OnDelivered, OnDrop, SinkState, SinkStats } from './sink.js'
 
 export interface HttpUploaderOptions {
   /** The decision-log service's URL. */
@@ -65,167 +65,229 @@ export function uploadUrl(url: string, resource = '/logs'): string {
 }
 
 export function createHttpUploader(options: HttpUploaderOptions): HttpUploader {
-  const name = 'http'
-  const clock = options.clock ?? systemClock
-  const random = options.random ?? Math.random
-  const log = options.log
-  const limitBytes = options.uploadSizeLimitBytes ?? DEFAULTS.decisionLog.uploadLimitBytes
-  const delays = {
-    minDelayMs: options.minDelayMs ?? DEFAULTS.decisionLog.minDelayMs,
-    maxDelayMs: options.maxDelayMs ?? DEFAULTS.decisionLog.maxDelayMs,
+  const uploader = new Uploader(options)
+  return {
+    name: uploader.name,
+    write: (events) => uploader.write(events),
+    start: () => uploader.start(),
+    flush: () => uploader.flush(),
+    stop: () => uploader.stop(),
+    status: () => uploader.state,
+    stats: () => uploader.stats(),
   }
-  const target = uploadUrl(options.url, options.resource)
-  const client =
-    options.client ??
-    createUploadClient({
-      url: target,
-      credentials: options.credentials,
-      timeoutMs: options.timeoutMs ?? DEFAULTS.decisionLog.uploadTimeoutMs,
-      clock,
-    })
-  const queue = new BoundedQueue<string>({
-    maxItems: options.buffer?.maxEvents ?? DEFAULTS.decisionLog.bufferEvents,
-    maxBytes: options.buffer?.maxBytes ?? DEFAULTS.decisionLog.bufferBytes,
+}
+
+/** The wait before retrying a failed upload: the backoff, or longer when a 429 or 503 asks for it (Retry-After). */
+function retryDelay(response: UploadResponse, backoffMs: number, now: number): number {
+  const asked = response.status === 429 || response.status === 503
+  const wait = asked ? retryAfterMs(response.retryAfter, now) : undefined
+  return wait === undefined ? backoffMs : Math.max(wait, backoffMs)
+}
+
+/** Runs `work` until it settles or `ms` pass, whichever is first. */
+async function withDeadline(work: () => Promise<unknown>, clock: Clock, ms: number): Promise<void> {
+  let deadlineTimer: TimerHandle | undefined
+  const deadline = new Promise<void>((resolve) => {
+    deadlineTimer = clock.setTimeout(resolve, ms)
   })
-  const encoder = createChunkEncoder(limitBytes, options.gzipLevel ?? 1)
-  let state: SinkState = 'not_ready'
-  let lastError: string | undefined
-  let delivered = 0
-  let dropped = 0
-  let failures = 0
-  let timer: TimerHandle | undefined
-  let running: Promise<boolean> | undefined
-  let inFlight: Chunk | undefined
-  let started = false
-  let stopping = false
-  let closed = false
+  await Promise.race([work(), deadline])
+  clock.clearTimeout(deadlineTimer)
+}
 
-  const drop = (reason: DropReason, count: number): void => {
-    if (count === 0) return
-    dropped += count
-    options.onDrop?.(reason, count)
+/** The buffer, the upload schedule and the counts behind one HTTP uploader. */
+class Uploader {
+  readonly name = 'http'
+  state: SinkState = 'not_ready'
+  private readonly clock: Clock
+  private readonly random: () => number
+  private readonly delays: { minDelayMs: number; maxDelayMs: number }
+  private readonly target: string
+  private readonly client: UploadClient
+  private readonly queue: BoundedQueue<string>
+  private readonly encoder: ChunkEncoder
+  private lastError: string | undefined
+  private delivered = 0
+  private dropped = 0
+  private failures = 0
+  private timer: TimerHandle | undefined
+  private running: Promise<boolean> | undefined
+  private inFlight: Chunk | undefined
+  private started = false
+  private stopping = false
+  private closed = false
+  private readonly tick = (): void => this.run()
+
+  constructor(private readonly options: HttpUploaderOptions) {
+    this.clock = options.clock ?? systemClock
+    this.random = options.random ?? Math.random
+    this.delays = {
+      minDelayMs: options.minDelayMs ?? DEFAULTS.decisionLog.minDelayMs,
+      maxDelayMs: options.maxDelayMs ?? DEFAULTS.decisionLog.maxDelayMs,
+    }
+    this.target = uploadUrl(options.url, options.resource)
+    this.client =
+      options.client ??
+      createUploadClient({
+        url: this.target,
+        credentials: options.credentials,
+        timeoutMs: options.timeoutMs ?? DEFAULTS.decisionLog.uploadTimeoutMs,
+        clock: this.clock,
+      })
+    this.queue = new BoundedQueue<string>({
+      maxItems: options.buffer?.maxEvents ?? DEFAULTS.decisionLog.bufferEvents,
+      maxBytes: options.buffer?.maxBytes ?? DEFAULTS.decisionLog.bufferBytes,
+    })
+    this.encoder = createChunkEncoder(
+      options.uploadSizeLimitBytes ?? DEFAULTS.decisionLog.uploadLimitBytes,
+      options.gzipLevel ?? 1,
+    )
   }
 
-  const fail = (chunk: Chunk, response: UploadResponse): number => {
-    queue.unshiftAll(chunk.events, chunk.sizes)
-    drop('sink_buffer_full', queue.trim())
-    failures++
-    const wasOk = state !== 'error'
-    state = 'error'
-    lastError = response.error ?? `HTTP ${response.status}`
-    if (wasOk)
-      log?.warn({ url: target, err: lastError, buffered: queue.length }, 'decision log upload failed')
-    const backoff = pollDelay(delays, failures, random)
-    const asked = response.status === 429 || response.status === 503
-    const wait = asked ? retryAfterMs(response.retryAfter, clock.now()) : undefined
-    return wait === undefined ? backoff : Math.max(wait, backoff)
-  }
-
-  /** Uploads until the buffer is empty or a chunk fails; answers the delay before the next attempt. */
-  const uploadAll = async (): Promise<{ ok: boolean; delayMs: number }> => {
-    for (;;) {
-      if (closed) return { ok: false, delayMs: 0 }
-      const chunk = await encoder.next(queue, () => drop('too_large', 1))
-      drop('sink_buffer_full', queue.trim())
-      if (chunk === undefined) {
-        return { ok: true, delayMs: pollDelay(delays, 0, random) }
+  write(events: readonly string[]): void {
+    const { queue } = this
+    for (const event of events) {
+      const size = event.length
+      if (!queue.couldFit(size)) {
+        this.drop('too_large', 1)
+        continue
       }
-      inFlight = chunk
-      const response = await client.post(chunk.body)
-      // stop() gave up waiting and already counted this chunk as lost.
-      if (closed) return { ok: false, delayMs: 0 }
-      inFlight = undefined
-      if (response.status < 200 || response.status >= 300)
-        return { ok: false, delayMs: fail(chunk, response) }
-      if (state === 'error') log?.info({ url: target }, 'decision log uploads resumed')
-      state = 'ok'
-      failures = 0
-      delivered += chunk.events.length
-      options.onDelivered?.(name, chunk.events.length)
+      this.drop('sink_buffer_full', queue.makeRoom(size))
+      queue.push(event, size)
+    }
+    // A full chunk waiting is worth sending now, unless the service is failing (then backoff decides).
+    if (
+      this.started &&
+      this.running === undefined &&
+      this.failures === 0 &&
+      queue.bytes >= this.encoder.targetBytes()
+    ) {
+      this.schedule(0)
     }
   }
 
-  const schedule = (delayMs: number): void => {
-    if (timer !== undefined) clock.clearTimeout(timer)
-    timer = stopping ? undefined : clock.setTimeout(run, delayMs)
+  async start(): Promise<void> {
+    this.started = true
+    this.state = 'ok'
+    this.schedule(pollDelay(this.delays, 0, this.random))
   }
 
-  function run(): void {
-    timer = undefined
-    if (running !== undefined || stopping) return
-    running = uploadAll().then(
+  async flush(): Promise<boolean> {
+    while (this.running !== undefined) await this.running
+    this.run()
+    return (await this.running) ?? false
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return
+    this.stopping = true
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer)
+    this.timer = undefined
+    while (this.running !== undefined) await this.running
+    // One last push of what is buffered, bounded in time; what remains is lost with the process.
+    await withDeadline(() => this.uploadAll(), this.clock, this.options.stopTimeoutMs ?? 5_000)
+    this.closed = true
+    this.discardUnsent()
+    this.client.close()
+  }
+
+  stats(): SinkStats {
+    const { queue, encoder, inFlight } = this
+    return {
+      name: this.name,
+      state: this.state,
+      bufferedEvents: queue.length + encoder.held().events + (inFlight?.events.length ?? 0),
+      bufferedBytes: queue.bytes + encoder.held().bytes + (inFlight?.body.length ?? 0),
+      delivered: this.delivered,
+      dropped: this.dropped,
+      lastError: this.lastError,
+    }
+  }
+
+  private drop(reason: DropReason, count: number): void {
+    if (count === 0) return
+    this.dropped += count
+    this.options.onDrop?.(reason, count)
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer)
+    this.timer = this.stopping ? undefined : this.clock.setTimeout(this.tick, delayMs)
+  }
+
+  private run(): void {
+    this.timer = undefined
+    if (this.running !== undefined || this.stopping) return
+    this.running = this.uploadAll().then(
       ({ ok, delayMs }) => {
-        running = undefined
-        schedule(delayMs)
+        this.running = undefined
+        this.schedule(delayMs)
         return ok
       },
       (error: unknown) => {
         // Not expected (the client never rejects); keep the schedule alive regardless.
-        running = undefined
-        log?.error({ err: String(error) }, 'decision log upload loop failed')
-        schedule(pollDelay(delays, ++failures, random))
+        this.running = undefined
+        this.options.log?.error({ err: String(error) }, 'decision log upload loop failed')
+        this.schedule(pollDelay(this.delays, ++this.failures, this.random))
         return false
       },
     )
   }
 
-  return {
-    name,
-    write(events) {
-      for (const event of events) {
-        const size = event.length
-        if (!queue.couldFit(size)) {
-          drop('too_large', 1)
-          continue
-        }
-        drop('sink_buffer_full', queue.makeRoom(size))
-        queue.push(event, size)
-      }
-      // A full chunk waiting is worth sending now, unless the service is failing (then backoff decides).
-      if (started && running === undefined && failures === 0 && queue.bytes >= encoder.targetBytes()) {
-        schedule(0)
-      }
-    },
-    async start() {
-      started = true
-      state = 'ok'
-      schedule(pollDelay(delays, 0, random))
-    },
-    async flush() {
-      while (running !== undefined) await running
-      run()
-      return (await running) ?? false
-    },
-    async stop() {
-      if (stopping) return
-      stopping = true
-      if (timer !== undefined) clock.clearTimeout(timer)
-      timer = undefined
-      while (running !== undefined) await running
-      // One last push of what is buffered, bounded in time; what remains is lost with the process.
-      let deadlineTimer: TimerHandle | undefined
-      const deadline = new Promise<void>((resolve) => {
-        deadlineTimer = clock.setTimeout(resolve, options.stopTimeoutMs ?? 5_000)
-      })
-      await Promise.race([uploadAll(), deadline])
-      clock.clearTimeout(deadlineTimer)
-      closed = true
-      const left = queue.length + (inFlight?.events.length ?? 0)
-      drop('stopped', left)
-      if (left > 0) log?.warn({ url: target, events: left }, 'decision log events not uploaded before stop')
-      queue.clear()
-      inFlight = undefined
-      client.close()
-    },
-    status: () => state,
-    stats: () => ({
-      name,
-      state,
-      bufferedEvents: queue.length + encoder.held().events + (inFlight?.events.length ?? 0),
-      bufferedBytes: queue.bytes + encoder.held().bytes + (inFlight?.body.length ?? 0),
-      delivered,
-      dropped,
-      lastError,
-    }),
+  /** Uploads until the buffer is empty or a chunk fails; answers the delay before the next attempt. */
+  private async uploadAll(): Promise<{ ok: boolean; delayMs: number }> {
+    for (;;) {
+      if (this.closed) return { ok: false, delayMs: 0 }
+      const chunk = await this.encoder.next(this.queue, () => this.drop('too_large', 1))
+      this.drop('sink_buffer_full', this.queue.trim())
+      if (chunk === undefined) return { ok: true, delayMs: pollDelay(this.delays, 0, this.random) }
+      this.inFlight = chunk
+      const response = await this.client.post(chunk.body)
+      // stop() gave up waiting and already counted this chunk as lost.
+      if (this.closed) return { ok: false, delayMs: 0 }
+      this.inFlight = undefined
+      if (response.status < 200 || response.status >= 300)
+        return { ok: false, delayMs: this.failed(chunk, response) }
+      this.succeeded(chunk)
+    }
+  }
+
+  /** A chunk was accepted: the service is (again) healthy. */
+  private succeeded(chunk: Chunk): void {
+    if (this.state === 'error') this.options.log?.info({ url: this.target }, 'decision log uploads resumed')
+    this.state = 'ok'
+    this.failures = 0
+    this.delivered += chunk.events.length
+    this.options.onDelivered?.(this.name, chunk.events.length)
+  }
+
+  /** Puts a failed chunk back at the front of the buffer; answers the delay before the retry. */
+  private failed(chunk: Chunk, response: UploadResponse): number {
+    this.queue.unshiftAll(chunk.events, chunk.sizes)
+    this.drop('sink_buffer_full', this.queue.trim())
+    this.failures++
+    const wasOk = this.state !== 'error'
+    this.state = 'error'
+    this.lastError = response.error ?? `HTTP ${response.status}`
+    if (wasOk) {
+      this.options.log?.warn(
+        { url: this.target, err: this.lastError, buffered: this.queue.length },
+        'decision log upload failed',
+      )
+    }
+    return retryDelay(response, pollDelay(this.delays, this.failures, this.random), this.clock.now())
+  }
+
+  /** Counts what stop() could not upload as dropped, and lets it go. */
+  private discardUnsent(): void {
+    const left = this.queue.length + (this.inFlight?.events.length ?? 0)
+    this.drop('stopped', left)
+    if (left > 0) {
+      this.options.log?.warn(
+        { url: this.target, events: left },
+        'decision log events not uploaded before stop',
+      )
+    }
+    this.queue.clear()
+    this.inFlight = undefined
   }
 }

@@ -6,6 +6,7 @@ export {
   errorRecord,
   type RecordExtras,
   remoteAddr,
+  type ShadowOutcome,
 } from './decision-event.js'
 export {
   createDecisionLogger,

@@ -8,4 +8,4 @@ export {
 } from './decider.js'
 export { createInputValidator, type InputValidator } from './input-schema.js'
 export { observeDecisions } from './observed-decider.js'
-export { decideVerdict, type VerdictDeps } from './verdict.js'
+export { asVerdict, decideVerdict, type Verdict, type VerdictDeps } from './verdict.js'

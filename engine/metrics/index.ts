@@ -15,3 +15,4 @@ export {
   OTHER_PATH,
 } from './metrics.js'
 export { metricsMiddleware, UNMATCHED_ROUTE } from './metrics-middleware.js'
+export { createShadowMetrics } from './shadow-metrics.js'

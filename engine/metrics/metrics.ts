@@ -55,111 +55,22 @@ export const OTHER_PATH = 'other'
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const prefix = options.prefix ?? 'clearance_'
-  const maxPathLabels = options.maxPathLabels ?? 200
   const now = options.now ?? Date.now
-  const registry = new Registry()
-  if (options.defaultLabels !== undefined) registry.setDefaultLabels(options.defaultLabels)
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry })
+  const registry = createRegistry(options)
   const registers = [registry]
-
-  const decisionDuration = new Histogram({
-    name: `${prefix}decision_duration_seconds`,
-    help: 'Time spent evaluating a decision in the policy, by decision path and outcome.',
-    labelNames: ['path', 'outcome'] as const,
-    buckets: DECISION_BUCKETS,
-    registers,
-  })
-  const decisions = new Counter({
-    name: `${prefix}decisions_total`,
-    help: 'Decisions made, by outcome (allow, deny, undefined, error).',
-    labelNames: ['outcome'] as const,
-    registers,
-  })
-  const requests = new Counter({
-    name: `${prefix}http_requests_total`,
-    help: 'HTTP requests answered, by method, route pattern and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers,
-  })
-  const requestDuration = new Histogram({
-    name: `${prefix}http_request_duration_seconds`,
-    help: 'Time to answer an HTTP request, by method, route pattern and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: HTTP_BUCKETS,
-    registers,
-  })
-  const activations = new Counter({
-    name: `${prefix}bundle_activations_total`,
-    help: 'Bundle revisions activated, by bundle name.',
-    labelNames: ['bundle'] as const,
-    registers,
-  })
-  const failures = new Counter({
-    name: `${prefix}bundle_failures_total`,
-    help: 'Bundle downloads or activations that failed, by bundle name and error code.',
-    labelNames: ['bundle', 'code'] as const,
-    registers,
-  })
-  const lastSuccess = new Gauge({
-    name: `${prefix}bundle_last_success_timestamp_seconds`,
-    help: 'Unix time of the last successful activation of a bundle.',
-    labelNames: ['bundle'] as const,
-    // under --workers: the latest of the workers', not their sum
-    aggregator: 'max',
-    registers,
-  })
-  const lastFailure = new Gauge({
-    name: `${prefix}bundle_last_failure_timestamp_seconds`,
-    help: 'Unix time of the last failed download or activation of a bundle.',
-    labelNames: ['bundle'] as const,
-    // under --workers: the latest of the workers', not their sum
-    aggregator: 'max',
-    registers,
-  })
+  // Created in this order, which is the exposition's order.
+  const { decisionDuration, decisions } = decisionMetrics(prefix, registers)
+  const { requests, requestDuration } = httpMetrics(prefix, registers)
+  const { activations, failures, lastSuccess, lastFailure } = bundleMetrics(prefix, registers)
   const authRefusals = new Counter({
     name: `${prefix}auth_refusals_total`,
     help: 'Requests refused by authentication or authorization, by reason.',
     labelNames: ['reason'] as const,
     registers,
   })
-  const logDropped = new Counter({
-    name: `${prefix}decision_log_events_dropped_total`,
-    help: 'Decision-log events not delivered, by reason (buffer_full, sink_buffer_full, mask_error, sampled, …).',
-    labelNames: ['reason'] as const,
-    registers,
-  })
-  const logDelivered = new Counter({
-    name: `${prefix}decision_log_events_delivered_total`,
-    help: 'Decision-log events accepted by a sink (uploaded or written), by sink.',
-    labelNames: ['sink'] as const,
-    registers,
-  })
   let readLogGauges: (() => DecisionLogGauges) | undefined
-  new Gauge({
-    name: `${prefix}decision_log_buffer_events`,
-    help: 'Decision-log events buffered in memory (waiting to be processed or uploaded).',
-    registers,
-    collect() {
-      this.set(readLogGauges?.().bufferedEvents ?? 0)
-    },
-  })
-  new Gauge({
-    name: `${prefix}decision_log_buffer_bytes`,
-    help: 'Approximate bytes of decision-log events buffered in memory.',
-    registers,
-    collect() {
-      this.set(readLogGauges?.().bufferedBytes ?? 0)
-    },
-  })
-
-  // Decision paths come from request URLs (GET /v1/data/<anything>), so their label values are capped.
-  const seenPaths = new Set<string>()
-  const pathLabel = (path: string): string => {
-    if (seenPaths.has(path)) return path
-    if (seenPaths.size >= maxPathLabels) return OTHER_PATH
-    seenPaths.add(path)
-    return path
-  }
+  const { logDropped, logDelivered } = decisionLogMetrics(prefix, registers, () => readLogGauges?.())
+  const pathLabel = createPathLabeler(options.maxPathLabels ?? 200)
 
   return {
     registry,
@@ -195,5 +106,126 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() }
     },
+  }
+}
+
+function createRegistry(options: MetricsOptions): Registry {
+  const registry = new Registry()
+  if (options.defaultLabels !== undefined) registry.setDefaultLabels(options.defaultLabels)
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry })
+  return registry
+}
+
+function decisionMetrics(prefix: string, registers: Registry[]) {
+  const decisionDuration = new Histogram({
+    name: `${prefix}decision_duration_seconds`,
+    help: 'Time spent evaluating a decision in the policy, by decision path and outcome.',
+    labelNames: ['path', 'outcome'] as const,
+    buckets: DECISION_BUCKETS,
+    registers,
+  })
+  const decisions = new Counter({
+    name: `${prefix}decisions_total`,
+    help: 'Decisions made, by outcome (allow, deny, undefined, error).',
+    labelNames: ['outcome'] as const,
+    registers,
+  })
+  return { decisionDuration, decisions }
+}
+
+function httpMetrics(prefix: string, registers: Registry[]) {
+  const requests = new Counter({
+    name: `${prefix}http_requests_total`,
+    help: 'HTTP requests answered, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+  })
+  const requestDuration = new Histogram({
+    name: `${prefix}http_request_duration_seconds`,
+    help: 'Time to answer an HTTP request, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: HTTP_BUCKETS,
+    registers,
+  })
+  return { requests, requestDuration }
+}
+
+function bundleMetrics(prefix: string, registers: Registry[]) {
+  const activations = new Counter({
+    name: `${prefix}bundle_activations_total`,
+    help: 'Bundle revisions activated, by bundle name.',
+    labelNames: ['bundle'] as const,
+    registers,
+  })
+  const failures = new Counter({
+    name: `${prefix}bundle_failures_total`,
+    help: 'Bundle downloads or activations that failed, by bundle name and error code.',
+    labelNames: ['bundle', 'code'] as const,
+    registers,
+  })
+  const lastSuccess = new Gauge({
+    name: `${prefix}bundle_last_success_timestamp_seconds`,
+    help: 'Unix time of the last successful activation of a bundle.',
+    labelNames: ['bundle'] as const,
+    // under --workers: the latest of the workers', not their sum
+    aggregator: 'max',
+    registers,
+  })
+  const lastFailure = new Gauge({
+    name: `${prefix}bundle_last_failure_timestamp_seconds`,
+    help: 'Unix time of the last failed download or activation of a bundle.',
+    labelNames: ['bundle'] as const,
+    // under --workers: the latest of the workers', not their sum
+    aggregator: 'max',
+    registers,
+  })
+  return { activations, failures, lastSuccess, lastFailure }
+}
+
+/** The decision log's counters, and its buffer gauges, which read `read()` at every scrape. */
+function decisionLogMetrics(
+  prefix: string,
+  registers: Registry[],
+  read: () => DecisionLogGauges | undefined,
+) {
+  const logDropped = new Counter({
+    name: `${prefix}decision_log_events_dropped_total`,
+    help: 'Decision-log events not delivered, by reason (buffer_full, sink_buffer_full, mask_error, sampled, …).',
+    labelNames: ['reason'] as const,
+    registers,
+  })
+  const logDelivered = new Counter({
+    name: `${prefix}decision_log_events_delivered_total`,
+    help: 'Decision-log events accepted by a sink (uploaded or written), by sink.',
+    labelNames: ['sink'] as const,
+    registers,
+  })
+  new Gauge({
+    name: `${prefix}decision_log_buffer_events`,
+    help: 'Decision-log events buffered in memory (waiting to be processed or uploaded).',
+    registers,
+    collect() {
+      this.set(read()?.bufferedEvents ?? 0)
+    },
+  })
+  new Gauge({
+    name: `${prefix}decision_log_buffer_bytes`,
+    help: 'Approximate bytes of decision-log events buffered in memory.',
+    registers,
+    collect() {
+      this.set(read()?.bufferedBytes ?? 0)
+    },
+  })
+  return { logDropped, logDelivered }
+}
+
+/** Decision paths come from request URLs (GET /v1/data/<anything>), so their label values are capped. */
+function createPathLabeler(maxPathLabels: number): (path: string) => string {
+  const seenPaths = new Set<string>()
+  return (path) => {
+    if (seenPaths.has(path)) return path
+    if (seenPaths.size >= maxPathLabels) return OTHER_PATH
+    seenPaths.add(path)
+    return path
   }
 }

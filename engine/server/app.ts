@@ -6,6 +6,14 @@ import type { Decider, InputValidator } from '../decision/index.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
 import { type Metrics, metricsMiddleware } from '../metrics/index.js'
 import { errorResponse } from './error-response.js'
+import {
+  createGatewayMetrics,
+  exceptPath,
+  FORWARD_AUTH_ROUTE,
+  type ForwardAuthDeps,
+  registerAuthzenRoutes,
+  registerForwardAuthRoute,
+} from './gateways/index.js'
 import { type AuthenticationOptions, authentication } from './middleware/authentication.js'
 import { concurrencyLimit } from './middleware/concurrency-limit.js'
 import { PROBE_PATHS } from './probe-paths.js'
@@ -15,6 +23,7 @@ import { registerDataRoutes } from './routes/data-routes.js'
 import { registerDefaultDecisionRoute } from './routes/default-decision-route.js'
 import { registerHealthRoutes } from './routes/health-routes.js'
 import type { HttpConfig } from './routes/route-deps.js'
+import { registerShadowRoute } from './routes/shadow-route.js'
 import { registerStatusRoute } from './routes/status-route.js'
 
 export interface AppDeps {
@@ -36,20 +45,40 @@ export interface AppDeps {
   /** OPA-shaped bundle status for GET /v1/status. */
   bundleStatus?: () => object
   instanceId?: string
+  /** ANY /v1/gateway/forward-auth for nginx, Caddy and Traefik; off when not given. */
+  forwardAuth?: Omit<ForwardAuthDeps, 'decider' | 'log' | 'metrics'>
+  /** AuthZEN 1.0 endpoints answered by this decision path; off when not given. */
+  authzenPath?: string
+  /** Recent shadow divergences for GET /v1/shadow/divergences; the route exists only with a shadow bundle. */
+  shadowDivergences?: (limit: number) => unknown[]
 }
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
   const metrics = deps.metrics
   if (metrics !== undefined) app.use(metricsMiddleware(metrics))
-  // Every route below is behind authentication (liveness excepted, see probe-paths.ts), /metrics included.
-  app.use(authentication(deps.authentication ?? { mode: 'off' }))
+  // Every route below is behind authentication (liveness excepted, see probe-paths.ts), /metrics included; the
+  // forward-auth gateway route judges its callers itself.
+  const authenticate = authentication(deps.authentication ?? { mode: 'off' })
+  app.use(deps.forwardAuth === undefined ? authenticate : exceptPath(FORWARD_AUTH_ROUTE, authenticate))
   app.use(concurrencyLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent, { exempt: PROBE_PATHS }))
   if (metrics !== undefined) {
     app.get('/metrics', async (c) => {
       const { contentType, body } = await metrics.render()
       return c.body(body, 200, { 'content-type': contentType })
     })
+  }
+  const gatewayMetrics = createGatewayMetrics(metrics)
+  if (deps.forwardAuth !== undefined) {
+    registerForwardAuthRoute(app, {
+      ...deps.forwardAuth,
+      decider: deps.decider,
+      log: deps.log,
+      metrics: gatewayMetrics,
+    })
+  }
+  if (deps.authzenPath !== undefined) {
+    registerAuthzenRoutes(app, { ...deps, path: deps.authzenPath, metrics: gatewayMetrics })
   }
   registerDataRoutes(app, deps)
   registerBatchRoute(app, deps)
@@ -65,6 +94,9 @@ export function createApp(deps: AppDeps): Hono {
     instanceId: deps.instanceId ?? 'clearance',
     bundleStatus: deps.bundleStatus ?? (() => ({ bundles: {} })),
   })
+  if (deps.shadowDivergences !== undefined) {
+    registerShadowRoute(app, { shadowDivergences: deps.shadowDivergences })
+  }
   app.notFound((c) =>
     errorResponse(
       c,

@@ -80,132 +80,187 @@ export function leaveCluster(cluster: Cluster = nodeCluster): void {
 }
 
 export function createClusterSupervisor(options: ClusterOptions): ClusterSupervisor {
-  const cluster = options.cluster ?? nodeCluster
-  const log = options.log
-  const baseDelayMs = options.restartDelayMs ?? 100
-  const maxDelayMs = options.maxRestartDelayMs ?? 30_000
-  const stableAfterMs = options.stableAfterMs ?? 10_000
-  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000
-  if (!cluster.isPrimary) throw new Error('createClusterSupervisor must run in the cluster primary')
-  const count = parseWorkerCount(options.workers)
+  const supervisor = new Supervisor(options)
+  return {
+    start: () => supervisor.start(),
+    stop: () => supervisor.stop(),
+    get status(): ClusterStatus {
+      return supervisor.status
+    },
+    pids: () => supervisor.pids(),
+  }
+}
 
-  const slots: Slot[] = Array.from({ length: count }, (_, index) => ({
-    index,
-    worker: undefined,
-    listening: false,
-    startedAt: 0,
-    delayMs: baseDelayMs,
-    restartTimer: undefined,
-  }))
-  const slotOf = new Map<number, Slot>()
-  let phase: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' = 'idle'
-  let startup: { resolve(): void; reject(error: Error): void } | undefined
-  let stopped: Promise<void> | undefined
+type Phase = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped'
 
-  const live = (): Worker[] => slots.flatMap((slot) => (slot.worker === undefined ? [] : [slot.worker]))
+/** The primary's view of its workers: one slot per worker to keep running, and the phase of the whole. */
+class Supervisor {
+  private readonly cluster: Cluster
+  private readonly log: Logger
+  private readonly baseDelayMs: number
+  private readonly maxDelayMs: number
+  private readonly stableAfterMs: number
+  private readonly stopTimeoutMs: number
+  private readonly count: number
+  private readonly slots: Slot[]
+  private readonly slotOf = new Map<number, Slot>()
+  private phase: Phase = 'idle'
+  private startup: { resolve(): void; reject(error: Error): void } | undefined
+  private stopped: Promise<void> | undefined
 
-  function fork(slot: Slot): void {
+  constructor(options: ClusterOptions) {
+    this.cluster = options.cluster ?? nodeCluster
+    this.log = options.log
+    this.baseDelayMs = options.restartDelayMs ?? 100
+    this.maxDelayMs = options.maxRestartDelayMs ?? 30_000
+    this.stableAfterMs = options.stableAfterMs ?? 10_000
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000
+    if (!this.cluster.isPrimary) throw new Error('createClusterSupervisor must run in the cluster primary')
+    this.count = parseWorkerCount(options.workers)
+    this.slots = Array.from({ length: this.count }, (_, index) => ({
+      index,
+      worker: undefined,
+      listening: false,
+      startedAt: 0,
+      delayMs: this.baseDelayMs,
+      restartTimer: undefined,
+    }))
+  }
+
+  get status(): ClusterStatus {
+    if (this.phase === 'running') return this.slots.every((slot) => slot.listening) ? 'ok' : 'error'
+    return this.phase === 'starting' || this.phase === 'idle' ? 'not_ready' : 'error'
+  }
+
+  pids(): number[] {
+    return this.live().flatMap((worker) => (worker.process.pid === undefined ? [] : [worker.process.pid]))
+  }
+
+  start(): Promise<void> {
+    if (this.phase !== 'idle') return Promise.reject(new Error('the cluster was already started'))
+    this.phase = 'starting'
+    this.cluster.on('listening', this.onListening)
+    this.cluster.on('exit', this.onExit)
+    const ready = new Promise<void>((resolve, reject) => {
+      this.startup = { resolve, reject }
+    })
+    this.log.info({ workers: this.count }, 'starting workers')
+    for (const slot of this.slots) this.fork(slot)
+    return ready
+  }
+
+  stop(): Promise<void> {
+    if (this.stopped !== undefined) return this.stopped
+    this.phase = 'stopping'
+    for (const slot of this.slots) {
+      if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer)
+      slot.restartTimer = undefined
+    }
+    this.stopped = terminateWorkers(
+      this.cluster,
+      () => this.live(),
+      this.log,
+      this.stopTimeoutMs,
+      () => {
+        this.cluster.off('listening', this.onListening)
+        this.cluster.off('exit', this.onExit)
+        this.phase = 'stopped'
+      },
+    )
+    return this.stopped
+  }
+
+  private live(): Worker[] {
+    return this.slots.flatMap((slot) => (slot.worker === undefined ? [] : [slot.worker]))
+  }
+
+  private fork(slot: Slot): void {
     slot.restartTimer = undefined
     slot.listening = false
     slot.startedAt = Date.now()
-    const worker = cluster.fork({ CLEARANCE_WORKER_INDEX: String(slot.index) })
+    const worker = this.cluster.fork({ CLEARANCE_WORKER_INDEX: String(slot.index) })
     slot.worker = worker
-    slotOf.set(worker.id, slot)
+    this.slotOf.set(worker.id, slot)
   }
 
-  function onListening(worker: Worker, address: { address: string; port: number }): void {
-    const slot = slotOf.get(worker.id)
+  private readonly onListening = (worker: Worker, address: { address: string; port: number }): void => {
+    const slot = this.slotOf.get(worker.id)
     if (slot === undefined || slot.worker !== worker) return
     slot.listening = true
-    log.info({ worker: slot.index, pid: worker.process.pid, port: address.port }, 'worker listening')
-    if (phase === 'starting' && slots.every((s) => s.listening)) {
-      phase = 'running'
-      log.info({ workers: count, port: address.port }, 'all workers listening')
-      startup?.resolve()
-      startup = undefined
+    this.log.info({ worker: slot.index, pid: worker.process.pid, port: address.port }, 'worker listening')
+    if (this.phase === 'starting' && this.slots.every((s) => s.listening)) {
+      this.phase = 'running'
+      this.log.info({ workers: this.count, port: address.port }, 'all workers listening')
+      this.startup?.resolve()
+      this.startup = undefined
     }
   }
 
-  function onExit(worker: Worker, code: number | null, signal: string | null): void {
-    const slot = slotOf.get(worker.id)
-    slotOf.delete(worker.id)
+  private readonly onExit = (worker: Worker, code: number | null, signal: string | null): void => {
+    const slot = this.slotOf.get(worker.id)
+    this.slotOf.delete(worker.id)
     if (slot === undefined || slot.worker !== worker) return
     slot.worker = undefined
     const wasListening = slot.listening
     slot.listening = false
-    if (phase === 'stopping' || phase === 'stopped') return
-    if (phase === 'starting' && !wasListening) {
-      // Same outcome as a single process failing start-up: the command fails, nothing keeps running.
-      const error = new ClearanceError(
-        ErrorCodes.internalError,
-        `worker ${slot.index} exited before it was ready (${signal ?? `exit code ${String(code)}`}); see its log above`,
-      )
-      const pending = startup
-      startup = undefined
-      void stop().then(() => pending?.reject(error))
-      return
-    }
+    if (this.phase === 'stopping' || this.phase === 'stopped') return
+    if (this.phase === 'starting' && !wasListening) this.failStartup(slot, code, signal)
+    else this.scheduleRestart(slot, worker, code, signal)
+  }
+
+  /** Same outcome as a single process failing start-up: the command fails, nothing keeps running. */
+  private failStartup(slot: Slot, code: number | null, signal: string | null): void {
+    const error = new ClearanceError(
+      ErrorCodes.internalError,
+      `worker ${slot.index} exited before it was ready (${signal ?? `exit code ${String(code)}`}); see its log above`,
+    )
+    const pending = this.startup
+    this.startup = undefined
+    void this.stop().then(() => pending?.reject(error))
+  }
+
+  private scheduleRestart(slot: Slot, worker: Worker, code: number | null, signal: string | null): void {
     const livedMs = Date.now() - slot.startedAt
     // A worker that ran for a while gets replaced at once; one that keeps dying young waits longer each time.
-    const delayMs = livedMs >= stableAfterMs ? baseDelayMs : slot.delayMs
-    slot.delayMs = Math.min(maxDelayMs, delayMs * 2)
-    log.error(
+    const delayMs = livedMs >= this.stableAfterMs ? this.baseDelayMs : slot.delayMs
+    slot.delayMs = Math.min(this.maxDelayMs, delayMs * 2)
+    this.log.error(
       { worker: slot.index, pid: worker.process.pid, code, signal, livedMs, restartInMs: delayMs },
       'worker died; replacing it',
     )
     // The delay also lets a stop that raced the death (Ctrl-C reaches every process of the group) cancel it.
-    slot.restartTimer = setTimeout(() => fork(slot), delayMs)
+    slot.restartTimer = setTimeout(() => this.fork(slot), delayMs)
   }
+}
 
-  function stop(): Promise<void> {
-    if (stopped !== undefined) return stopped
-    phase = 'stopping'
-    for (const slot of slots) {
-      if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer)
-      slot.restartTimer = undefined
+/**
+ * SIGTERM to every live worker, SIGKILL to those still running after `stopTimeoutMs`; once none is left, calls
+ * `done` and resolves.
+ */
+function terminateWorkers(
+  cluster: Cluster,
+  live: () => Worker[],
+  log: Logger,
+  stopTimeoutMs: number,
+  done: () => void,
+): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const finish = (): void => {
+      if (live().length > 0) return
+      clearTimeout(killTimer)
+      cluster.off('exit', finish)
+      done()
+      resolve()
     }
-    stopped = new Promise<void>((resolve) => {
-      const finish = (): void => {
-        if (live().length > 0) return
-        clearTimeout(killTimer)
-        cluster.off('exit', finish)
-        cluster.off('listening', onListening)
-        cluster.off('exit', onExit)
-        phase = 'stopped'
-        resolve()
+    const killTimer = setTimeout(() => {
+      for (const worker of live()) {
+        log.warn({ pid: worker.process.pid }, 'worker did not stop in time; killing it')
+        worker.process.kill('SIGKILL')
       }
-      const killTimer = setTimeout(() => {
-        for (const worker of live()) {
-          log.warn({ pid: worker.process.pid }, 'worker did not stop in time; killing it')
-          worker.process.kill('SIGKILL')
-        }
-      }, stopTimeoutMs)
-      // Registered after onExit, so by the time it runs the slot is already empty.
-      cluster.on('exit', finish)
-      for (const worker of live()) worker.process.kill('SIGTERM')
-      finish()
-    })
-    return stopped
-  }
-
-  return {
-    start() {
-      if (phase !== 'idle') return Promise.reject(new Error('the cluster was already started'))
-      phase = 'starting'
-      cluster.on('listening', onListening)
-      cluster.on('exit', onExit)
-      const ready = new Promise<void>((resolve, reject) => {
-        startup = { resolve, reject }
-      })
-      log.info({ workers: count }, 'starting workers')
-      for (const slot of slots) fork(slot)
-      return ready
-    },
-    stop,
-    get status(): ClusterStatus {
-      if (phase === 'running') return slots.every((slot) => slot.listening) ? 'ok' : 'error'
-      return phase === 'starting' || phase === 'idle' ? 'not_ready' : 'error'
-    },
-    pids: () => live().flatMap((worker) => (worker.process.pid === undefined ? [] : [worker.process.pid])),
-  }
+    }, stopTimeoutMs)
+    // Registered after onExit, so by the time it runs the slot is already empty.
+    cluster.on('exit', finish)
+    for (const worker of live()) worker.process.kill('SIGTERM')
+    finish()
+  })
 }

@@ -3,6 +3,7 @@ export { createClusterSupervisor, isClusterWorker, leaveCluster, parseWorkerCoun
 export { fullGarbageCollector } from './collect-garbage.js'
 export { dataResponseText } from './decision-response.js'
 export { describeError, type ErrorBody } from './error-response.js'
+export { startGateways } from './gateways/start-gateways.js'
 export { listen, type TlsFiles } from './listen.js'
 export type { AuthenticationOptions } from './middleware/authentication.js'
 export type { HttpConfig } from './routes/route-deps.js'

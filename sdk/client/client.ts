@@ -2,11 +2,12 @@
 // Data API and evaluateBatch(path, inputs) on the batch API. Connections are kept alive (Node's fetch pools them),
 // every call has a time budget, and every failure (timeout, unreachable, 5xx, garbage) is answered with a deny
 // carrying the reason, unless the caller asks for throwing. An optional cache reuses decisions until the bundles'
-// revisions change. Knows nothing of the engine.
+// revisions change, and forgets them once the PDP is found down. Knows nothing of the engine.
 import { canonicalJson } from './canonical-json.js'
 import {
   type CheckDecision,
   type DataDecision,
+  type DecisionError,
   type DecisionOptions,
   deniedCheck,
   failedData,
@@ -34,7 +35,11 @@ export interface ClientOptions {
   retries?: number | undefined
   /** Backoff before the n-th retry: up to min(maxMs, baseMs·2ⁿ⁻¹), jittered (default 25 and 250 ms). */
   backoff?: { baseMs?: number | undefined; maxMs?: number | undefined } | undefined
-  /** Cache decisions (default off); true takes the default bounds. */
+  /**
+   * Cache decisions (default off); true takes the default bounds. A cached decision is reused for up to `ttlMs`
+   * while the PDP has not been found down; once a call finds it unreachable or timing out, the cache is dropped
+   * (unless `staleWhileUnavailable`).
+   */
   cache?: boolean | DecisionCacheOptions | undefined
   /** Throw PdpError instead of answering failures with a deny (default false). */
   throwOnError?: boolean | undefined
@@ -134,6 +139,16 @@ export function createClient(options: ClientOptions): Client {
     options.cache === undefined || options.cache === false
       ? undefined
       : createDecisionCache(options.cache === true ? {} : options.cache)
+  const keepWhileDown = typeof options.cache === 'object' && options.cache.staleWhileUnavailable === true
+  /** A failure that shows the PDP down ends every cached allow, unless the caller chose availability. */
+  const noteFailure = (error: DecisionError): void => {
+    if (
+      cache !== undefined &&
+      !keepWhileDown &&
+      (error.code === 'pdp_unavailable' || error.code === 'pdp_timeout')
+    )
+      cache.clear()
+  }
   const callOptions = (call: CallOptions | undefined): DecisionOptions =>
     call?.throwOnError === undefined ? { throwOnError: options.throwOnError } : call
 
@@ -170,7 +185,10 @@ export function createClient(options: ClientOptions): Client {
       if (hit !== undefined) return { ...hit, cached: true }
     }
     const answer = await post('/v1/check', input, call, parseCheckReply)
-    if (!answer.ok) return failWith(answer.error, callOptions(call), deniedCheck)
+    if (!answer.ok) {
+      noteFailure(answer.error)
+      return failWith(answer.error, callOptions(call), deniedCheck)
+    }
     if (key !== undefined) cache!.set(key, answer.value, answer.value.revisions)
     return answer.value
   }
@@ -185,7 +203,10 @@ export function createClient(options: ClientOptions): Client {
     const answer = await post(route, input === undefined ? {} : { input }, call, (json) =>
       parseDataReply<T>(json),
     )
-    if (!answer.ok) return failWith(answer.error, callOptions(call), failedData<T>)
+    if (!answer.ok) {
+      noteFailure(answer.error)
+      return failWith(answer.error, callOptions(call), failedData<T>)
+    }
     if (key !== undefined) cache!.set(key, answer.value, answer.value.revisions)
     return answer.value
   }
@@ -209,6 +230,7 @@ export function createClient(options: ClientOptions): Client {
         ? parseBatchReply<T>(base, exchange.status, exchange.json, ids)
         : undefined
     const whole = items === undefined ? read(exchange, () => undefined) : undefined
+    if (whole !== undefined && !whole.ok) noteFailure(whole.error)
     const decisionOptions = callOptions(call)
     const decisions: Record<string, DataDecision<T>> = {}
     for (const id of ids) {

@@ -1,7 +1,8 @@
 // The HTTP client's optional decision cache: least recently used, bounded in entries and in age, keyed by path and
 // canonical input. A decision is only as good as the bundles that made it, so the whole cache is dropped as soon as
 // an answer reports a different set of revisions than the one cached answers were made with. Until such an answer
-// arrives, a cached decision may outlive its revision by at most `ttlMs`.
+// arrives, a cached decision may outlive its revision by at most `ttlMs`. The client also drops the cache as soon
+// as a call finds the PDP unavailable, unless `staleWhileUnavailable` asks to keep serving it.
 import { canonicalJson } from './canonical-json.js'
 import type { Revisions } from './decision.js'
 
@@ -10,6 +11,11 @@ export interface DecisionCacheOptions {
   maxEntries?: number | undefined
   /** Longest a decision is reused (default 5,000 ms). */
   ttlMs?: number | undefined
+  /**
+   * Keep answering from the cache (within `ttlMs`) while the PDP is unavailable (default false: the first call that
+   * finds the PDP unreachable or timing out drops every cached decision, so no cached allow outlives a known outage).
+   */
+  staleWhileUnavailable?: boolean | undefined
   /** Clock in ms (tests). */
   now?: (() => number) | undefined
 }

@@ -2,8 +2,7 @@
 // unpacked bundle folder, a folder of bundles, or an http(s) URL of a bundle server, each optionally named
 // ("name=location"). Named exactly as `clearance serve` names them, by the same parser.
 
-import type { BundleSourceSpec } from '../engine/activation/index.js'
-import { isUrl, parseBundleSpec } from '../engine/activation/index.js'
+import { type BundleSourceSpec, isUrl, parseBundleSpec } from '../../engine/index.js'
 
 /** Turns "path", "name=path", "https://…" or "name=https://…" into a source spec; specs pass through as they are. */
 export function bundleSourceSpec(bundle: string | BundleSourceSpec): BundleSourceSpec {

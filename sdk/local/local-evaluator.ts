@@ -1,24 +1,35 @@
 // In-process decisions from the same bundles the server loads, for services that cannot spend a network hop. Built
-// on engine's bundle manager (files, folders, bundle servers; hot reload with `watch`), policy set, decider and
-// verdict shaping (no copies), so check(input) answers exactly what the server's POST /v1/check answers for the
-// same input and revision, decision id included. Decisions are synchronous once the bundles are active; like the
-// HTTP client, a failure is a deny carrying the reason unless the caller asks for throwing.
+// on the engine's public surface (engine/index.ts): its bundle manager (files, folders, bundle servers; hot reload
+// with `watch`), policy set, decider and verdict shaping (no copies), so check(input) answers exactly what the
+// server's POST /v1/check answers for the same input and revision, decision id included. Decisions are promises
+// (a time-limited policy evaluates on its own thread without blocking the event loop); like the HTTP client, a
+// failure is a deny carrying the reason unless the caller asks for throwing. Activations and refused bundles are
+// events the service can log or alert on.
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Logger, pino } from 'pino'
-import { type BundleSourceSpec, createBundleManager, type StatusReport } from '../engine/activation/index.js'
-import { createPolicyRegistry } from '../engine/activation/policy-registry.js'
-import type { VerificationConfig } from '../engine/bundle/index.js'
-import { createDecider } from '../engine/decision/decider.js'
-import { createInputValidator, type InputValidator } from '../engine/decision/input-schema.js'
-import { decideVerdict, type VerdictDeps } from '../engine/decision/verdict.js'
-import { ClearanceError, ErrorCodes } from '../engine/errors.js'
-import { encodeJson, parseJson, stringifyJson } from '../engine/json/json-codec.js'
-import type { PollingConfig } from '../engine/net/index.js'
-import { normalizePath } from '../engine/policy/policy-set.js'
-import { packageRoot } from '../engine/version.js'
-import { bundleSourceSpec } from './bundle-locations.js'
+import {
+  type BundleSourceSpec,
+  ClearanceError,
+  createBundleManager,
+  createDecider,
+  createInputValidator,
+  createPolicyRegistry,
+  type DeleteMode,
+  decideVerdict,
+  ErrorCodes,
+  encodeJson,
+  type InputValidator,
+  normalizePath,
+  type PollingConfig,
+  packageRoot,
+  parseJson,
+  type StatusReport,
+  stringifyJson,
+  type VerdictDeps,
+  type VerificationConfig,
+} from '../../engine/index.js'
 import {
   type CheckDecision,
   type DataDecision,
@@ -28,7 +39,27 @@ import {
   failedData,
   failWith,
   type Revisions,
-} from './decision.js'
+} from '../client/index.js'
+import { bundleSourceSpec } from './bundle-locations.js'
+
+/** A new set of bundles is active (the first load, a reload, a deletion). */
+export interface ActivationEvent {
+  revisions: Revisions
+}
+
+/** A bundle was refused (it failed to download, verify, load or evaluate); the last good one keeps deciding. */
+export interface BundleErrorEvent {
+  bundle: string
+  code: string
+  message: string
+}
+
+export interface LocalEvaluatorEvents {
+  activate: ActivationEvent
+  'bundle-error': BundleErrorEvent
+}
+
+import { createLocalShadow, type ShadowDivergence, type ShadowStatus } from './local-shadow.js'
 
 export interface LocalEvaluatorOptions {
   /**
@@ -38,6 +69,11 @@ export interface LocalEvaluatorOptions {
   bundles: ReadonlyArray<string | BundleSourceSpec>
   /** Reload path bundles when their files change (default false). URL bundles are always polled. */
   watch?: boolean | undefined
+  /**
+   * A watched bundle file deleted: `drop` (default, as `clearance serve`) stops deciding with it, and decisions are
+   * then `pdp_unavailable` denies; `keep` goes on with the last good one (`--on-delete keep`).
+   */
+  onDelete?: DeleteMode | undefined
   /** Polling of URL bundles given as strings (default: OPA's 60–120 s). */
   polling?: PollingConfig | undefined
   /** Signature verification of the bundles (default: signed bundles are refused). */
@@ -46,14 +82,20 @@ export interface LocalEvaluatorOptions {
   maxAgeMs?: number | undefined
   /**
    * Longest time one evaluation may take, in ms: the policy then runs on a worker thread that is stopped and
-   * replaced when an evaluation overruns, and that decision is denied. Costs a thread hand-off per decision
-   * (~20 µs); default: no limit, evaluation on the calling thread.
+   * replaced when an evaluation overruns, and that decision is denied. Costs a thread hand-off per decision (see
+   * sdk/README.md for the measured price); default: no limit, evaluation on the calling thread.
    */
   evaluationTimeoutMs?: number | undefined
   /** Decision entrypoint of check() (default clearance/authz/decision, as the server's). */
   checkPath?: string | undefined
   /** JSON Schema (file or parsed) check() validates inputs against; false turns it off (default: the shipped one). */
   inputSchema?: string | object | false | undefined
+  /**
+   * Shadow bundles (locations as in `bundles`): every decision is made again with them after it was returned, and
+   * each divergence is reported to onShadowDivergence. The shadow never changes an answer.
+   */
+  shadowBundles?: ReadonlyArray<string | BundleSourceSpec> | undefined
+  onShadowDivergence?: ((divergence: ShadowDivergence) => void) | undefined
   /** Throw PdpError instead of answering failures with a deny (default false). */
   throwOnError?: boolean | undefined
   log?: Logger | undefined
@@ -61,9 +103,14 @@ export interface LocalEvaluatorOptions {
 
 export interface LocalEvaluator {
   /** The decision entrypoint's {allow, reasons, obligations} for `input`, as POST /v1/check answers it. */
-  check(input: unknown, options?: DecisionOptions): CheckDecision
+  check(input: unknown, options?: DecisionOptions): Promise<CheckDecision>
   /** The document `data.<path>` for `input` (omit for none), as OPA's Data API answers it. */
-  evaluate<T = unknown>(path: string, input?: unknown, options?: DecisionOptions): DataDecision<T>
+  evaluate<T = unknown>(path: string, input?: unknown, options?: DecisionOptions): Promise<DataDecision<T>>
+  /** Listens to activations and refused bundles; returns the function that stops listening. */
+  on<E extends keyof LocalEvaluatorEvents>(
+    event: E,
+    listener: (event: LocalEvaluatorEvents[E]) => void,
+  ): () => void
   /** True once every bundle is active. Before that every decision is denied. */
   ready(): boolean
   /** Resolves once every bundle is active (URL bundles may activate after creation). */
@@ -72,6 +119,8 @@ export interface LocalEvaluator {
   revisions(): Revisions
   /** The bundle manager's status (OPA's bundle status per bundle). */
   status(): StatusReport
+  /** Shadow revision and divergence counts since its activation; undefined without shadowBundles. */
+  shadowStatus(): ShadowStatus | undefined
   /** Stops watching and polling. */
   close(): Promise<void>
 }
@@ -126,17 +175,54 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
       : spec
   })
   const registry = createPolicyRegistry()
+  const listeners = {
+    activate: new Set<(event: never) => void>(),
+    'bundle-error': new Set<(event: never) => void>(),
+  }
+  const emit = <E extends keyof LocalEvaluatorEvents>(event: E, payload: LocalEvaluatorEvents[E]): void => {
+    for (const listener of listeners[event]) {
+      try {
+        ;(listener as (event: LocalEvaluatorEvents[E]) => void)(payload)
+      } catch {
+        // A listener's failure must not stop the reload that told it.
+      }
+    }
+  }
+  const log = options.log ?? pino({ level: 'silent' })
   const manager = createBundleManager({
-    specs,
+    specs: specs.map((spec) =>
+      spec.url === undefined && spec.onDelete === undefined && options.onDelete !== undefined
+        ? { ...spec, onDelete: options.onDelete }
+        : spec,
+    ),
     registry,
-    log: options.log ?? pino({ level: 'silent' }),
+    log,
     watch: options.watch ?? false,
     verification: options.verification,
     maxAgeMs: options.maxAgeMs,
     wasm: { evaluationTimeoutMs: options.evaluationTimeoutMs },
+    onBundleFailed: (bundle, code) =>
+      emit('bundle-error', {
+        bundle,
+        code,
+        message: manager.status().bundles[bundle]?.message ?? `bundle "${bundle}" was refused`,
+      }),
   })
+  registry.onActivate((next) => emit('activate', { revisions: next.revisions }))
   const validateInput = await inputValidator(options.inputSchema)
   await manager.start()
+  const shadow =
+    options.shadowBundles === undefined || options.shadowBundles.length === 0
+      ? undefined
+      : await createLocalShadow({
+          bundles: options.shadowBundles,
+          watch: options.watch,
+          polling: options.polling,
+          verification: options.verification,
+          evaluationTimeoutMs: options.evaluationTimeoutMs,
+          onDivergence: options.onShadowDivergence,
+          log: options.log,
+        })
 
   const decider = createDecider({ registry })
   const deps: VerdictDeps = {
@@ -146,20 +232,30 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
   }
   const callOptions = (call: DecisionOptions | undefined): DecisionOptions =>
     call?.throwOnError === undefined ? { throwOnError: options.throwOnError } : call
-  /** Why no decision can be made right now: no active bundles, or stale ones. */
+  /** Why no decision can be made right now: no active bundles (not loaded yet, or deleted), or stale ones. */
   const unavailable = (): DecisionError | undefined => {
-    if (registry.current() === undefined) {
+    const current = registry.current()
+    if (current === undefined) {
       return { code: 'pdp_unavailable', message: 'no policy bundle is active yet; every decision is denied' }
     }
+    if (Object.keys(current.revisions).length === 0) {
+      return {
+        code: 'pdp_unavailable',
+        message: 'no policy bundle is active (deleted?); every decision is denied',
+      }
+    }
+    const notReady = manager.notReadyReason()
+    if (notReady !== undefined) return { code: 'pdp_unavailable', message: notReady }
     const stale = manager.staleReason()
     return stale === undefined ? undefined : { code: 'pdp_unavailable', message: stale }
   }
   const encoder = new TextEncoder()
 
   return {
-    check(input, call) {
+    async check(input, call) {
       const down = unavailable()
       if (down !== undefined) return failWith(down, callOptions(call), deniedCheck)
+      let answer: CheckDecision
       try {
         // Validate what the server would receive: the input's JSON, not the object (a Date, an undefined member).
         const text = stringifyJson(input)
@@ -167,8 +263,10 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
           throw new ClearanceError(ErrorCodes.invalidParameter, 'input document is not a JSON value')
         }
         const value = validateInput === undefined ? input : parseJson(text)
-        const { decision, verdict } = decideVerdict(deps, value, encoder.encode(text))
-        return {
+        const encoded = encoder.encode(text)
+        const { decision, verdict } = await decideVerdict(deps, value, encoded)
+        shadow?.observe(decision, encoded)
+        answer = {
           decisionId: decision.decisionId,
           allow: verdict.allow,
           reasons: verdict.reasons,
@@ -178,16 +276,17 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
       } catch (thrown) {
         return failWith(failureOf(thrown), callOptions(call), deniedCheck)
       }
+      return answer
     },
-    evaluate<T>(path: string, input?: unknown, call?: DecisionOptions): DataDecision<T> {
+    async evaluate<T>(path: string, input?: unknown, call?: DecisionOptions): Promise<DataDecision<T>> {
       const down = unavailable()
       if (down !== undefined) return failWith(down, callOptions(call), failedData<T>)
+      let answer: DataDecision<T>
       try {
-        const decision = decider.decide(
-          normalizePath(path),
-          input === undefined ? undefined : encodeJson(input),
-        )
-        return {
+        const encoded = input === undefined ? undefined : encodeJson(input)
+        const decision = await decider.decide(normalizePath(path), encoded)
+        shadow?.observe(decision, encoded)
+        answer = {
           decisionId: decision.decisionId,
           result: decision.outcome.defined ? (parseJson(decision.outcome.json) as T) : undefined,
           revisions: decision.policies.revisions,
@@ -195,6 +294,12 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
       } catch (thrown) {
         return failWith(failureOf(thrown), callOptions(call), failedData<T>)
       }
+      return answer
+    },
+    on(event, listener) {
+      const set = listeners[event] as Set<typeof listener>
+      set.add(listener)
+      return () => set.delete(listener)
     },
     ready: () => manager.ready(),
     whenReady() {
@@ -209,7 +314,9 @@ export async function createLocalEvaluator(options: LocalEvaluatorOptions): Prom
     },
     revisions: () => registry.current()?.revisions ?? {},
     status: () => manager.status(),
+    shadowStatus: () => shadow?.status(),
     close: async () => {
+      await shadow?.close()
       await manager.stop()
       registry.current()?.close()
     },

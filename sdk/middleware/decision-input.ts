@@ -4,7 +4,7 @@
 // method), the service it is (configured) and the time. Framework adapters supply the request facts.
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
-import { isTlsSocket, peerIdentity } from './peer-identity.js'
+import { isTlsSocket, type PeerIdentity, peerIdentity } from './peer-identity.js'
 import { catalogTemplate, createRouteMatcher } from './route-template.js'
 
 export interface ServiceSubject {
@@ -54,8 +54,14 @@ export interface RequestFacts {
   /** The URL path as received, without the query. */
   path: string
   header(name: string): string | undefined
-  /** The request's socket; undefined when there is none (in-memory test requests). */
+  /** The request's socket; undefined when there is none (in-memory test requests, gRPC calls). */
   socket: Socket | TLSSocket | undefined
+  /** The caller's certificate identity when the transport read it (gRPC); otherwise read from `socket`. */
+  peer?: PeerIdentity | undefined
+  /** Whether the connection is TLS, when there is no socket to ask. */
+  tls?: boolean | undefined
+  /** The caller's address, when there is no socket to ask. */
+  remoteAddress?: string | undefined
 }
 
 export interface InputOptions {
@@ -98,8 +104,7 @@ export type InputBuilder = (facts: RequestFacts) => DecisionInput
 const IDENTITY = /^(spiffe:\/\/|sha256:)/
 
 /** "::ffff:10.0.0.1" → "10.0.0.1": the management allow-list holds plain IPv4 addresses. */
-function sourceIp(socket: Socket | TLSSocket | undefined): string {
-  const address = socket?.remoteAddress
+function sourceIp(address: string | undefined): string {
   if (address === undefined) return '0.0.0.0'
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice('::ffff:'.length) : address
 }
@@ -135,15 +140,15 @@ export function createInputBuilder(options: InputOptions): InputBuilder {
           })
 
   return (facts) => {
-    const tls = isTlsSocket(facts.socket)
-    const peer = fromCertificate ? peerIdentity(facts.socket) : undefined
+    const tls = facts.tls ?? isTlsSocket(facts.socket)
+    const peer = fromCertificate ? (facts.peer ?? peerIdentity(facts.socket)) : undefined
     const headerIdentity = identityHeader === undefined ? undefined : facts.header(identityHeader)?.trim()
     let subject: ServiceSubject | UserSubject | undefined = options.subject?.(facts)
     let connection: Connection = {
       tls,
       mtls: tls && peer?.verified === true,
       via_gateway: false,
-      source_ip: sourceIp(facts.socket),
+      source_ip: sourceIp(facts.remoteAddress ?? facts.socket?.remoteAddress),
     }
     if (subject === undefined && peer !== undefined) {
       // One identity only: a fingerprint next to a SPIFFE ID would have to be catalogued for the same service.

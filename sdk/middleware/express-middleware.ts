@@ -1,12 +1,13 @@
 // Clearance as Express (4 and 5) middleware. Mounted on a route (`app.get('/orders/:id', guard, handler)`) it knows
 // the route template; mounted with app.use it matches the raw path against `routes` from the options. A denial is
-// answered (403 with the reasons, by default); an allow goes on with its obligations in `res.locals.clearance` and
-// JSON responses (res.json, res.send of an object) masked per mask_fields. Typed structurally, so the SDK does not
-// depend on express.
+// answered (403, 401, or 503 with Retry-After); an allow goes on with its obligations in `res.locals.clearance` and
+// every JSON response masked per mask_fields, however the handler writes it (json, jsonp, send, write/end, a
+// stream). Typed structurally, so the SDK does not depend on express.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestFacts } from './decision-input.js'
 import { maskFields } from './mask-fields.js'
 import { type Authorization, createRequestGuard, type GuardOptions } from './request-guard.js'
+import { maskResponse } from './response-masking.js'
 
 export interface ExpressLikeRequest extends IncomingMessage {
   path?: string
@@ -18,6 +19,12 @@ export interface ExpressLikeResponse extends ServerResponse {
   locals: Record<string, unknown>
   status(code: number): this
   json(body: unknown): this
+  jsonp?(body: unknown): this
+}
+
+/** What `res.locals` holds after the middleware let a request through: `res.locals.clearance`. */
+export interface ClearanceLocals {
+  clearance: Authorization
 }
 
 export type ExpressLikeMiddleware = (
@@ -42,7 +49,7 @@ function factsOf(req: ExpressLikeRequest): RequestFacts {
 
 /** The authorization the middleware put on an allowed request. */
 export function clearanceOf(res: { locals: Record<string, unknown> }): Authorization | undefined {
-  return res.locals.clearance as Authorization | undefined
+  return (res.locals as Partial<ClearanceLocals>).clearance
 }
 
 export function clearanceExpress(options: GuardOptions): ExpressLikeMiddleware {
@@ -52,14 +59,22 @@ export function clearanceExpress(options: GuardOptions): ExpressLikeMiddleware {
     guard(factsOf(req)).then(
       (result) => {
         if (!result.allowed) {
+          for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value)
           res.status(result.status).json(result.body)
           return
         }
         const { authorization } = result
         res.locals.clearance = authorization
-        if (maskResponses && authorization.maskFields.length > 0) {
+        const fields = authorization.maskFields
+        if (maskResponses && fields.length > 0) {
+          // The value itself, so JSONP (sent as JavaScript) is masked too; then every byte that leaves as JSON.
           const json = res.json.bind(res)
-          res.json = (body: unknown) => json(maskFields(body, authorization.maskFields))
+          res.json = (body: unknown) => json(maskFields(body, fields))
+          if (typeof res.jsonp === 'function') {
+            const jsonp = res.jsonp.bind(res)
+            res.jsonp = (body: unknown) => jsonp(maskFields(body, fields))
+          }
+          maskResponse(res, fields)
         }
         next()
       },

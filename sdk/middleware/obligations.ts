@@ -1,7 +1,7 @@
 // The obligations of an allowed decision, read into what a service acts on. A policy enforcement point must fulfil
 // every obligation of an allow or treat it as a deny, so any obligation type the SDK does not know is listed in
 // `unknown`, and the middleware denies on it unless told otherwise.
-import type { Obligation } from './decision.js'
+import type { Obligation } from '../client/index.js'
 
 /** What the service must do for this request; set on the request context by the middleware. */
 export interface RequestObligations {

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseJson } from '../../engine/json/json-codec.js'
-import { createLocalEvaluator, type LocalEvaluator } from '../../sdk/index.js'
+import { createLocalEvaluator, type LocalEvaluator } from '../../sdk/local/index.js'
 import { runClearance, type ServeProcess, startServe } from '../helpers/clearance-cli.js'
 import { fixtureDir, tempDir } from '../helpers/fixtures.js'
 import { signRs256 } from '../helpers/jwt.js'
@@ -59,7 +59,7 @@ describe('a JWT and X.509 policy through clearance serve and the local evaluator
       provenance: { bundles: Record<string, { revision: string }> }
     }
     expect(served.provenance.bundles).toEqual({ [BUNDLE]: { revision: REVISION } })
-    const inProcess = local.evaluate(`jwtx509/${rule}`, input)
+    const inProcess = await local.evaluate(`jwtx509/${rule}`, input)
     expect(inProcess.revisions).toEqual({ [BUNDLE]: REVISION })
     expect(inProcess.result, `data.jwtx509.${rule} in-process`).toEqual(served.result)
     return served.result

@@ -91,4 +91,32 @@ describe('HTTP client with a decision cache', () => {
     await client.evaluate('x/y', { q: 1 })
     expect(pdp.requests).toBe(3)
   })
+
+  it('serves no cached allow once a call found the PDP down', async () => {
+    pdp = await startFakePdp((_req, res) => json(res, 200, checkAnswer(true)))
+    const client = createClient({ url: pdp.url, retries: 0, cache: { ttlMs: 60_000 } })
+    expect((await client.check({ a: 1 })).allow).toBe(true)
+    expect((await client.check({ a: 1 })).cached).toBe(true)
+    await pdp.close()
+    pdp = undefined
+    // Another input finds the PDP gone: from then on the cached allow is not served.
+    expect((await client.check({ b: 2 })).error?.code).toBe('pdp_unavailable')
+    const after = await client.check({ a: 1 })
+    expect(after).toMatchObject({ allow: false, error: { code: 'pdp_unavailable' } })
+    expect(after.cached).toBeUndefined()
+  })
+
+  it('keeps serving cached decisions while the PDP is down when staleWhileUnavailable is set', async () => {
+    pdp = await startFakePdp((_req, res) => json(res, 200, checkAnswer(true)))
+    const client = createClient({
+      url: pdp.url,
+      retries: 0,
+      cache: { ttlMs: 60_000, staleWhileUnavailable: true },
+    })
+    await client.check({ a: 1 })
+    await pdp.close()
+    pdp = undefined
+    expect((await client.check({ b: 2 })).error?.code).toBe('pdp_unavailable')
+    expect(await client.check({ a: 1 })).toMatchObject({ allow: true, cached: true })
+  })
 })

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInputValidator } from '../../engine/decision/input-schema.js'
 import type { RunningServer } from '../../engine/main.js'
-import { type Client, createClient, createLocalEvaluator, type LocalEvaluator } from '../../sdk/index.js'
+import { type Client, createClient } from '../../sdk/index.js'
+import { createLocalEvaluator, type LocalEvaluator } from '../../sdk/local/index.js'
 import { generateInputs, readInputSchema } from './support/input-corpus.js'
 import { buildPolicyBundle, servePolicyBundle } from './support/policy-bundle.js'
 
@@ -45,7 +46,7 @@ describe('server and local evaluator equivalence', () => {
       expect(res.status).toBe(200)
       const raw = (await res.json()) as { allow: boolean; reasons: unknown[]; obligations: unknown[] }
       const viaClient = await client.check(input)
-      const inProcess = local.check(input)
+      const inProcess = await local.check(input)
       const served = { allow: raw.allow, reasons: raw.reasons, obligations: raw.obligations }
       const fromClient = {
         allow: viaClient.allow,
@@ -77,7 +78,7 @@ describe('server and local evaluator equivalence', () => {
   it('refuses an input that fails the schema with the same reasons over HTTP and in-process', async () => {
     const bad = { ...inputs[0], purpose: 'Not A Purpose', extra: true }
     const viaClient = await client.check(bad, { throwOnError: false })
-    const inProcess = local.check(bad, { throwOnError: false })
+    const inProcess = await local.check(bad, { throwOnError: false })
     expect(viaClient.allow).toBe(false)
     expect(viaClient.error).toMatchObject({ code: 'pdp_error', pdpCode: 'invalid_parameter', status: 400 })
     expect(inProcess.error).toMatchObject({ code: 'pdp_error', pdpCode: 'invalid_parameter' })

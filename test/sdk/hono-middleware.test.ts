@@ -1,5 +1,8 @@
 // The hono middleware: decides before the handler, answers denials, puts obligations on the context, masks JSON
 // responses, and fails closed on anything it cannot fulfil.
+import type { AddressInfo } from 'node:net'
+import { type HttpBindings, serve } from '@hono/node-server'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { type ClearanceVariables, clearanceHono, createClient, type GuardOptions } from '../../sdk/index.js'
@@ -10,7 +13,7 @@ const ORDERS = 'spiffe://shop.example/ns/prod/sa/orders'
 
 function appWith(options: GuardOptions): Hono<{ Variables: ClearanceVariables }> {
   const app = new Hono<{ Variables: ClearanceVariables }>()
-  app.use('*', clearanceHono(options))
+  app.use('*', clearanceHono({ log: false, ...options }))
   app.get('/orders/:id', (c) => {
     const clearance = c.get('clearance')
     return c.json({
@@ -72,23 +75,42 @@ describe('hono middleware', () => {
     ])
   })
 
-  it('answers a deny with 403 and the reasons, without running the handler', async () => {
-    const app = appWith({ service: 'orders', authorizer: stubAuthorizer(DENIED) })
+  it('answers a deny with 403 and no reasons by default, without running the handler, and logs the reasons', async () => {
+    const logged: unknown[] = []
+    const app = appWith({
+      service: 'orders',
+      authorizer: stubAuthorizer(DENIED),
+      log: { warn: (fields) => logged.push(fields) },
+    })
     const res = await app.request('/orders/17')
     expect(res.status).toBe(403)
     expect(await res.json()).toEqual({
       code: 'forbidden',
       message: 'denied by policy',
       decision_id: DENIED.decisionId,
-      reasons: DENIED.reasons,
     })
+    expect(logged).toEqual([expect.objectContaining({ status: 403, reasons: DENIED.reasons })])
   })
 
-  it('keeps the reasons to itself and uses the configured status when asked to', async () => {
+  it('shows the reasons when exposeReasons is set', async () => {
+    const app = appWith({ service: 'orders', authorizer: stubAuthorizer(DENIED), exposeReasons: true })
+    expect(await (await app.request('/orders/17')).json()).toMatchObject({ reasons: DENIED.reasons })
+  })
+
+  it('answers 401 when the policy says authentication is required', async () => {
+    const authorizer = stubAuthorizer({
+      ...DENIED,
+      reasons: [{ code: 'authentication_required', message: 'sign in' }],
+    })
+    const res = await appWith({ service: 'orders', authorizer }).request('/orders/17')
+    expect(res.status).toBe(401)
+    expect(await res.json()).toMatchObject({ code: 'unauthenticated' })
+  })
+
+  it('uses the configured status for a policy denial', async () => {
     const app = appWith({
       service: 'orders',
       authorizer: stubAuthorizer(DENIED),
-      exposeReasons: false,
       denyStatus: 404,
     })
     const res = await app.request('/orders/17')
@@ -115,6 +137,7 @@ describe('hono middleware', () => {
     const app = appWith({
       service: 'orders',
       authorizer: stubAuthorizer(allowWith([{ type: 'notify_dpo' }])),
+      exposeReasons: true,
     })
     const res = await app.request('/orders/17')
     expect(res.status).toBe(403)
@@ -129,26 +152,31 @@ describe('hono middleware', () => {
     expect((await lenient.request('/orders/17')).status).toBe(200)
   })
 
-  it('denies when the authorizer throws', async () => {
+  it('answers 503 when the authorizer throws', async () => {
     const app = appWith({
       service: 'orders',
       authorizer: stubAuthorizer(() => {
         throw new Error('boom')
       }),
+      exposeReasons: true,
     })
     const res = await app.request('/orders/17')
-    expect(res.status).toBe(403)
-    expect(await res.json()).toMatchObject({ reasons: [{ code: 'pdp_error' }] })
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ code: 'unavailable', reasons: [{ code: 'pdp_error' }] })
   })
 
-  it('denies with the failure’s code when a client set to throwOnError throws', async () => {
-    const authorizer = createClient({ url: await closedPortUrl(), retries: 0, throwOnError: true })
-    const res = await appWith({ service: 'orders', authorizer }).request('/orders/17')
-    expect(res.status).toBe(403)
-    expect(await res.json()).toMatchObject({
-      message: 'no policy decision could be made; denied',
-      reasons: [{ code: 'pdp_unavailable' }],
+  it('answers an unreachable PDP with 503 and Retry-After, without naming the PDP', async () => {
+    const url = await closedPortUrl()
+    const authorizer = createClient({ url, retries: 0, throwOnError: true })
+    const res = await appWith({ service: 'orders', authorizer, retryAfterSeconds: 2 }).request('/orders/17')
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('2')
+    const text = await res.text()
+    expect(JSON.parse(text)).toEqual({
+      code: 'unavailable',
+      message: 'no policy decision could be made; try again later',
     })
+    expect(text).not.toContain(new URL(url).port)
   })
 
   it('denies when the decision hook cannot record an audited decision', async () => {
@@ -158,6 +186,7 @@ describe('hono middleware', () => {
       onDecision: (authorization) => {
         if (authorization.audit) throw new Error('audit sink unavailable')
       },
+      exposeReasons: true,
     })
     const res = await app.request('/orders/17')
     expect(res.status).toBe(403)
@@ -171,12 +200,82 @@ describe('hono middleware', () => {
       reasons: [{ code: 'pdp_timeout', message: 'slow' }],
       error: { code: 'pdp_timeout', message: 'slow' },
     })
-    const res = await appWith({ service: 'orders', authorizer }).request('/orders/17')
-    expect(res.status).toBe(403)
+    const res = await appWith({ service: 'orders', authorizer, exposeReasons: true }).request('/orders/17')
+    expect(res.status).toBe(503)
     expect(await res.json()).toEqual({
-      code: 'forbidden',
-      message: 'no policy decision could be made; denied',
+      code: 'unavailable',
+      message: 'no policy decision could be made; try again later',
       reasons: [{ code: 'pdp_timeout', message: 'slow' }],
+    })
+  })
+
+  describe('masks every response with a JSON content type', () => {
+    const masked = allowWith([{ type: 'mask_fields', fields: ['email', 'customer.phone'] }])
+    const ROW = { id: 1, email: 'carol@example.net', customer: { phone: '+1 555 0100' } }
+    const MASKED = { id: 1, email: '***', customer: { phone: '***' } }
+    const appOf = (handler: (c: import('hono').Context) => Response | Promise<Response>) => {
+      const app = new Hono<{ Variables: ClearanceVariables }>()
+      app.use('*', clearanceHono({ service: 'orders', authorizer: stubAuthorizer(masked), log: false }))
+      app.get('/rows', handler)
+      return app
+    }
+
+    it('c.json', async () => {
+      const res = await appOf((c) => c.json([ROW])).request('/rows')
+      expect(await res.json()).toEqual([MASKED])
+    })
+
+    it('c.body with a JSON content type, including +json types', async () => {
+      const res = await appOf((c) =>
+        c.body(JSON.stringify(ROW), 200, { 'content-type': 'application/problem+json' }),
+      ).request('/rows')
+      expect(await res.json()).toEqual(MASKED)
+    })
+
+    it('a streamed JSON body', async () => {
+      const res = await appOf(
+        () =>
+          new Response(
+            new ReadableStream({
+              start(controller) {
+                const text = JSON.stringify([ROW, ROW])
+                controller.enqueue(new TextEncoder().encode(text.slice(0, 10)))
+                controller.enqueue(new TextEncoder().encode(text.slice(10)))
+                controller.close()
+              },
+            }),
+            { headers: { 'content-type': 'application/json' } },
+          ),
+      ).request('/rows')
+      expect(await res.json()).toEqual([MASKED, MASKED])
+    })
+
+    it('a handler writing to the Node response itself under @hono/node-server', async () => {
+      const app = new Hono<{ Bindings: HttpBindings; Variables: ClearanceVariables }>()
+      app.use('*', clearanceHono({ service: 'orders', authorizer: stubAuthorizer(masked), log: false }))
+      app.get('/rows', (c) => {
+        c.env.outgoing.writeHead(200, { 'content-type': 'application/json' })
+        c.env.outgoing.end(JSON.stringify([ROW]))
+        return RESPONSE_ALREADY_SENT
+      })
+      const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 })
+      await new Promise<void>((resolve) => server.once('listening', resolve))
+      try {
+        const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/rows`)
+        expect(await res.json()).toEqual([MASKED])
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+      }
+    })
+
+    it('fails closed with a 500 when a JSON body cannot be parsed', async () => {
+      const res = await appOf((c) =>
+        c.body(`${JSON.stringify(ROW)}\n${JSON.stringify(ROW)}`, 200, {
+          'content-type': 'application/x-ndjson',
+        }),
+      ).request('/rows')
+      expect(res.status).toBe(500)
+      expect(await res.text()).not.toContain('carol')
     })
   })
 })

@@ -1,11 +1,11 @@
 // The in-process evaluator: decisions from the same bundles the server loads, with ids and revisions, failing
 // closed like the HTTP client, and following the bundles as they change (watched files, bundle servers).
-import { copyFile, readFile, rename } from 'node:fs/promises'
+import { copyFile, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createLocalEvaluator, type LocalEvaluator, PdpError } from '../../sdk/index.js'
+import { createLocalEvaluator, type LocalEvaluator, PdpError } from '../../sdk/local/index.js'
 import { buildFixture, tempDir } from '../helpers/fixtures.js'
 import { buildPolicyBundle, POLICIES } from './support/policy-bundle.js'
 
@@ -13,9 +13,9 @@ const EXAMPLE = JSON.parse(
   await readFile(join(POLICIES, 'examples', 'allow-orders-to-payments.json'), 'utf8'),
 ) as Record<string, unknown>
 
-async function eventually(probe: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function eventually(probe: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!probe()) {
+  while (!(await probe())) {
     if (Date.now() > deadline) throw new Error('condition not met in time')
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
@@ -32,8 +32,8 @@ describe('local evaluator on a data bundle', () => {
     await evaluator.close()
   })
 
-  it('decides in-process from the same bundle, with id and revision', () => {
-    const decision = evaluator.evaluate<boolean>('example/authz/allow', { user: 'alice' })
+  it('decides in-process from the same bundle, with id and revision', async () => {
+    const decision = await evaluator.evaluate<boolean>('example/authz/allow', { user: 'alice' })
     expect(decision.result).toBe(true)
     expect(decision.decisionId).toMatch(/^[0-9a-f-]{36}$/)
     expect(decision.revisions).toEqual({ basic: 'rev-basic' })
@@ -41,23 +41,23 @@ describe('local evaluator on a data bundle', () => {
     expect(evaluator.ready()).toBe(true)
   })
 
-  it('passes falsy inputs through and reports undefined documents as undefined', () => {
-    expect(evaluator.evaluate('example/authz/echo', false).result).toBe(false)
-    expect(evaluator.evaluate('example/authz/echo', 0).result).toBe(0)
-    expect(evaluator.evaluate('example/authz/echo').result).toBeUndefined()
-    expect(evaluator.evaluate('example/authz/echo').error).toBeUndefined()
+  it('passes falsy inputs through and reports undefined documents as undefined', async () => {
+    expect((await evaluator.evaluate('example/authz/echo', false)).result).toBe(false)
+    expect((await evaluator.evaluate('example/authz/echo', 0)).result).toBe(0)
+    expect((await evaluator.evaluate('example/authz/echo')).result).toBeUndefined()
+    expect((await evaluator.evaluate('example/authz/echo')).error).toBeUndefined()
   })
 
-  it('answers a failing policy with no result and the coded error instead of throwing', () => {
-    const decision = evaluator.evaluate('example/authz/conflict', { values: [1, 2] })
+  it('answers a failing policy with no result and the coded error instead of throwing', async () => {
+    const decision = await evaluator.evaluate('example/authz/conflict', { values: [1, 2] })
     expect(decision.result).toBeUndefined()
     expect(decision.error).toMatchObject({ code: 'pdp_error', pdpCode: 'evaluation_error' })
   })
 
-  it('throws PdpError when the caller asks for throwOnError', () => {
-    expect(() =>
+  it('throws PdpError when the caller asks for throwOnError', async () => {
+    await expect(
       evaluator.evaluate('example/authz/conflict', { values: [1, 2] }, { throwOnError: true }),
-    ).toThrow(PdpError)
+    ).rejects.toThrow(PdpError)
   })
 
   it('throws for every call of an evaluator created with throwOnError, unless a call says otherwise', async () => {
@@ -65,15 +65,15 @@ describe('local evaluator on a data bundle', () => {
       bundles: [`basic=${await buildFixture('basic')}`],
       throwOnError: true,
     })
-    expect(() => strict.evaluate('example/authz/conflict', { values: [1, 2] })).toThrow(PdpError)
+    await expect(strict.evaluate('example/authz/conflict', { values: [1, 2] })).rejects.toThrow(PdpError)
     expect(
-      strict.evaluate('example/authz/conflict', { values: [1, 2] }, { throwOnError: false }).error,
+      (await strict.evaluate('example/authz/conflict', { values: [1, 2] }, { throwOnError: false })).error,
     ).toBeDefined()
     await strict.close()
   })
 
-  it('denies a check when the bundles have no decision entrypoint', () => {
-    const decision = evaluator.check({})
+  it('denies a check when the bundles have no decision entrypoint', async () => {
+    const decision = await evaluator.check({})
     expect(decision.allow).toBe(false)
     expect(decision.error).toMatchObject({ code: 'pdp_error' })
   })
@@ -86,16 +86,16 @@ describe('local evaluator with an evaluation time limit', () => {
       evaluationTimeoutMs: 200,
     })
     try {
-      expect(guarded.evaluate('slow/pairs', { n: 5 }).result).toBe(true)
-      const stopped = guarded.evaluate('slow/pairs', { n: 1000 })
+      expect((await guarded.evaluate('slow/pairs', { n: 5 })).result).toBe(true)
+      const stopped = await guarded.evaluate('slow/pairs', { n: 1000 })
       expect(stopped.result).toBeUndefined()
       expect(stopped.error).toMatchObject({ code: 'pdp_error', pdpCode: 'evaluation_error' })
       expect(stopped.error?.message).toMatch(/200 ms time limit/)
-      await eventually(() => guarded.evaluate('slow/pairs', { n: 5 }).result === true, 15_000)
+      await eventually(async () => (await guarded.evaluate('slow/pairs', { n: 5 })).result === true, 15_000)
     } finally {
       await guarded.close()
     }
-    expect(guarded.evaluate('slow/pairs', { n: 5 }).error).toBeDefined()
+    expect((await guarded.evaluate('slow/pairs', { n: 5 })).error).toBeDefined()
   })
 })
 
@@ -112,8 +112,8 @@ describe('local evaluator on the policy library', () => {
     await evaluator.close()
   })
 
-  it('checks an input as POST /v1/check does: id, verdict, obligations and revisions', () => {
-    const decision = evaluator.check(EXAMPLE)
+  it('checks an input as POST /v1/check does: id, verdict, obligations and revisions', async () => {
+    const decision = await evaluator.check(EXAMPLE)
     expect(decision).toMatchObject({
       allow: true,
       reasons: [{ code: 'grant_matched' }],
@@ -124,13 +124,13 @@ describe('local evaluator on the policy library', () => {
     expect(decision.error).toBeUndefined()
   })
 
-  it('validates the input as it would be sent: a Date is its ISO text', () => {
-    const decision = evaluator.check({ ...EXAMPLE, time: new Date('2025-06-01T12:00:00Z') })
+  it('validates the input as it would be sent: a Date is its ISO text', async () => {
+    const decision = await evaluator.check({ ...EXAMPLE, time: new Date('2025-06-01T12:00:00Z') })
     expect(decision.allow).toBe(true)
   })
 
-  it('denies an input that fails the schema, naming the failing fields', () => {
-    const decision = evaluator.check({ ...EXAMPLE, time: 'yesterday' })
+  it('denies an input that fails the schema, naming the failing fields', async () => {
+    const decision = await evaluator.check({ ...EXAMPLE, time: 'yesterday' })
     expect(decision.allow).toBe(false)
     expect(decision.error).toMatchObject({ code: 'pdp_error', pdpCode: 'invalid_parameter' })
     expect(decision.reasons.slice(1)).toEqual([
@@ -140,7 +140,7 @@ describe('local evaluator on the policy library', () => {
 
   it('can leave schema validation to the policy', async () => {
     const lenient = await createLocalEvaluator({ bundles: [`clearance=${bundle}`], inputSchema: false })
-    const decision = lenient.check({ ...EXAMPLE, time: 'yesterday' })
+    const decision = await lenient.check({ ...EXAMPLE, time: 'yesterday' })
     expect(decision.error).toBeUndefined()
     await lenient.close()
   })
@@ -169,15 +169,67 @@ describe('local evaluator following its bundles', () => {
     await copyFile(r1, live)
     const evaluator = await createLocalEvaluator({ bundles: [`clearance=${live}`], watch: true })
     try {
-      expect(evaluator.check(EXAMPLE).revisions).toEqual({ clearance: 'watch-1' })
+      expect((await evaluator.check(EXAMPLE)).revisions).toEqual({ clearance: 'watch-1' })
       const staged = join(dir, 'staged.tar.gz.tmp')
       await copyFile(r2, staged)
       await rename(staged, live)
       await eventually(() => evaluator.revisions().clearance === 'watch-2')
-      const decision = evaluator.check(EXAMPLE)
+      const decision = await evaluator.check(EXAMPLE)
       expect(decision).toMatchObject({ allow: true, revisions: { clearance: 'watch-2' } })
     } finally {
       await evaluator.close()
+    }
+  })
+
+  it('tells listeners of each activation and of a refused bundle, and keeps deciding with the last good one', async () => {
+    const dir = await tempDir()
+    const live = join(dir, 'live-clearance.tar.gz')
+    await copyFile(r1, live)
+    const evaluator = await createLocalEvaluator({ bundles: [`clearance=${live}`], watch: true })
+    const activations: unknown[] = []
+    const errors: Array<{ bundle: string; code: string; message: string }> = []
+    evaluator.on('activate', (event) => activations.push(event.revisions))
+    evaluator.on('bundle-error', (event) => errors.push(event))
+    try {
+      await writeFile(join(dir, 'broken.tmp'), 'not a bundle')
+      await rename(join(dir, 'broken.tmp'), live)
+      await eventually(() => errors.length > 0)
+      expect(errors[0]).toMatchObject({ bundle: 'clearance', code: 'bundle_error' })
+      expect((await evaluator.check(EXAMPLE)).revisions).toEqual({ clearance: 'watch-1' })
+      await copyFile(r2, join(dir, 'staged.tmp'))
+      await rename(join(dir, 'staged.tmp'), live)
+      await eventually(() => activations.length > 0)
+      expect(activations).toEqual([{ clearance: 'watch-2' }])
+    } finally {
+      await evaluator.close()
+    }
+  })
+
+  it('denies with pdp_unavailable once a watched bundle is deleted, or keeps it with onDelete: keep', async () => {
+    for (const onDelete of ['drop', 'keep'] as const) {
+      const dir = await tempDir()
+      const live = join(dir, 'live-clearance.tar.gz')
+      await copyFile(r1, live)
+      const evaluator = await createLocalEvaluator({ bundles: [`clearance=${live}`], watch: true, onDelete })
+      const activations: unknown[] = []
+      evaluator.on('activate', (event) => activations.push(event.revisions))
+      try {
+        await unlink(live)
+        if (onDelete === 'drop') {
+          await eventually(() => activations.length > 0)
+          const decision = await evaluator.check(EXAMPLE)
+          expect(decision).toMatchObject({ allow: false, error: { code: 'pdp_unavailable' } })
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, 600))
+          expect(activations).toEqual([])
+          expect(await evaluator.check(EXAMPLE)).toMatchObject({
+            allow: true,
+            revisions: { clearance: 'watch-1' },
+          })
+        }
+      } finally {
+        await evaluator.close()
+      }
     }
   })
 
@@ -194,7 +246,10 @@ describe('local evaluator following its bundles', () => {
     })
     try {
       await evaluator.whenReady()
-      expect(evaluator.check(EXAMPLE)).toMatchObject({ allow: true, revisions: { clearance: 'watch-2' } })
+      expect(await evaluator.check(EXAMPLE)).toMatchObject({
+        allow: true,
+        revisions: { clearance: 'watch-2' },
+      })
     } finally {
       await evaluator.close()
       server.closeAllConnections()
@@ -212,10 +267,10 @@ describe('local evaluator following its bundles', () => {
     const evaluator = await createLocalEvaluator({ bundles: [`http://127.0.0.1:${port}/clearance.tar.gz`] })
     try {
       expect(evaluator.ready()).toBe(false)
-      const decision = evaluator.check(EXAMPLE)
+      const decision = await evaluator.check(EXAMPLE)
       expect(decision.allow).toBe(false)
       expect(decision.error?.code).toBe('pdp_unavailable')
-      expect(evaluator.evaluate('clearance/authz/allow', EXAMPLE).error?.code).toBe('pdp_unavailable')
+      expect((await evaluator.evaluate('clearance/authz/allow', EXAMPLE)).error?.code).toBe('pdp_unavailable')
     } finally {
       await evaluator.close()
       server.closeAllConnections()

@@ -14,10 +14,9 @@ import {
   clearanceHono,
   clearanceOf,
   createClient,
-  createLocalEvaluator,
   type DecisionInput,
-  type LocalEvaluator,
 } from '../../sdk/index.js'
+import { createLocalEvaluator, type LocalEvaluator } from '../../sdk/local/index.js'
 import {
   type Authority,
   type Credential,
@@ -97,6 +96,9 @@ describe('middleware behind mutual TLS', () => {
           service: 'payments',
           authorizer: local,
           operation: 'grpc',
+          // These tests read why a caller was refused.
+          exposeReasons: true,
+          log: false,
           onDecision: (authorization) => {
             seen.push(authorization.input)
           },
@@ -173,7 +175,10 @@ describe('middleware behind mutual TLS', () => {
 
     beforeAll(async () => {
       const app = new Hono<{ Variables: ClearanceVariables }>()
-      app.use('*', clearanceHono({ service: 'orders', authorizer: createClient({ url: pdp.url }) }))
+      app.use(
+        '*',
+        clearanceHono({ service: 'orders', authorizer: createClient({ url: pdp.url }), log: false }),
+      )
       app.get('/orders/export', (c) =>
         c.json([
           { id: '17', customer: { email: 'carol@example.net', name: 'Carol', phone: '+1 555' }, total: 42 },

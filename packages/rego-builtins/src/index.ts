@@ -9,4 +9,11 @@ export {
   isClearanceBuiltins,
 } from './create-builtins.js'
 export { compileTimeBuiltinNames, nativeBuiltinNames, opaWasmBuiltinNames } from './host/index.js'
-export { bridgeHostValues, OutOfRangeNumber, RegoSet, ValueDumpReader } from './values/index.js'
+export {
+  bridgeHostValues,
+  OutOfRangeNumber,
+  parseJson,
+  RegoSet,
+  stringifyJson,
+  ValueDumpReader,
+} from './values/index.js'
