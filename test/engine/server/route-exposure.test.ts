@@ -40,6 +40,9 @@ function appWith(
     metrics: createMetrics(),
     authentication,
     maxConcurrent,
+    // Optional route groups on, so their routes are enumerated too (forward-auth judges its callers itself).
+    authzenPath: 'clearance/authz/decision',
+    shadowDivergences: () => [],
   })
 }
 
@@ -56,6 +59,8 @@ describe('route exposure', () => {
     expect(paths).toContain('/metrics')
     expect(paths).toContain('/v1/status')
     expect(paths).toContain('/v1/check')
+    expect(paths.some((path) => path.includes('access/v1'))).toBe(true)
+    expect(paths).toContain('/v1/shadow/divergences')
     expect(routes.length).toBeGreaterThan(8)
   })
 
