@@ -1,5 +1,7 @@
 // `clearance diff <old> <new>`: what changed between two bundles or policy folders (built first), in the
 // security team's terms. Exit codes: 0 (whether or not anything changed), 1 failure, 2 usage error.
+import { readdir, readFile } from 'node:fs/promises'
+import { join, relative } from 'node:path'
 import type { Command } from 'commander'
 import { loadBundle, readBundleFiles } from '../bundle/index.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
@@ -11,12 +13,29 @@ import {
   type DiffSide,
   diffBundles,
   formatDiff,
+  isPolicyFolder,
 } from '../rollout/index.js'
+
+/**
+ * A policy folder's own Rego sources (tests aside). A bundle built with every rule as an entrypoint holds the
+ * compiler's rewritten modules, not the source, so a folder's modules are compared as written.
+ */
+async function regoSources(dir: string): Promise<Map<string, Uint8Array>> {
+  const sources = new Map<string, Uint8Array>()
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.rego') || entry.name.endsWith('_test.rego')) continue
+    const path = join(entry.parentPath, entry.name)
+    sources.set(`/${relative(dir, path)}`, await readFile(path))
+  }
+  return sources
+}
 
 async function side(workspace: BundleWorkspace, spec: string): Promise<DiffSide> {
   const resolved = await workspace.resolve(spec)
   const files = await readBundleFiles(resolved.path)
-  return { location: resolved.location, bundles: [loadBundle(resolved.name, files)], files: [files] }
+  const folder = await isPolicyFolder(resolved.location)
+  const modules = folder ? await regoSources(resolved.location) : files
+  return { location: resolved.location, bundles: [loadBundle(resolved.name, files)], files: [modules] }
 }
 
 export function registerDiffCommand(program: Command): void {

@@ -1,5 +1,10 @@
 export { type DiffSide, diffBundles } from './bundle-diff.js'
-export { type BundleWorkspace, createBundleWorkspace, type ResolvedBundle } from './candidate-bundle.js'
+export {
+  type BundleWorkspace,
+  createBundleWorkspace,
+  isPolicyFolder,
+  type ResolvedBundle,
+} from './candidate-bundle.js'
 export {
   classifyChange,
   DECISION_CHANGES,

@@ -13,7 +13,8 @@ export function gzipResponse(minLength: number): MiddlewareHandler {
     const res = c.res
     if (res.body === null || res.headers.has('content-encoding') || c.req.method === 'HEAD') return
     const type = res.headers.get('content-type') ?? ''
-    if (!/json|text/.test(type)) return
+    // a Server-Sent Events stream never ends: it goes out as it is, event by event
+    if (!/json|text/.test(type) || type.startsWith('text/event-stream')) return
     const bytes = new Uint8Array(await res.arrayBuffer())
     const headers = new Headers(res.headers)
     if (bytes.byteLength < minLength) {
