@@ -30,12 +30,25 @@ async function regoSources(dir: string): Promise<Map<string, Uint8Array>> {
   return sources
 }
 
-async function side(workspace: BundleWorkspace, spec: string): Promise<DiffSide> {
+async function side(workspace: BundleWorkspace, spec: string): Promise<DiffSide & { folder: boolean }> {
   const resolved = await workspace.resolve(spec)
   const files = await readBundleFiles(resolved.path)
   const folder = await isPolicyFolder(resolved.location)
-  const modules = folder ? await regoSources(resolved.location) : files
-  return { location: resolved.location, bundles: [loadBundle(resolved.name, files)], files: [modules] }
+  return { location: resolved.location, bundles: [loadBundle(resolved.name, files)], files: [files], folder }
+}
+
+/** Two policy folders compare their sources as written; a bundle on either side, the built modules of both. */
+async function sides(
+  workspace: BundleWorkspace,
+  before: string,
+  after: string,
+): Promise<[DiffSide, DiffSide]> {
+  const [a, b] = [await side(workspace, before), await side(workspace, after)]
+  if (!a.folder || !b.folder) return [a, b]
+  return [
+    { ...a, files: [await regoSources(a.location)] },
+    { ...b, files: [await regoSources(b.location)] },
+  ]
 }
 
 export function registerDiffCommand(program: Command): void {
@@ -56,7 +69,7 @@ export function registerDiffCommand(program: Command): void {
       }
       const workspace = createBundleWorkspace()
       try {
-        const diff = diffBundles(await side(workspace, before), await side(workspace, after))
+        const diff = diffBundles(...(await sides(workspace, before, after)))
         process.stdout.write(formatDiff(diff, options.format as DiffFormat))
       } finally {
         await workspace.close()
