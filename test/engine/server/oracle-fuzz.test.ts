@@ -1,8 +1,10 @@
 // A bounded, seeded mutation fuzzer with OPA as the oracle. Inputs start from the policy library's 67 scenarios
 // and are mutated (a leaf swapped for another scenario's value, a key dropped or added, a type changed, a key
 // duplicated in the raw text, case and whitespace variants); each goes to Clearance's Data API, batch API and
-// POST /v1/check, and to `opa run --server` on the same bundle. Asserted: no 5xx that OPA does not share for
-// the same input, no crash, and no allow from Clearance that OPA does not also give.
+// POST /v1/check, and to `opa run --server` on the same bundle. The same scenarios as AuthZEN requests (the
+// mapping of policies/clearance/authzen/adapter.rego, inverted) are mutated likewise and go to the AuthZEN
+// endpoints (single and batch), with OPA evaluating the adapter's decision as the oracle. Asserted: no 5xx that
+// OPA does not share for the same input, no crash, and no allow from Clearance that OPA does not also give.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,6 +19,7 @@ const SEED = 20261203
 const ROUNDS = 800
 const CONCURRENCY = 4
 const DECISION = 'clearance/authz/decision'
+const AUTHZEN_DECISION = 'clearance/authzen/decision'
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
@@ -35,8 +38,30 @@ const scenarios = (
   JSON.parse(readFileSync(join(POLICIES, 'scenarios.json'), 'utf8')) as { scenarios: Array<{ input: Json }> }
 ).scenarios.map((s) => s.input)
 
-/** Every leaf value and key in the scenarios: the dictionary mutations draw from. */
-function dictionary(): { leaves: Json[]; keys: string[] } {
+type Obj = { [key: string]: Json }
+
+/** A scenario input as the AuthZEN request the adapter maps onto it. */
+function asAuthzen(input: Json): Json {
+  // Some scenarios leave the subject or the target out on purpose.
+  const { subject = {}, target = {}, ...context } = input as { subject?: Obj; target?: Obj } & Obj
+  const operation = (target.operation ?? {}) as Obj
+  const { type, id, spiffe_id, cert_fingerprint, ...properties } = subject
+  return {
+    subject:
+      type === 'service'
+        ? { type, id: spiffe_id ?? cert_fingerprint ?? '' }
+        : { type: type ?? 'user', id: id ?? '', properties },
+    action: {
+      name: typeof operation.rpc === 'string' ? operation.rpc : `${operation.method} ${operation.path}`,
+    },
+    resource: { type: 'service', id: target.service ?? '' },
+    context,
+  }
+}
+const authzenRequests = scenarios.map(asAuthzen)
+
+/** Every leaf value and key in the seeds: the dictionary mutations draw from. */
+function dictionary(seeds: readonly Json[]): { leaves: Json[]; keys: string[] } {
   const leaves: Json[] = []
   const keys = new Set<string>()
   const walk = (value: Json): void => {
@@ -48,13 +73,13 @@ function dictionary(): { leaves: Json[]; keys: string[] } {
       }
     } else leaves.push(value)
   }
-  scenarios.forEach(walk)
+  seeds.forEach(walk)
   return { leaves, keys: [...keys] }
 }
 
-/** Returns the mutated input as JSON text (text, so that duplicate keys can be written). */
-function mutator(random: () => number): () => string {
-  const { leaves, keys } = dictionary()
+/** Returns a mutated seed as JSON text (text, so that duplicate keys can be written). */
+function mutator(random: () => number, seeds: readonly Json[] = scenarios): () => string {
+  const { leaves, keys } = dictionary(seeds)
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
   const paths = (value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> => {
     const out: Array<Array<string | number>> = [prefix]
@@ -136,7 +161,7 @@ function mutator(random: () => number): () => string {
     },
   ]
   return () => {
-    const root = structuredClone(pick(scenarios))
+    const root = structuredClone(pick(seeds))
     let text: string | undefined
     const count = 1 + Math.floor(random() * 3)
     for (let i = 0; i < count; i++) text = pick(mutations)(root) ?? text
@@ -167,7 +192,11 @@ describe('oracle fuzz against OPA', () => {
   beforeAll(async () => {
     const bundle = await buildPolicyBundle('oracle-fuzz')
     clearance = await startServer(
-      serveConfigFromOptions({ bundle: [`clearance=${bundle}`], addr: '127.0.0.1:0' }),
+      serveConfigFromOptions({
+        bundle: [`clearance=${bundle}`],
+        addr: '127.0.0.1:0',
+        authzenDecision: AUTHZEN_DECISION,
+      }),
       silentLog,
     )
     // OPA evaluates the Rego the bundle was compiled from (it cannot run the bundle's wasm without its engine).
@@ -219,6 +248,42 @@ describe('oracle fuzz against OPA', () => {
     expect(tally.serverErrors.slice(0, 5)).toEqual([])
     expect(tally.wrongAllows.slice(0, 5)).toEqual([])
     // The fuzzer reaches allows too, so "no wrong allow" is not vacuous.
+    expect(tally.allows).toBeGreaterThan(20)
+  })
+  it(`finds no 5xx, crash or wrong allow in ${ROUNDS} mutated AuthZEN requests × (evaluation, evaluations)`, {
+    timeout: 120_000,
+  }, async () => {
+    const next = mutator(prng(SEED + 1), authzenRequests)
+    const tally: Tally = { requests: 0, serverErrors: [], wrongAllows: [], allows: 0 }
+    const round = async (): Promise<void> => {
+      const request = next()
+      const oracle = await post(`${opa.url}/v1/data/${AUTHZEN_DECISION}`, `{"input":${request}}`)
+      const opaAllows = oracle.status === 200 && allowOf(oracle.json.result)
+      const judge = (where: string, status: number, allows: boolean, body: unknown): void => {
+        tally.requests++
+        if (status >= 500 && oracle.status < 500)
+          tally.serverErrors.push(
+            `${where} ${status} ${JSON.stringify(body).slice(0, 200)} for ${request.slice(0, 200)}`,
+          )
+        if (allows) tally.allows++
+        if (allows && !opaAllows)
+          tally.wrongAllows.push(`${where} allowed what OPA did not: ${request.slice(0, 300)}`)
+      }
+      const single = await post(`${clearance.url}/access/v1/evaluation`, request)
+      judge('evaluation', single.status, single.status === 200 && single.json.decision === true, single.json)
+      const batch = await post(`${clearance.url}/access/v1/evaluations`, `{"evaluations":[${request}]}`)
+      const item = (batch.json.evaluations as Array<Record<string, unknown>> | undefined)?.[0]
+      judge('evaluations', batch.status, batch.status === 200 && item?.decision === true, batch.json)
+    }
+    for (let sent = 0; sent < ROUNDS; sent += CONCURRENCY) {
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ROUNDS - sent) }, round))
+    }
+    expect((await fetch(`${clearance.url}/health?bundles`)).status).toBe(200)
+    console.log(
+      `oracle fuzz (AuthZEN): ${tally.requests} requests, ${tally.serverErrors.length} 5xx, ${tally.wrongAllows.length} wrong allows, ${tally.allows} allows`,
+    )
+    expect(tally.serverErrors.slice(0, 5)).toEqual([])
+    expect(tally.wrongAllows.slice(0, 5)).toEqual([])
     expect(tally.allows).toBeGreaterThan(20)
   })
 })
