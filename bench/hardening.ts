@@ -2,15 +2,21 @@
 //   1. bundle data: the largest data the default --max-bundle-memory admits, and the RSS a `clearance serve`
 //      process takes to load and serve data of a given size (peak and settled), for the data memory factor;
 //   2. a 1 GiB compression bomb refused: the longest the serving thread is blocked at once while it is read;
-//   3. the starvation attack: legitimate success rate and latency on the attacked module, against a baseline.
-// Usage: npm run build:ts && npx tsx bench/hardening.ts [--data-mib 32,64] [--attack-s 15] [--skip data,bomb,attack]
+//   3. the starvation attack: legitimate success rate and latency on the attacked module, against a baseline;
+//   4. a large data.json loaded into a policy set: the longest the serving thread is blocked at once, parsed on it
+//      (loadBundle) and off it (loadBundleOffThread, what the bundle sources use).
+// Usage: npm run build:ts && npx tsx bench/hardening.ts [--data-mib 32,64] [--parse-mib 64] [--attack-s 15]
+//        [--skip data,bomb,attack,parse]
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildBundle } from '../engine/build/build-bundle.js'
 import { readBundleArchive } from '../engine/bundle/bundle-files.js'
 import { defaultBundleLimits } from '../engine/bundle/bundle-limits.js'
+import { loadBundleOffThread } from '../engine/bundle/data-off-thread.js'
+import { loadBundle } from '../engine/bundle/load-bundle.js'
 import { DEFAULTS } from '../engine/config/defaults.js'
+import { createPolicySet } from '../engine/policy/index.js'
 import { gzipBomb, longestBlock } from '../test/helpers/bundle-bombs.js'
 import { percentile, runStarvationAttack } from '../test/helpers/starvation-attack.js'
 import { tarGz } from '../test/helpers/tar-builder.js'
@@ -141,7 +147,45 @@ async function attackFigures(dir: string): Promise<void> {
   }
 }
 
+/** The bench fixture with `mib` MiB of catalog data under /bench, as bundle files. */
+async function fixtureWithData(dir: string, mib: number): Promise<Map<string, Uint8Array>> {
+  const fixture = join(dir, 'basic-parse.tar.gz')
+  await buildBundle({
+    source: join(repoRoot, 'test', 'fixtures', 'basic'),
+    output: fixture,
+    revision: 'bench',
+  })
+  const files = new Map(await readBundleArchive(await readFile(fixture)))
+  const manifest = JSON.parse(Buffer.from(files.get('/.manifest')!).toString('utf8'))
+  files.set('/.manifest', Buffer.from(JSON.stringify({ ...manifest, roots: [...manifest.roots, 'bench'] })))
+  files.set('/bench/data.json', Buffer.from(catalogJson(mib * MiB).slice('{"bench":'.length, -1)))
+  return files
+}
+
+async function parseFigures(dir: string): Promise<void> {
+  const mib = Number(option('parse-mib', '64'))
+  console.log(
+    `\n## ${mib} MiB of data loaded into a policy set (time limit on, ${DEFAULTS.evalThreads} threads)`,
+  )
+  const files = await fixtureWithData(dir, mib)
+  const loaders = {
+    'parsed on the serving thread (loadBundle)': async () => loadBundle('bench', files),
+    'parsed off it (loadBundleOffThread)': () => loadBundleOffThread('bench', files),
+  }
+  for (const [name, load] of Object.entries(loaders)) {
+    const started = performance.now()
+    const { result: set, blockedMs } = await longestBlock(async () =>
+      createPolicySet([await load()], { evaluationTimeoutMs: 60_000 }),
+    )
+    console.log(
+      `- ${name}: serving after ${((performance.now() - started) / 1000).toFixed(1)} s; longest event-loop turn blocked ${blockedMs.toFixed(0)} ms`,
+    )
+    set.close()
+  }
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'clearance-hardening-'))
+if (!skip.has('parse')) await parseFigures(dir)
 if (!skip.has('bomb')) await bombFigures()
 if (!skip.has('attack')) await attackFigures(dir)
 if (!skip.has('data')) await dataFigures(dir)

@@ -5,6 +5,7 @@ export {
   dataBytesFor,
   defaultBundleLimits,
 } from './bundle-limits.js'
+export { loadBundleOffThread } from './data-off-thread.js'
 export {
   type Bundle,
   type DataDocument,
@@ -29,7 +30,8 @@ export {
 
 import { type BundleFiles, readBundleFiles } from './bundle-files.js'
 import { type BundleLimits, defaultBundleLimits } from './bundle-limits.js'
-import { type Bundle, loadBundle } from './load-bundle.js'
+import { loadBundleOffThread } from './data-off-thread.js'
+import type { Bundle } from './load-bundle.js'
 import { verifyBundleSignatures } from './signatures.js'
 import type { BundleVerifier } from './verification-config.js'
 
@@ -39,7 +41,7 @@ export async function loadBundleFromPath(
   path: string,
   limits: BundleLimits = defaultBundleLimits,
 ): Promise<Bundle> {
-  return loadBundle(name, await readBundleFiles(path, limits))
+  return loadBundleOffThread(name, await readBundleFiles(path, limits))
 }
 
 /** Verifies a bundle's signature against `verifier` (none: signed bundles are refused) and checks the bundle. */
@@ -48,6 +50,6 @@ export async function loadVerifiedBundle(
   files: BundleFiles,
   verifier: BundleVerifier | undefined,
 ): Promise<Bundle> {
-  return loadBundle(name, await verifyBundleSignatures(name, files, verifier))
+  return loadBundleOffThread(name, await verifyBundleSignatures(name, files, verifier))
 }
 export { dataUnderRoots } from './roots.js'

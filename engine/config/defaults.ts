@@ -73,6 +73,11 @@ export const DEFAULTS = {
    * with bench/hardening.ts on catalog-shaped data: 50× at 32 MiB, 38× at 64 MiB.
    */
   dataMemoryFactor: 40,
+  /**
+   * Bundles whose data files total this much or more are parsed, checked and encoded on a worker thread
+   * (bundle/data-off-thread.ts), so the serving thread keeps answering while a large data.json loads.
+   */
+  dataOffThreadBytes: 1 * MiB,
   /** Bundle signatures: the key id and algorithm of a key given by flag. */
   verificationKeyId: 'default',
   signingAlg: 'RS256',

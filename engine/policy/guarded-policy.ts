@@ -8,17 +8,10 @@
 // thread, never the last live one, and after three overruns it is denied until the cool-down ends. A caller looping
 // slow requests therefore cannot starve the module's other callers, nor keep its threads restarting.
 
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  Worker,
-  type WorkerOptions,
-} from 'node:worker_threads'
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads'
 import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
+import { spawnWorker, workerScriptUrl } from '../worker-script.js'
 import {
   Control,
   createEvaluationChannel,
@@ -46,20 +39,7 @@ export interface ClosablePolicy extends WasmPolicy {
   close(): void
 }
 
-// From dist the worker is plain JavaScript. Run from TypeScript sources (tests, tsx) it is started through a small
-// script that registers tsx's loader in the worker first (loader flags given in execArgv do not reach workers).
-const fromSources = import.meta.url.endsWith('.ts')
-const WORKER_URL = new URL(`./evaluation-worker.${fromSources ? 'ts' : 'js'}`, import.meta.url)
-
-function spawnWorker(options: WorkerOptions): Worker {
-  if (!fromSources) return new Worker(WORKER_URL, options)
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(
-    /\.cjs$/,
-    '.mjs',
-  )
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}) })`
-  return new Worker(bootstrap, { ...options, eval: true })
-}
+const WORKER_URL = workerScriptUrl('./evaluation-worker', import.meta.url)
 
 /** A worker and what it talks over; a replacement thread gets new ones, so a stopped thread can write nothing it reads. */
 interface Thread {
@@ -91,7 +71,7 @@ function startThread(
     initialMemoryPages: options.initialMemoryPages,
     maxMemoryPages: options.maxMemoryPages,
   }
-  const worker = spawnWorker({ workerData: init, transferList: [port2] })
+  const worker = spawnWorker(WORKER_URL, { workerData: init, transferList: [port2] })
   worker.unref()
   port1.unref()
   return new Promise((resolve, reject) => {

@@ -257,7 +257,9 @@ export async function createPolicySet(
   assertDisjointRoots(bundles.map((bundle) => ({ name: bundle.name, roots: bundle.manifest.roots })))
   const { evaluationTimeoutMs, evaluationThreads, ...wasmOptions } = options
   // Guarded instances read the data from memory shared with their threads; one copy serves all.
-  const encoded = encodeJson(mergeData(bundles))
+  // A bundle whose data was encoded off the serving thread alone: its bytes as they are, nothing parsed here.
+  const alone = bundles.length === 1 ? bundles[0]!.dataJson : undefined
+  const encoded = alone ?? encodeJson(mergeData(bundles))
   const dataBytes = evaluationTimeoutMs === undefined ? encoded : shareBytes(encoded)
   const threads: ClosablePolicy[] = []
   const load = async (wasm: Uint8Array): Promise<WasmPolicy> => {
