@@ -10,6 +10,8 @@ export const ErrorCodes = {
   methodNotAllowed: 'method_not_allowed',
   resourceTooLarge: 'resource_too_large',
   unauthorized: 'unauthorized',
+  /** Authenticated, but the credentials do not cover this route (a bearer token's scopes). */
+  forbidden: 'forbidden',
   tooManyRequests: 'too_many_requests',
   bundleError: 'bundle_error',
   configError: 'config_error',

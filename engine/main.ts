@@ -31,6 +31,8 @@ import {
   isClusterWorker,
   joinClusterBundles,
   listen,
+  parseTokenFile,
+  type ScopedToken,
   startGateways,
   type TlsFiles,
 } from './server/index.js'
@@ -43,11 +45,8 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-async function readTokens(file: string): Promise<string[]> {
-  return (await readFile(file, 'utf8'))
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
+async function readTokens(file: string): Promise<ScopedToken[]> {
+  return parseTokenFile(await readFile(file, 'utf8'))
 }
 
 async function readTls(config: ServeConfig): Promise<TlsFiles | undefined> {

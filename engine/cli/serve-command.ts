@@ -34,7 +34,10 @@ function httpOptions(command: Command): Command {
         .choices(['off', 'token', 'tls'])
         .default(DEFAULTS.authentication),
     )
-    .option('--token-file <file>', 'bearer tokens accepted with --authentication=token, one per line')
+    .option(
+      '--token-file <file>',
+      'bearer tokens accepted with --authentication=token, one per line, optionally followed by scopes (decide,read,admin)',
+    )
     .option('--tls-cert-file <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-private-key-file <file>', 'private key of --tls-cert-file (PEM)')
     .option('--tls-ca-cert-file <file>', 'CA that client certificates must chain to (--authentication=tls)')

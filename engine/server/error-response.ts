@@ -14,6 +14,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   method_not_allowed: 405,
   resource_too_large: 413,
   unauthorized: 401,
+  forbidden: 403,
   too_many_requests: 429,
   bundle_error: 500,
   config_error: 500,

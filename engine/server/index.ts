@@ -15,5 +15,12 @@ export { describeError, type ErrorBody } from './error-response.js'
 export { startGateways } from './gateways/start-gateways.js'
 export { listen, type TlsFiles } from './listen.js'
 export type { AuthenticationOptions } from './middleware/authentication.js'
+export {
+  parseTokenFile,
+  type ScopedToken,
+  scopeOf,
+  TOKEN_SCOPES,
+  type TokenScope,
+} from './middleware/token-scopes.js'
 export type { HttpConfig } from './routes/route-deps.js'
 export { defaultUiDir, loadUiAssets, type UiAssets, type UiDeps } from './ui/index.js'

@@ -7,22 +7,28 @@ import type { TLSSocket } from 'node:tls'
 import type { MiddlewareHandler } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
 import { LIVENESS_PATH } from '../probe-paths.js'
+import { allows, type ScopedToken, scopeOf } from './token-scopes.js'
 
 export type AuthenticationMode = 'off' | 'token' | 'tls'
 
 export interface AuthenticationOptions {
   mode: AuthenticationMode
-  /** Accepted bearer tokens (mode "token"). */
-  tokens?: readonly string[]
+  /** Accepted bearer tokens (mode "token"); a plain string may call every route. */
+  tokens?: readonly (string | ScopedToken)[]
   /** Called with the reason of every refusal, for metrics. */
   onRefused?: (reason: string) => void
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
 
-function refuse(reason: string, message: string, onRefused?: (reason: string) => void): never {
+function refuse(
+  reason: string,
+  message: string,
+  onRefused?: (reason: string) => void,
+  code: typeof ErrorCodes.unauthorized | typeof ErrorCodes.forbidden = ErrorCodes.unauthorized,
+): never {
   onRefused?.(reason)
-  throw new ClearanceError(ErrorCodes.unauthorized, message)
+  throw new ClearanceError(code, message)
 }
 
 /** Paths every orchestrator probes without credentials. */
@@ -30,7 +36,11 @@ const OPEN_PATHS = new Set([LIVENESS_PATH])
 
 export function authentication(options: AuthenticationOptions): MiddlewareHandler {
   if (options.mode === 'off') return async (_c, next) => next()
-  const tokens = (options.tokens ?? []).map(digest)
+  const tokens = (options.tokens ?? []).map((entry) =>
+    typeof entry === 'string'
+      ? { digest: digest(entry), scopes: undefined }
+      : { digest: digest(entry.token), scopes: entry.scopes },
+  )
   if (options.mode === 'token' && tokens.length === 0) {
     throw new ClearanceError(ErrorCodes.configError, 'token authentication needs at least one token')
   }
@@ -41,9 +51,19 @@ export function authentication(options: AuthenticationOptions): MiddlewareHandle
       const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
       if (match === null) refuse('missing_token', 'missing bearer token', options.onRefused)
       const presented = digest(match[1]!)
-      let accepted = false
-      for (const token of tokens) accepted = timingSafeEqual(presented, token) || accepted
-      if (!accepted) refuse('wrong_token', 'bearer token is not valid', options.onRefused)
+      // Every token is compared, matched or not, so the time taken tells nothing of which one matched.
+      let accepted: (typeof tokens)[number] | undefined
+      for (const token of tokens) if (timingSafeEqual(presented, token.digest)) accepted = token
+      if (accepted === undefined) refuse('wrong_token', 'bearer token is not valid', options.onRefused)
+      const needed = scopeOf(c.req.method, c.req.path)
+      if (!allows(accepted.scopes, needed)) {
+        refuse(
+          'scope',
+          `bearer token is not allowed the "${needed}" scope`,
+          options.onRefused,
+          ErrorCodes.forbidden,
+        )
+      }
     } else {
       const socket = (c.env as { incoming?: { socket?: TLSSocket } } | undefined)?.incoming?.socket
       if (socket?.authorized !== true) {

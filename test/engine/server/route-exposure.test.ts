@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { Decider } from '../../../engine/decision/index.js'
 import { createMetrics } from '../../../engine/metrics/index.js'
 import { createApp } from '../../../engine/server/index.js'
+import { scopeOf } from '../../../engine/server/middleware/token-scopes.js'
 import { LIVENESS_PATH } from '../../../engine/server/probe-paths.js'
 import {
   createPageMasker,
@@ -98,6 +99,42 @@ describe('route exposure', () => {
       if (res.status !== 401) open.push(`${route.method} ${path} → ${res.status}`)
     }
     expect(open).toEqual([])
+  })
+
+  it('refuses a scoped token with 403 on every route outside its scopes, and lets it through on the rest', async () => {
+    const blocking = blockingDecider()
+    const scoped = appWith(
+      {
+        mode: 'token',
+        tokens: [
+          { token: 'reader', scopes: new Set(['read'] as const) },
+          { token: 'decider', scopes: new Set(['decide'] as const) },
+          { token: 'root', scopes: new Set(['admin'] as const) },
+        ],
+      },
+      blocking.decider,
+    )
+    const wrong: string[] = []
+    for (const route of routes) {
+      const path = concrete(route.path)
+      if (path === LIVENESS_PATH) continue
+      const needed = scopeOf(route.method, path)
+      for (const token of ['reader', 'decider', 'root']) {
+        const init: RequestInit = { headers: { authorization: `Bearer ${token}` } }
+        if (route.method !== 'GET') Object.assign(init, { method: route.method, body: '{}' })
+        // A decision would wait on the blocking decider: only the refusal (or not) is read, within a moment.
+        const status = await Promise.race([
+          Promise.resolve(scoped.request(path, init)).then((res) => res.status),
+          new Promise<number>((resolve) => setTimeout(() => resolve(0), 200)),
+        ])
+        const allowed = token === 'root' || (token === 'reader' ? needed === 'read' : needed === 'decide')
+        if (allowed === (status === 403) || status === 401) {
+          wrong.push(`${token} ${route.method} ${path} (needs ${needed}) → ${status}`)
+        }
+      }
+    }
+    blocking.release()
+    expect(wrong).toEqual([])
   })
 
   it('serves /metrics with a valid token', async () => {

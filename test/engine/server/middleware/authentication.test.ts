@@ -23,7 +23,10 @@ describe('bearer token authentication', () => {
   beforeAll(async () => {
     const bundle = await buildFixture('basic')
     const tokenFile = join(await import('node:os').then((os) => os.tmpdir()), `tokens-${process.pid}`)
-    await writeFile(tokenFile, '# one token per line\nfirst-secret-token\nsecond-secret-token\n')
+    await writeFile(
+      tokenFile,
+      '# one token per line\nfirst-secret-token\nsecond-secret-token\nreader-token read\n',
+    )
     server = await startServer(
       serveConfigFromOptions({ bundle: [bundle], addr: '127.0.0.1:0', authentication: 'token', tokenFile }),
       silentLog,
@@ -62,6 +65,16 @@ describe('bearer token authentication', () => {
   it('leaves the liveness probe open', async () => {
     expect((await fetch(`${server.url}/health/live`)).status).toBe(200)
     expect((await fetch(`${server.url}/health/ready`)).status).toBe(401)
+  })
+  it('holds a token to the scopes its line gives: read reaches status, not decisions', async () => {
+    const reader = { authorization: 'Bearer reader-token' }
+    const refused = await call(reader)
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toEqual({
+      code: 'forbidden',
+      message: 'bearer token is not allowed the "decide" scope',
+    })
+    expect((await fetch(`${server.url}/v1/status`, { headers: reader })).status).toBe(200)
   })
 })
 
