@@ -4,9 +4,10 @@
 // wherever it is; a fresh thread is started in the background while the pool's other threads keep serving (only
 // when none is left are evaluations denied). Fairness, per module: one runaway evaluation holds at most one thread
 // for one limit; the same evaluation repeated is denied at once for a cool-down (overrun-breaker.ts); a client
-// (its address) never holds every thread, and once one of its evaluations overran it may use only the first
-// thread, never the last live one, and after three overruns it is denied until the cool-down ends. A caller looping
-// slow requests therefore cannot starve the module's other callers, nor keep its threads restarting.
+// (its address) never holds every thread, and once one of its evaluations cost the module a thread (it overran,
+// trapped or exhausted the instance's memory) it may use only the first thread, never the last live one, and after
+// three it is denied until the cool-down ends. A caller looping slow or memory-hungry requests therefore cannot
+// starve the module's other callers, nor keep its threads restarting.
 
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads'
 import { DEFAULTS } from '../config/defaults.js'
@@ -218,7 +219,7 @@ class GuardedPolicy implements ClosablePolicy {
       // Each overrun costs the module a thread restart; past a few, the caller's evaluations stop here.
       throw new ClearanceError(
         ErrorCodes.evaluationError,
-        `${record.overruns} evaluations from this client ran past the ${this.timeoutMs} ms time limit; its evaluations of this policy are denied for ${Math.round(this.cooldownMs / 1000)} s`,
+        `${record.overruns} evaluations from this client ran past the ${this.timeoutMs} ms time limit or exhausted the policy's memory; its evaluations of this policy are denied for ${Math.round(this.cooldownMs / 1000)} s`,
       )
     }
   }
@@ -282,7 +283,10 @@ class GuardedPolicy implements ClosablePolicy {
     const settle = (): void => {
       // Only the evaluation still waiting reads the answer; one already settled another way reads nothing.
       if (lane.inFlight?.pending === pending && lane.thread === thread) {
-        this.settleInFlight(lane, pending, this.receive(lane, thread))
+        const result = this.receive(lane, thread)
+        // A trap or an exhausted allocator cost the module this thread, as an overrun does: same probation.
+        if (lane.thread !== thread) this.probate(pending.caller)
+        this.settleInFlight(lane, pending, result)
       }
     }
     if (waiting.async) void waiting.value.then(settle)
@@ -387,19 +391,22 @@ class GuardedPolicy implements ClosablePolicy {
     pending: Pick<Pending, 'entrypoint' | 'input'> & { caller?: string | undefined },
   ): ClearanceError {
     this.breaker.record(pending.entrypoint, pending.input)
-    if (pending.caller !== undefined && this.cooldownMs > 0) {
-      const previous = this.probation.get(pending.caller)
-      const overruns =
-        previous !== undefined && previous.until > performance.now() ? previous.overruns + 1 : 1
-      this.probation.delete(pending.caller)
-      this.probation.set(pending.caller, { until: performance.now() + this.cooldownMs, overruns })
-      if (this.probation.size > 10_000) this.probation.delete(this.probation.keys().next().value!)
-    }
+    this.probate(pending.caller)
     this.replaceThread(lane, `an evaluation ran past the ${this.timeoutMs} ms limit`)
     return new ClearanceError(
       ErrorCodes.evaluationError,
       `evaluation exceeded the ${this.timeoutMs} ms time limit and was stopped`,
     )
+  }
+
+  /** Puts a caller whose evaluation cost the module a thread on probation (see laneFor), or extends it. */
+  private probate(caller: string | undefined): void {
+    if (caller === undefined || this.cooldownMs <= 0) return
+    const previous = this.probation.get(caller)
+    const overruns = previous !== undefined && previous.until > performance.now() ? previous.overruns + 1 : 1
+    this.probation.delete(caller)
+    this.probation.set(caller, { until: performance.now() + this.cooldownMs, overruns })
+    if (this.probation.size > 10_000) this.probation.delete(this.probation.keys().next().value!)
   }
 
   close(): void {

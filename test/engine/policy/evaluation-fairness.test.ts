@@ -116,3 +116,36 @@ describe('memory after a denied memory-hungry evaluation', () => {
     }
   })
 })
+
+describe('a client whose evaluations exhaust the memory ceiling', () => {
+  it('is held like one that overruns: after three, denied at once while other clients are served', {
+    timeout: 90_000,
+  }, async () => {
+    const hogBundle = await loadBundleFromPath('hog', await buildFixture('memory-hog'))
+    const policy = await loadGuardedWasmPolicy(hogBundle.modules[0]!.bytes, encodeJson({}), {
+      timeoutMs: 60_000,
+      threads: 2,
+      overrunCooldownMs: 60_000,
+      initialMemoryPages: 32,
+      maxMemoryPages: 1024, // 64 MiB
+    })
+    try {
+      const hog = policy.entrypoints.get('hog/size')!
+      for (let i = 0; i < 3; i++) {
+        await expect(
+          policy.evaluateAsync(hog, encodeJson({ n: 10_000_000 + i }), '10.0.0.66'),
+        ).rejects.toMatchObject({ code: 'evaluation_error' })
+      }
+      await expect(policy.evaluateAsync(hog, encodeJson({ n: 10 }), '10.0.0.66')).rejects.toThrow(
+        /3 evaluations from this client .* exhausted the policy's memory; .* denied for 60 s/,
+      )
+      await vi.waitFor(
+        async () =>
+          expect(await policy.evaluateAsync(hog, encodeJson({ n: 10 }), '10.0.0.7')).toBe('[{"result":10}]'),
+        { timeout: 15_000, interval: 50 },
+      )
+    } finally {
+      policy.close()
+    }
+  })
+})
