@@ -70,7 +70,8 @@ export const DEFAULTS = {
   maxBundleMemory: 4 * GiB,
   /**
    * Peak bytes of memory per byte of data text while it is loaded and served with two evaluation threads, measured
-   * with bench/hardening.ts on catalog-shaped data: 50× at 32 MiB, 38× at 64 MiB.
+   * with bench/hardening.ts on catalog-shaped data: 50× at 32 MiB, 38× at 64 MiB; with the data parsed on a worker
+   * thread, 41.7× at 100 MiB (peak RSS 4173 MiB, the process's own baseline included).
    */
   dataMemoryFactor: 40,
   /**
