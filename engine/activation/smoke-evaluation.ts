@@ -21,12 +21,12 @@ export function isFatalEvaluationError(thrown: unknown): boolean {
  * Only the outermost are run: a package's entrypoint evaluates every rule below it, so its rules' own entrypoints
  * would run the same code again.
  */
-export function smokeEvaluate(set: PolicySet, bundles: ReadonlySet<string>): void {
+export async function smokeEvaluate(set: PolicySet, bundles: ReadonlySet<string>): Promise<void> {
   for (const summary of set.bundles) {
     if (!bundles.has(summary.name)) continue
     for (const entrypoint of outermost(summary.entrypoints)) {
       try {
-        set.evaluate(entrypoint, EMPTY_INPUT)
+        await set.evaluate(entrypoint, EMPTY_INPUT)
       } catch (thrown) {
         if (!isFatalEvaluationError(thrown)) continue
         throw new ClearanceError(

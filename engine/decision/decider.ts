@@ -71,7 +71,7 @@ export function createDecider({ registry, failClosed, cache }: DeciderDeps): Dec
       const cached = cache !== undefined && set === registry.current()
       let outcome = cached ? cache.get(set, path, input) : undefined
       if (outcome === undefined) {
-        outcome = await set.evaluateAsync(path, input)
+        outcome = await set.evaluate(path, input)
         if (cached) cache.put(set, path, input, outcome)
       }
       return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }
