@@ -17,9 +17,10 @@ export function isFatalEvaluationError(thrown: unknown): boolean {
 }
 
 /**
- * Evaluates the entrypoints of the bundles named in `bundles`; throws ClearanceError(bundle_error) on a fatal one.
- * Only the outermost are run: a package's entrypoint evaluates every rule below it, so its rules' own entrypoints
- * would run the same code again.
+ * Evaluates the entrypoints of the bundles named in `bundles`; rejects with ClearanceError(bundle_error) on a
+ * fatal one. Only the outermost are run: a package's entrypoint evaluates every rule below it, so its rules' own
+ * entrypoints would run the same code again. Time-limited policies evaluate on their own threads, so serving goes
+ * on meanwhile.
  */
 export async function smokeEvaluate(set: PolicySet, bundles: ReadonlySet<string>): Promise<void> {
   for (const summary of set.bundles) {

@@ -19,6 +19,8 @@ export interface PolicySetOptions extends WasmPolicyOptions {
    * module runs on the calling thread with no time limit.
    */
   evaluationTimeoutMs?: number | undefined
+  /** Evaluation threads per module under the time limit (default DEFAULTS.evalThreads). */
+  evaluationThreads?: number | undefined
 }
 
 /** What a path evaluates to: undefined, or the JSON text of its value. */
@@ -48,10 +50,10 @@ export interface PolicySet {
   /**
    * Evaluates `data.<path>` ("a/b/c"): an entrypoint, a path inside an entrypoint's value, bundle data, or a
    * document assembled from several of those (OPA's Data API). Never blocks the calling thread while a
-   * time-limited policy evaluates on its own thread, whatever the path. Rejects with
-   * ClearanceError(evaluation_error).
+   * time-limited policy evaluates on its own threads, whatever the path. `caller` (the client's address) is held
+   * to fair-share limits on those threads (guarded-policy.ts). Rejects with ClearanceError(evaluation_error).
    */
-  evaluate(path: string, input: Uint8Array | undefined): Promise<EvalOutcome>
+  evaluate(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome>
   /**
    * Evaluates one compiled entrypoint (a name in `entrypoints`) and returns at once, blocking the calling thread
    * while a time-limited policy evaluates: for the synchronous pipelines that cannot wait for a promise (the
@@ -98,9 +100,13 @@ export function unwrapResultSet(resultSet: string): EvalOutcome {
 }
 
 /** One entrypoint, on its own thread when the policy has one (the serving thread never blocks on it). */
-async function evaluateTarget(target: Target, input: Uint8Array | undefined): Promise<EvalOutcome> {
+async function evaluateTarget(
+  target: Target,
+  input: Uint8Array | undefined,
+  caller: string | undefined,
+): Promise<EvalOutcome> {
   if (target.threaded === undefined) return unwrapResultSet(target.policy.evaluate(target.id, input))
-  return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input))
+  return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input, caller))
 }
 
 /** Walks `segments` into a JSON value as OPA refs do: object keys, and array indexes given as integers. */
@@ -187,13 +193,13 @@ class LoadedPolicySet implements PolicySet {
     for (const thread of this.threads) thread.close()
   }
 
-  async evaluate(path: string, input: Uint8Array | undefined): Promise<EvalOutcome> {
+  async evaluate(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome> {
     const exact = this.targets.get(path)
     // The common case inline: an entrypoint, answered without a further promise.
     if (exact?.threaded !== undefined)
-      return unwrapResultSet(await exact.threaded.evaluateAsync(exact.id, input))
+      return unwrapResultSet(await exact.threaded.evaluateAsync(exact.id, input, caller))
     if (exact !== undefined) return unwrapResultSet(exact.policy.evaluate(exact.id, input))
-    return this.evaluateSlow(path === '' ? [] : path.split('/'), input)
+    return this.evaluateSlow(path === '' ? [] : path.split('/'), input, caller)
   }
 
   evaluateEntrypoint(name: string, input: Uint8Array | undefined): EvalOutcome {
@@ -210,6 +216,7 @@ class LoadedPolicySet implements PolicySet {
   private async evaluateSlow(
     segments: readonly string[],
     input: Uint8Array | undefined,
+    caller: string | undefined,
   ): Promise<EvalOutcome> {
     let base: { found: boolean; value: unknown } | undefined
     const data = (): { found: boolean; value: unknown } => {
@@ -225,7 +232,7 @@ class LoadedPolicySet implements PolicySet {
     )
     // 1. A path inside an entrypoint's value: evaluate the entrypoint, then descend.
     if (plan.kind === 'descend') {
-      const outcome = await evaluateTarget(this.targets.get(plan.from)!, input)
+      const outcome = await evaluateTarget(this.targets.get(plan.from)!, input, caller)
       if (!outcome.defined) return UNDEFINED
       const inner = descend(parseJson(outcome.json), segments.slice(plan.from.split('/').length))
       return inner.found ? { defined: true, json: stringifyJson(inner.value) } : UNDEFINED
@@ -246,7 +253,7 @@ class LoadedPolicySet implements PolicySet {
       : {}
     let defined = found.found
     for (const name of below) {
-      const outcome = await this.evaluate(name, input)
+      const outcome = await this.evaluate(name, input, caller)
       if (!outcome.defined) continue
       const relative = (prefix === '' ? name : name.slice(prefix.length + 1)).split('/')
       let node = document
@@ -275,7 +282,7 @@ export async function createPolicySet(
   options: PolicySetOptions = {},
 ): Promise<PolicySet> {
   assertDisjointRoots(bundles.map((bundle) => ({ name: bundle.name, roots: bundle.manifest.roots })))
-  const { evaluationTimeoutMs, ...wasmOptions } = options
+  const { evaluationTimeoutMs, evaluationThreads, ...wasmOptions } = options
   // Guarded instances read the data from memory shared with their threads; one copy serves all.
   const encoded = encodeJson(mergeData(bundles))
   const dataBytes = evaluationTimeoutMs === undefined ? encoded : shareBytes(encoded)
@@ -285,6 +292,7 @@ export async function createPolicySet(
     const guarded = await loadGuardedWasmPolicy(wasm, dataBytes, {
       ...wasmOptions,
       timeoutMs: evaluationTimeoutMs,
+      ...(evaluationThreads === undefined ? {} : { threads: evaluationThreads }),
     })
     threads.push(guarded)
     return guarded

@@ -18,6 +18,7 @@ import { type AuthenticationOptions, authentication } from './middleware/authent
 import { concurrencyLimit } from './middleware/concurrency-limit.js'
 import { gzipResponse } from './middleware/gzip-response.js'
 import { opaMethods } from './middleware/opa-methods.js'
+import { PROBE_PATHS } from './probe-paths.js'
 import { registerBatchRoute } from './routes/batch-route.js'
 import { registerCheckRoute } from './routes/check-route.js'
 import { registerDataRoutes } from './routes/data-routes.js'
@@ -62,17 +63,19 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
   const metrics = deps.metrics
   app.use(gzipResponse(DEFAULTS.gzipMinLength))
+  if (metrics !== undefined) app.use(metricsMiddleware(metrics))
+  app.use(opaMethods)
+  // Every route below is behind authentication (liveness excepted, see probe-paths.ts), /metrics and /ui included;
+  // the forward-auth gateway route judges its callers itself.
+  const authenticate = authentication(deps.authentication ?? { mode: 'off' })
+  app.use(deps.forwardAuth === undefined ? authenticate : exceptPath(FORWARD_AUTH_ROUTE, authenticate))
+  app.use(concurrencyLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent, { exempt: PROBE_PATHS }))
   if (metrics !== undefined) {
-    app.use(metricsMiddleware(metrics))
     app.get('/metrics', async (c) => {
       const { contentType, body } = await metrics.render()
       return c.body(body, 200, { 'content-type': contentType })
     })
   }
-  app.use(opaMethods)
-  const authenticate = authentication(deps.authentication ?? { mode: 'off' })
-  app.use(deps.forwardAuth === undefined ? authenticate : exceptPath(FORWARD_AUTH_ROUTE, authenticate))
-  app.use(concurrencyLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent))
   const gatewayMetrics = createGatewayMetrics(metrics)
   if (deps.forwardAuth !== undefined) {
     registerForwardAuthRoute(app, {

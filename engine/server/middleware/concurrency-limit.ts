@@ -1,11 +1,20 @@
 // Caps requests in flight. Past the cap a request is answered 429 at once instead of queueing behind the
-// others, so overload shows up as fast refusals rather than as every caller's latency.
+// others, so overload shows up as fast refusals rather than as every caller's latency. Exempt paths (health,
+// status) are neither refused nor counted.
 import type { MiddlewareHandler } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
 
-export function concurrencyLimit(max: number, onRejected?: () => void): MiddlewareHandler {
+export interface ConcurrencyLimitOptions {
+  /** Paths never refused nor counted. */
+  exempt?: ReadonlySet<string>
+  onRejected?: () => void
+}
+
+export function concurrencyLimit(max: number, options: ConcurrencyLimitOptions = {}): MiddlewareHandler {
+  const { exempt, onRejected } = options
   let inFlight = 0
-  return async (_c, next) => {
+  return async (c, next) => {
+    if (exempt?.has(c.req.path)) return next()
     if (inFlight >= max) {
       onRejected?.()
       throw new ClearanceError(
