@@ -71,9 +71,12 @@ describe('plain Rego (no entrypoint annotations)', () => {
   })
 
   it('keeps the calling thread free while a time-limited package evaluates on its own thread', async () => {
-    const guarded = await createPolicySet([await loadBundleFromPath('plain', await buildFixture('plain-rego'))], {
-      evaluationTimeoutMs: 300,
-    })
+    const guarded = await createPolicySet(
+      [await loadBundleFromPath('plain', await buildFixture('plain-rego'))],
+      {
+        evaluationTimeoutMs: 300,
+      },
+    )
     let ticks = 0
     const ticker = setInterval(() => ticks++, 5)
     try {
