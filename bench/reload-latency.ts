@@ -46,7 +46,7 @@ await manager.start()
 
 const input = new TextEncoder().encode('{}')
 const versionNow = (): string | undefined => {
-  const outcome = registry.current()?.evaluate('reload/version', input)
+  const outcome = registry.current()?.evaluateEntrypoint('reload/version', input)
   return outcome?.defined ? (JSON.parse(outcome.json) as string) : undefined
 }
 

@@ -33,7 +33,7 @@ const events = Number(values.events)
 async function generateLog(bundlePath: string, file: string): Promise<void> {
   const input = JSON.stringify(JSON.parse(readFileSync(exampleInputFile, 'utf8')))
   const set = await createPolicySet([await loadBundleFromPath('clearance', bundlePath)])
-  const outcome = set.evaluate(decisionPath, new TextEncoder().encode(input))
+  const outcome = await set.evaluate(decisionPath, new TextEncoder().encode(input))
   if (!outcome.defined) throw new Error('reference decision is undefined')
   const encoder = createEventEncoder({ labels: { id: 'bench', version: '0.1.0' } })
   const reasons = topLevelMember(outcome.json, 'reasons').text

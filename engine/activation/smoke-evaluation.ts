@@ -27,7 +27,7 @@ export async function smokeEvaluate(set: PolicySet, bundles: ReadonlySet<string>
     if (!bundles.has(summary.name)) continue
     for (const entrypoint of outermost(summary.entrypoints)) {
       try {
-        await set.evaluateAsync(entrypoint, EMPTY_INPUT)
+        await set.evaluate(entrypoint, EMPTY_INPUT)
       } catch (thrown) {
         if (!isFatalEvaluationError(thrown)) continue
         throw new ClearanceError(

@@ -6,23 +6,14 @@
 // nothing inside a bundle (its JWT's kid or keyid) can turn that off (OPA's GHSA-g2pf-6v5v-qcc8).
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
+import { JWS_ALGORITHMS } from '@clearance/rego-builtins'
 import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 
-export const SIGNING_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'HS256',
-  'HS384',
-  'HS512',
-] as const
+/** OPA's bundle signing algorithms: the JWS ones but EdDSA (`opa build --signing-alg`). */
+export const SIGNING_ALGORITHMS = JWS_ALGORITHMS.filter(
+  (alg): alg is Exclude<(typeof JWS_ALGORITHMS)[number], 'EdDSA'> => alg !== 'EdDSA',
+)
 
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number]
 

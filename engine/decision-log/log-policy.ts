@@ -26,7 +26,7 @@ function evaluatorFor(current: () => PolicySet | undefined, path: string): LogPo
       has = set.entrypoints.includes(path)
       hasEntrypoint.set(set, has)
     }
-    return has ? set.evaluate(path, eventJson) : undefined
+    return has ? set.evaluateEntrypoint(path, eventJson) : undefined
   }
 }
 

@@ -72,7 +72,7 @@ export function createDecider({ registry, failClosed, cache }: DeciderDeps): Dec
       let outcome = cached ? cache.get(set, path, input) : undefined
       if (outcome === undefined) {
         // The client's address without its port: evaluation threads are shared fairly per client.
-        outcome = await set.evaluateAsync(path, input, context?.requestedBy?.replace(/:\d+$/, ''))
+        outcome = await set.evaluate(path, input, context?.requestedBy?.replace(/:\d+$/, ''))
         if (cached) cache.put(set, path, input, outcome)
       }
       return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }

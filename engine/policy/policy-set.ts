@@ -47,14 +47,20 @@ export interface PolicySet {
    * so that an answer may be reused for the same input (decision-cache.ts).
    */
   readonly deterministic: boolean
-  /** Evaluates `data.<path>` ("a/b/c"). Throws ClearanceError(evaluation_error) when the policy fails. */
-  evaluate(path: string, input: Uint8Array | undefined): EvalOutcome
   /**
-   * Like evaluate, without blocking the calling thread while a time-limited policy evaluates on its own thread
-   * (other requests are served meanwhile). `caller` (the client's address) is held to fair-share limits on the
-   * evaluation threads (guarded-policy.ts). Rejects with ClearanceError(evaluation_error).
+   * Evaluates `data.<path>` ("a/b/c"): an entrypoint, a path inside an entrypoint's value, bundle data, or a
+   * document assembled from several of those (OPA's Data API). Never blocks the calling thread while a
+   * time-limited policy evaluates on its own threads, whatever the path. `caller` (the client's address) is held
+   * to fair-share limits on those threads (guarded-policy.ts). Rejects with ClearanceError(evaluation_error).
    */
-  evaluateAsync(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome>
+  evaluate(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome>
+  /**
+   * Evaluates one compiled entrypoint (a name in `entrypoints`) and returns at once, blocking the calling thread
+   * while a time-limited policy evaluates: for the synchronous pipelines that cannot wait for a promise (the
+   * decision log's mask and drop policies). Throws ClearanceError(evaluation_error), also for a name that is not
+   * an entrypoint.
+   */
+  evaluateEntrypoint(name: string, input: Uint8Array | undefined): EvalOutcome
   /** Releases the set's evaluation threads, if any; evaluations afterwards are denied. */
   close(): void
   /**
@@ -91,6 +97,16 @@ export function unwrapResultSet(resultSet: string): EvalOutcome {
     )
   }
   return { defined: true, json: stringifyJson(parsed[0]!.result) }
+}
+
+/** One entrypoint, on its own thread when the policy has one (the serving thread never blocks on it). */
+async function evaluateTarget(
+  target: Target,
+  input: Uint8Array | undefined,
+  caller: string | undefined,
+): Promise<EvalOutcome> {
+  if (target.threaded === undefined) return unwrapResultSet(target.policy.evaluate(target.id, input))
+  return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input, caller))
 }
 
 /** Walks `segments` into a JSON value as OPA refs do: object keys, and array indexes given as integers. */
@@ -177,19 +193,31 @@ class LoadedPolicySet implements PolicySet {
     for (const thread of this.threads) thread.close()
   }
 
-  async evaluateAsync(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome> {
-    const target = this.targets.get(path)
-    if (target?.threaded === undefined) return this.evaluate(path, input)
-    return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input, caller))
-  }
-
-  evaluate(path: string, input: Uint8Array | undefined): EvalOutcome {
+  async evaluate(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome> {
     const exact = this.targets.get(path)
+    // The common case inline: an entrypoint, answered without a further promise.
+    if (exact?.threaded !== undefined)
+      return unwrapResultSet(await exact.threaded.evaluateAsync(exact.id, input, caller))
     if (exact !== undefined) return unwrapResultSet(exact.policy.evaluate(exact.id, input))
-    return this.evaluateSlow(path === '' ? [] : path.split('/'), input)
+    return this.evaluateSlow(path === '' ? [] : path.split('/'), input, caller)
   }
 
-  private evaluateSlow(segments: readonly string[], input: Uint8Array | undefined): EvalOutcome {
+  evaluateEntrypoint(name: string, input: Uint8Array | undefined): EvalOutcome {
+    const target = this.targets.get(name)
+    if (target === undefined) {
+      throw new ClearanceError(
+        ErrorCodes.evaluationError,
+        `"${name}" is not an entrypoint of the active bundles`,
+      )
+    }
+    return unwrapResultSet(target.policy.evaluate(target.id, input))
+  }
+
+  private async evaluateSlow(
+    segments: readonly string[],
+    input: Uint8Array | undefined,
+    caller: string | undefined,
+  ): Promise<EvalOutcome> {
     let base: { found: boolean; value: unknown } | undefined
     const data = (): { found: boolean; value: unknown } => {
       base ??= descend(this.dataDocument(), segments)
@@ -204,8 +232,7 @@ class LoadedPolicySet implements PolicySet {
     )
     // 1. A path inside an entrypoint's value: evaluate the entrypoint, then descend.
     if (plan.kind === 'descend') {
-      const target = this.targets.get(plan.from)!
-      const outcome = unwrapResultSet(target.policy.evaluate(target.id, input))
+      const outcome = await evaluateTarget(this.targets.get(plan.from)!, input, caller)
       if (!outcome.defined) return UNDEFINED
       const inner = descend(parseJson(outcome.json), segments.slice(plan.from.split('/').length))
       return inner.found ? { defined: true, json: stringifyJson(inner.value) } : UNDEFINED
@@ -226,7 +253,7 @@ class LoadedPolicySet implements PolicySet {
       : {}
     let defined = found.found
     for (const name of below) {
-      const outcome = this.evaluate(name, input)
+      const outcome = await this.evaluate(name, input, caller)
       if (!outcome.defined) continue
       const relative = (prefix === '' ? name : name.slice(prefix.length + 1)).split('/')
       let node = document

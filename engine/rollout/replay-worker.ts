@@ -39,9 +39,15 @@ async function main(): Promise<void> {
   }
   const replayer = createReplayer({ candidate, baseline })
   const tally = createTally()
+  // Requests are handled one after the other, in the order sent: a chunk's evaluations are awaited, and the
+  // tally must not be sent while an earlier chunk is still being replayed.
+  let previous: Promise<void> = Promise.resolve()
   port.on('message', (request: ReplayWorkerRequest) => {
+    previous = previous.then(() => handle(request))
+  })
+  const handle = async (request: ReplayWorkerRequest): Promise<void> => {
     if (request.type === 'chunk') {
-      replayer.replayChunk(tally, request.chunk)
+      await replayer.replayChunk(tally, request.chunk)
       port.postMessage({ type: 'done' } satisfies ReplayWorkerReply)
     } else {
       port.postMessage({ type: 'tally', tally } satisfies ReplayWorkerReply)
@@ -49,7 +55,7 @@ async function main(): Promise<void> {
       baseline?.close()
       port.close()
     }
-  })
+  }
   port.postMessage({
     type: 'ready',
     candidate: { ...candidate.revisions },

@@ -16,15 +16,19 @@ export type LogChunk =
   | { kind: 'error'; file: string; fileIndex: number; at: string; message: string }
 
 export interface Replayer {
-  replayChunk(tally: Tally, chunk: LogChunk): void
+  replayChunk(tally: Tally, chunk: LogChunk): Promise<void>
 }
 
 const LINE_ORDER = 1e10
 const encoder = new TextEncoder()
 
-function answerOf(set: PolicySet, path: string, input: Uint8Array | undefined): DecisionAnswer {
+async function answerOf(
+  set: PolicySet,
+  path: string,
+  input: Uint8Array | undefined,
+): Promise<DecisionAnswer> {
   try {
-    const outcome = set.evaluate(path, input)
+    const outcome = await set.evaluate(path, input)
     return outcome.defined ? { kind: 'result', json: outcome.json } : { kind: 'undefined' }
   } catch (thrown) {
     const code = isRecord(thrown) && typeof thrown.code === 'string' ? thrown.code : 'evaluation_error'
@@ -80,13 +84,13 @@ export function createReplayer({
 }): Replayer {
   const identities = identitiesOf(candidate)
 
-  const tallyLogged = (
+  const tallyLogged = async (
     tally: Tally,
     logged: LoggedEvent,
     line: string | undefined,
     at: string,
     order: number,
-  ) => {
+  ): Promise<void> => {
     if (logged.kind === 'ignored') {
       tally.counts.ignored++
       return
@@ -104,13 +108,13 @@ export function createReplayer({
     let before = logged.logged
     let beforeValue = logged.loggedValue
     if (baseline !== undefined) {
-      before = answerOf(baseline, logged.path, input)
+      before = await answerOf(baseline, logged.path, input)
       beforeValue = undefined
     } else if (before === undefined) {
       tallyNotReplayable(tally, 'result erased or masked (replay with --baseline)')
       return
     }
-    const after = answerOf(candidate, logged.path, input)
+    const after = await answerOf(candidate, logged.path, input)
     let change: DecisionChange
     try {
       change = classifyChange(before, after, beforeValue)
@@ -137,16 +141,14 @@ export function createReplayer({
     })
   }
 
-  const replayEvent = (tally: Tally, event: unknown, at: string, order: number): void => {
+  const replayEvent = (tally: Tally, event: unknown, at: string, order: number): Promise<void> =>
     tallyLogged(tally, readLoggedEvent(event), undefined, at, order)
-  }
 
-  const replayLine = (tally: Tally, line: string, at: string, order: number): void => {
+  const replayLine = (tally: Tally, line: string, at: string, order: number): Promise<void> =>
     tallyLogged(tally, readLoggedLine(line), line, at, order)
-  }
 
   return {
-    replayChunk(tally, chunk) {
+    async replayChunk(tally, chunk) {
       const base = chunk.fileIndex * LINE_ORDER
       if (chunk.kind === 'error') {
         tally.counts.read++
@@ -167,9 +169,9 @@ export function createReplayer({
           tallyMalformed(tally, chunk.file, 'not a JSON array of events', base)
           return
         }
-        events.forEach((event, index) => {
-          replayEvent(tally, event, `${chunk.file}#${index}`, base + index)
-        })
+        for (const [index, event] of events.entries()) {
+          await replayEvent(tally, event, `${chunk.file}#${index}`, base + index)
+        }
         return
       }
       let line = chunk.firstLine
@@ -179,7 +181,7 @@ export function createReplayer({
         let end = text.indexOf('\n', start)
         if (end < 0) end = text.length
         const raw = text.slice(start, end).trim()
-        if (raw !== '') replayLine(tally, raw, `${chunk.file}:${line}`, base + line)
+        if (raw !== '') await replayLine(tally, raw, `${chunk.file}:${line}`, base + line)
         line++
         start = end + 1
       }

@@ -138,7 +138,7 @@ export function createShadowRecorder(options: ShadowRecorderOptions): ShadowReco
     inFlight++
     let pending: Promise<{ defined: false } | { defined: true; json: string }>
     try {
-      pending = set.evaluateAsync(event.path, input)
+      pending = set.evaluate(event.path, input)
     } catch (thrown) {
       pending = Promise.reject(thrown)
     }

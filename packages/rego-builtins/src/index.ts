@@ -8,6 +8,7 @@ export {
   hostBuiltinNames,
   isClearanceBuiltins,
 } from './create-builtins.js'
+export { JWS_ALGORITHMS } from './crypto/index.js'
 export { compileTimeBuiltinNames, nativeBuiltinNames, opaWasmBuiltinNames } from './host/index.js'
 export {
   bridgeHostValues,

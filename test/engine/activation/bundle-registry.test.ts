@@ -10,7 +10,7 @@ import { buildUnrestricted, type Files, readArchive, reloadVersion } from './sup
 const input = new TextEncoder().encode('{}')
 
 function versionOf(set: PolicySet | undefined): string {
-  const outcome = set?.evaluate('reload/version', input)
+  const outcome = set?.evaluateEntrypoint('reload/version', input)
   if (outcome === undefined || !outcome.defined) throw new Error('reload/version is undefined')
   return JSON.parse(outcome.json) as string
 }
@@ -108,7 +108,7 @@ describe('bundle registry', () => {
     for (const n of [2, 3, 4]) await bundles.apply([{ name: 'reload', bundle: await version(n) }])
     expect(versionOf(registry.current())).toBe('4')
     expect(bundles.get('team-b')?.data).toEqual(limits)
-    const outcome = registry.current()?.evaluate('team_b/limits', input)
+    const outcome = await registry.current()?.evaluate('team_b/limits', input)
     expect(outcome).toEqual({
       defined: true,
       json: JSON.stringify((limits as { team_b: { limits: unknown } }).team_b.limits),

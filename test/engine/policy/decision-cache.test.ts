@@ -77,7 +77,7 @@ describe('decision cache', () => {
 
   it('answers the same input bytes a second time from memory, without evaluating', async () => {
     const { decider, cache } = deciderFor(alice)
-    const evaluate = vi.spyOn(alice, 'evaluateAsync')
+    const evaluate = vi.spyOn(alice, 'evaluate')
     try {
       const first = await decider.decide('cache/test/allow', bytes('{"user":"alice"}'))
       const second = await decider.decide('cache/test/allow', bytes('{"user":"alice"}'))
@@ -133,7 +133,7 @@ describe('decision cache', () => {
 
   it('never caches a policy that reads the clock', async () => {
     const { decider, cache } = deciderFor(clock)
-    const evaluate = vi.spyOn(clock, 'evaluateAsync')
+    const evaluate = vi.spyOn(clock, 'evaluate')
     try {
       await decider.decide('cache/clock/now', bytes('{}'))
       await decider.decide('cache/clock/now', bytes('{}'))

@@ -10,9 +10,9 @@ import { buildFixture } from '../../helpers/fixtures.js'
 const value = (outcome: EvalOutcome): unknown => (outcome.defined ? parseJson(outcome.json) : undefined)
 const alice = encodeJson({ user: 'alice', n: 2 })
 
-function thrownBy(run: () => unknown): ClearanceError {
+async function rejectionOf(run: () => Promise<unknown>): Promise<ClearanceError> {
   try {
-    run()
+    await run()
   } catch (thrown) {
     if (thrown instanceof ClearanceError) return thrown
     throw thrown
@@ -29,7 +29,7 @@ describe('plain Rego (no entrypoint annotations)', () => {
     annotated = await buildFixture('basic', 'rev-basic', 'annotated')
   })
 
-  it('compiles an entrypoint for every rule and every package', () => {
+  it('compiles an entrypoint for every rule and every package', async () => {
     expect(all.entrypoints).toEqual(
       expect.arrayContaining([
         'shop/authz',
@@ -43,35 +43,56 @@ describe('plain Rego (no entrypoint annotations)', () => {
     expect(all.entrypoints).not.toContain('shop/authz/double')
   })
 
-  it('answers a rule that is not annotated with its value', () => {
-    expect(value(all.evaluate('shop/authz/allow_reasons', alice))).toEqual(['alice is admin'])
-    expect(value(all.evaluate('shop/authz/allow', alice))).toBe(true)
+  it('answers a rule that is not annotated with its value', async () => {
+    expect(value(await all.evaluate('shop/authz/allow_reasons', alice))).toEqual(['alice is admin'])
+    expect(value(await all.evaluate('shop/authz/allow', alice))).toBe(true)
   })
 
-  it('answers a package with all its rules and sub-packages, functions left out', () => {
-    const pkg = value(all.evaluate('shop/authz', alice)) as Record<string, unknown>
+  it('answers a package with all its rules and sub-packages, functions left out', async () => {
+    const pkg = value(await all.evaluate('shop/authz', alice)) as Record<string, unknown>
     expect(pkg.audit).toEqual({ level: 'full' })
     expect(pkg.limits).toEqual({ orders: { max: 100, min: 1 } })
     expect(pkg).not.toHaveProperty('double')
-    expect(value(all.evaluate('shop', alice))).toMatchObject({ users: { bob: { role: 'viewer' } } })
+    expect(value(await all.evaluate('shop', alice))).toMatchObject({ users: { bob: { role: 'viewer' } } })
   })
 
-  it('answers paths inside a rule and paths that join several ref-head rules', () => {
-    expect(value(all.evaluate('shop/authz/roles/bob', alice))).toBe('viewer')
-    expect(value(all.evaluate('shop/authz/limits/orders', alice))).toEqual({ max: 100, min: 1 })
+  it('answers paths inside a rule and paths that join several ref-head rules', async () => {
+    expect(value(await all.evaluate('shop/authz/roles/bob', alice))).toBe('viewer')
+    expect(value(await all.evaluate('shop/authz/limits/orders', alice))).toEqual({ max: 100, min: 1 })
   })
 
   it('does not evaluate an expensive sibling rule for a rule query or a path that is no rule', async () => {
     const expensive = encodeJson({ user: 'alice', expensive: true })
     const started = Date.now()
-    expect(value(await all.evaluateAsync('shop/authz/allow', expensive))).toBe(true)
-    expect(all.evaluate('shop/authz/no_such_rule', expensive)).toEqual({ defined: false })
-    expect(value(all.evaluate('shop/authz/roles/alice', expensive))).toBe('admin')
+    expect(value(await all.evaluate('shop/authz/allow', expensive))).toBe(true)
+    expect(await all.evaluate('shop/authz/no_such_rule', expensive)).toEqual({ defined: false })
+    expect(value(await all.evaluate('shop/authz/roles/alice', expensive))).toBe('admin')
     expect(Date.now() - started).toBeLessThan(500)
   })
 
-  it('refuses a function path as OPA does, naming the function', () => {
-    const error = thrownBy(() => all.evaluate('shop/authz/double', alice))
+  it('keeps the calling thread free while a time-limited package evaluates on its own thread', async () => {
+    const guarded = await createPolicySet(
+      [await loadBundleFromPath('plain', await buildFixture('plain-rego'))],
+      {
+        evaluationTimeoutMs: 300,
+      },
+    )
+    let ticks = 0
+    const ticker = setInterval(() => ticks++, 5)
+    try {
+      // "shop" is no entrypoint: it is assembled from data and the "shop/authz" package, whose expensive rule
+      // runs past the limit with this input. A blocking wait would freeze the timers for the whole limit.
+      const error = await rejectionOf(() => guarded.evaluate('shop', encodeJson({ expensive: true })))
+      expect(error.code).toBe('evaluation_error')
+      expect(ticks).toBeGreaterThanOrEqual(5)
+    } finally {
+      clearInterval(ticker)
+      guarded.close()
+    }
+  })
+
+  it('refuses a function path as OPA does, naming the function', async () => {
+    const error = await rejectionOf(() => all.evaluate('shop/authz/double', alice))
     expect(error.code).toBe('internal_error')
     expect(error.message).toContain('function data.shop.authz.double used as reference, not called')
   })
@@ -79,10 +100,10 @@ describe('plain Rego (no entrypoint annotations)', () => {
   it('answers a rule left out by --entrypoints annotated with not_compiled naming the rule', async () => {
     const set = await createPolicySet([await loadBundleFromPath('basic', annotated)])
     expect(set.entrypoints).toContain('example/authz/allow')
-    const rule = thrownBy(() => set.evaluate('example/authz/unannotated', encodeJson({})))
+    const rule = await rejectionOf(() => set.evaluate('example/authz/unannotated', encodeJson({})))
     expect(rule.code).toBe('not_compiled')
     expect(rule.message).toContain('data.example.authz.unannotated')
-    const pkg = thrownBy(() => set.evaluate('example/authz', encodeJson({})))
+    const pkg = await rejectionOf(() => set.evaluate('example/authz', encodeJson({})))
     expect(pkg.code).toBe('not_compiled')
     expect(pkg.message).toContain('holds data.example.authz.unannotated')
   })

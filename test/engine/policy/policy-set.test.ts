@@ -30,7 +30,7 @@ describe('policy set', () => {
     basic = await createPolicySet([await loadBundleFromPath('basic', bundles.basic!)])
   })
 
-  it('lists every rule and package as an entrypoint, and the revision of each bundle', () => {
+  it('lists every rule and package as an entrypoint, and the revision of each bundle', async () => {
     expect(basic.entrypoints).toEqual([
       'example/authz',
       'example/authz/allow',
@@ -45,60 +45,64 @@ describe('policy set', () => {
     expect(basic.revisions).toEqual({ basic: 'rev-basic' })
   })
 
-  it('evaluates an entrypoint against bundle data', () => {
-    expect(value(basic.evaluate('example/authz/allow', encodeJson({ user: 'alice' })))).toBe(true)
-    expect(value(basic.evaluate('example/authz/allow', encodeJson({ user: 'bob' })))).toBe(false)
+  it('evaluates an entrypoint against bundle data', async () => {
+    expect(value(await basic.evaluate('example/authz/allow', encodeJson({ user: 'alice' })))).toBe(true)
+    expect(value(await basic.evaluate('example/authz/allow', encodeJson({ user: 'bob' })))).toBe(false)
   })
 
-  it('passes falsy inputs to the policy as given', () => {
+  it('passes falsy inputs to the policy as given', async () => {
     for (const input of ['false', '0', '""', 'null']) {
-      expect(basic.evaluate('example/authz/echo', raw(input))).toEqual({ defined: true, json: input })
+      expect(await basic.evaluate('example/authz/echo', raw(input))).toEqual({ defined: true, json: input })
     }
-    expect(value(basic.evaluate('example/authz/kind', raw('null')))).toBe('null')
-    expect(value(basic.evaluate('example/authz/kind', raw('false')))).toBe('boolean')
+    expect(value(await basic.evaluate('example/authz/kind', raw('null')))).toBe('null')
+    expect(value(await basic.evaluate('example/authz/kind', raw('false')))).toBe('boolean')
   })
 
-  it('leaves input undefined when none is given', () => {
-    expect(basic.evaluate('example/authz/echo', undefined)).toEqual({ defined: false })
+  it('leaves input undefined when none is given', async () => {
+    expect(await basic.evaluate('example/authz/echo', undefined)).toEqual({ defined: false })
   })
 
-  it('keeps integers beyond 2^53 exact in input and data', () => {
-    expect(basic.evaluate('example/authz/echo', raw('{"n":123456789012345678901234567890}'))).toEqual({
+  it('keeps integers beyond 2^53 exact in input and data', async () => {
+    expect(await basic.evaluate('example/authz/echo', raw('{"n":123456789012345678901234567890}'))).toEqual({
       defined: true,
       json: '{"n":123456789012345678901234567890}',
     })
-    expect(basic.evaluate('example/users/big', undefined)).toEqual({
+    expect(await basic.evaluate('example/users/big', undefined)).toEqual({
       defined: true,
       json: '12345678901234567890',
     })
   })
 
-  it('answers paths into bundle data as OPA does', () => {
-    expect(value(basic.evaluate('example/users/alice', undefined))).toEqual({ role: 'admin' })
-    expect(basic.evaluate('example/users/carol', undefined)).toEqual({ defined: false })
+  it('answers paths into bundle data as OPA does', async () => {
+    expect(value(await basic.evaluate('example/users/alice', undefined))).toEqual({ role: 'admin' })
+    expect(await basic.evaluate('example/users/carol', undefined)).toEqual({ defined: false })
   })
 
-  it('descends into an entrypoint value, array indexes included', () => {
-    expect(value(basic.evaluate('example/authz/echo/list/1', encodeJson({ list: ['a', 'b'] })))).toBe('b')
-    expect(basic.evaluate('example/authz/echo/list/x', encodeJson({ list: ['a'] }))).toEqual({
+  it('descends into an entrypoint value, array indexes included', async () => {
+    expect(value(await basic.evaluate('example/authz/echo/list/1', encodeJson({ list: ['a', 'b'] })))).toBe(
+      'b',
+    )
+    expect(await basic.evaluate('example/authz/echo/list/x', encodeJson({ list: ['a'] }))).toEqual({
       defined: false,
     })
   })
 
-  it('assembles a document from the entrypoints and data beneath a path', () => {
-    const doc = value(basic.evaluate('example', encodeJson({ user: 'alice', a: 4, b: 2 }))) as Record<
+  it('assembles a document from the entrypoints and data beneath a path', async () => {
+    const doc = value(await basic.evaluate('example', encodeJson({ user: 'alice', a: 4, b: 2 }))) as Record<
       string,
       unknown
     >
     expect(doc.users).toMatchObject({ alice: { role: 'admin' } })
     expect(doc.authz).toMatchObject({ allow: true, divide: 2, kind: 'object' })
-    expect(basic.evaluate('example/authz/divide', encodeJson({ a: 1, b: 0 }))).toEqual({ defined: false })
+    expect(await basic.evaluate('example/authz/divide', encodeJson({ a: 1, b: 0 }))).toEqual({
+      defined: false,
+    })
   })
 
-  it("reports a conflict in OPA's shape: internal_error with an eval_conflict_error and its location", () => {
+  it("reports a conflict in OPA's shape: internal_error with an eval_conflict_error and its location", async () => {
     let error: unknown
     try {
-      basic.evaluate('example/authz/conflict', encodeJson({ values: [1, 2] }))
+      await basic.evaluate('example/authz/conflict', encodeJson({ values: [1, 2] }))
     } catch (thrown) {
       error = thrown
     }
@@ -111,7 +115,7 @@ describe('policy set', () => {
       }),
     ])
     // the instance keeps serving afterwards
-    expect(value(basic.evaluate('example/authz/conflict', encodeJson({ values: [3] })))).toBe(3)
+    expect(value(await basic.evaluate('example/authz/conflict', encodeJson({ values: [3] })))).toBe(3)
   })
 
   it('serves several bundles with disjoint roots, sharing data across them', async () => {
@@ -119,9 +123,9 @@ describe('policy set', () => {
       await loadBundleFromPath('a', bundles.teamA!),
       await loadBundleFromPath('b', bundles.teamB!),
     ])
-    expect(value(set.evaluate('team_a/allow', encodeJson({ team: 'a' })))).toBe(true)
-    expect(value(set.evaluate('team_b/allow', encodeJson({ team: 'b' })))).toBe(true)
-    expect(value(set.evaluate('team_a/peer_limit', undefined))).toBe(7)
+    expect(value(await set.evaluate('team_a/allow', encodeJson({ team: 'a' })))).toBe(true)
+    expect(value(await set.evaluate('team_b/allow', encodeJson({ team: 'b' })))).toBe(true)
+    expect(value(await set.evaluate('team_a/peer_limit', undefined))).toBe(7)
     expect(set.revisions).toEqual({ a: 'rev-team-a', b: 'rev-team-b' })
   })
 
@@ -137,7 +141,7 @@ describe('policy set', () => {
 describe('mergeData', () => {
   const bundleWith = (data: Record<string, unknown>): Bundle => ({ data }) as unknown as Bundle
 
-  it('merges bundles that share parents without copying or changing their data', () => {
+  it('merges bundles that share parents without copying or changing their data', async () => {
     const catalog = { services: { orders: { zone: 'internal' } } }
     const a = { shop: { catalog }, x: 1 }
     const b = { shop: { grants: [{ from: 'orders' }] } }
@@ -148,7 +152,7 @@ describe('mergeData', () => {
     expect({ a, b }).toEqual(before)
   })
 
-  it("uses a single bundle's data as it is", () => {
+  it("uses a single bundle's data as it is", async () => {
     const data = { a: { b: 1 } }
     expect(mergeData([bundleWith(data)])).toBe(data)
   })

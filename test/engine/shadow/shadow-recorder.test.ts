@@ -19,8 +19,8 @@ function fakeSet(revision: string, answer: (input: Record<string, unknown>) => E
     policies: new Map(),
     deterministic: false,
     dataSize: 0,
-    evaluate,
-    evaluateAsync: async (path, input) => evaluate(path, input),
+    evaluate: async (path, input) => evaluate(path, input),
+    evaluateEntrypoint: evaluate,
     close() {},
     dataDocument: () => ({}),
   }

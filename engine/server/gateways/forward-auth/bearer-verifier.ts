@@ -2,6 +2,7 @@
 // the issuer and audience the configuration names. Its claims become input.verified.user; a token that fails is
 // never passed on.
 import { readFile } from 'node:fs/promises'
+import { JWS_ALGORITHMS } from '@clearance/rego-builtins'
 import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose'
 import { ClearanceError, ErrorCodes } from '../../../errors.js'
 
@@ -14,7 +15,8 @@ export interface BearerOptions {
 
 export type BearerVerifier = (token: string) => Promise<JWTPayload>
 
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']
+/** Asymmetric JWS algorithms only: a JWKS never carries the shared secret an HS* token would need. */
+const ALGORITHMS = JWS_ALGORITHMS.filter((alg) => !alg.startsWith('HS'))
 
 /** Undefined when no JWKS is configured: then bearer tokens are refused, never trusted unverified. */
 export async function createBearerVerifier(options: BearerOptions): Promise<BearerVerifier | undefined> {

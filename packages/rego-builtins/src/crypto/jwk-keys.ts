@@ -12,7 +12,8 @@ import { BuiltinError } from '../host/index.js'
 import { isObject } from '../values/index.js'
 import { pemDecode } from './pem.js'
 
-export const TOKEN_ALGORITHMS = new Set([
+/** The JWS algorithms OPA's io.jwt builtins know (RFC 7518 names plus EdDSA). */
+export const JWS_ALGORITHMS = [
   'RS256',
   'RS384',
   'RS512',
@@ -26,7 +27,9 @@ export const TOKEN_ALGORITHMS = new Set([
   'HS384',
   'HS512',
   'EdDSA',
-])
+] as const
+
+export const TOKEN_ALGORITHMS: ReadonlySet<string> = new Set(JWS_ALGORITHMS)
 
 export interface VerificationKey {
   alg: string

@@ -1,6 +1,7 @@
 // Go's Time.Format (time/format.go appendFormat) for the time.format builtin.
 import { toCivil } from './go-calendar.js'
 import {
+  isIso8601Zone,
   LONG_DAY_NAMES,
   LONG_MONTH_NAMES,
   nextStdChunk,
@@ -102,12 +103,7 @@ export function formatTime(ns: bigint, zone: Zone, layout: string): string {
       case Std.NumSecondsTz:
       case Std.NumShortTZ:
       case Std.NumColonSecondsTZ: {
-        const iso =
-          std === Std.ISO8601TZ ||
-          std === Std.ISO8601ColonTZ ||
-          std === Std.ISO8601SecondsTZ ||
-          std === Std.ISO8601ShortTZ ||
-          std === Std.ISO8601ColonSecondsTZ
+        const iso = isIso8601Zone(std)
         if (t.offset === 0 && iso) {
           out += 'Z'
           break

@@ -60,6 +60,19 @@ export const Std = {
 
 export type Std = (typeof Std)[keyof typeof Std]
 
+const ISO8601_ZONES: ReadonlySet<Std> = new Set([
+  Std.ISO8601TZ,
+  Std.ISO8601SecondsTZ,
+  Std.ISO8601ShortTZ,
+  Std.ISO8601ColonTZ,
+  Std.ISO8601ColonSecondsTZ,
+])
+
+/** The zone layouts that write UTC as "Z" (Go's stdISO8601*). */
+export function isIso8601Zone(std: Std): boolean {
+  return ISO8601_ZONES.has(std)
+}
+
 export interface Chunk {
   prefix: string
   std: Std

@@ -3,6 +3,7 @@ import { BuiltinError } from '../host/index.js'
 import { daysFromCivil, daysIn, fromCivil, isLeap } from './go-calendar.js'
 import {
   isDigitAt,
+  isIso8601Zone,
   LONG_DAY_NAMES,
   LONG_MONTH_NAMES,
   nextStdChunk,
@@ -271,12 +272,7 @@ export function parseTime(layoutIn: string, valueIn: string): bigint {
         case Std.NumColonTZ:
         case Std.NumSecondsTz:
         case Std.NumColonSecondsTZ: {
-          const iso =
-            std === Std.ISO8601TZ ||
-            std === Std.ISO8601ShortTZ ||
-            std === Std.ISO8601ColonTZ ||
-            std === Std.ISO8601SecondsTZ ||
-            std === Std.ISO8601ColonSecondsTZ
+          const iso = isIso8601Zone(std)
           if (iso && value[0] === 'Z') {
             value = value.slice(1)
             utc = true

@@ -14,6 +14,17 @@ describe('time builtins', () => {
     expect(call('time.parse_ns', '2006-01-02', '2024-02-29')).toBe(1709164800000000000n)
   })
 
+  it('writes and reads UTC as "Z" only in the ISO 8601 zone layouts', () => {
+    expect(call('time.parse_ns', '2006-01-02T15:04Z0700', '2017-06-02T19:00Z')).toBe(1496430000000000000n)
+    expect(call('time.parse_ns', '2006-01-02T15:04Z07:00:00', '2017-06-02T19:00-07:00:00')).toBe(
+      1496455200000000000n,
+    )
+    expect(call('time.parse_ns', '2006-01-02T15:04-0700', '2017-06-02T19:00Z')).toBeUndefined()
+    expect(call('time.format', [0, 'UTC', '15:04 Z07'])).toBe('00:00 Z')
+    expect(call('time.format', [0, 'UTC', '15:04 -07'])).toBe('00:00 +00')
+    expect(call('time.format', [0, 'Asia/Kolkata', '15:04 Z07:00'])).toBe('05:30 +05:30')
+  })
+
   it('refuses values Go refuses, and times outside the int64 nanosecond range', () => {
     expect(call('time.parse_ns', '2006-01-02', '2023-02-29')).toBeUndefined()
     expect(call('time.parse_rfc3339_ns', '2262-04-11T23:47:16.854775808Z')).toBeUndefined()

@@ -43,6 +43,6 @@ const empty = new TextEncoder().encode('{}')
 /** The `version` the reload bundle reports through `set`, or undefined when it is not active. */
 export function reloadVersionOf(set: PolicySet | undefined, bundle = 'reload'): string | undefined {
   if (set === undefined || set.revisions[bundle] === undefined) return undefined
-  const outcome = set.evaluate('reload/version', empty)
+  const outcome = set.evaluateEntrypoint('reload/version', empty)
   return outcome.defined ? (JSON.parse(outcome.json) as string) : undefined
 }
