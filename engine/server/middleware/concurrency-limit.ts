@@ -3,21 +3,40 @@
 import type { MiddlewareHandler } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
 
-export function concurrencyLimit(max: number, onRejected?: () => void): MiddlewareHandler {
+/** One count of requests in flight, shared by the middleware below and the lean data route. */
+export interface InFlightLimit {
+  /** Counts one more request, or throws ClearanceError(too_many_requests) at the cap (and counts nothing). */
+  enter(): void
+  leave(): void
+}
+
+export function createInFlightLimit(max: number, onRejected?: () => void): InFlightLimit {
   let inFlight = 0
+  return {
+    enter() {
+      if (inFlight >= max) {
+        onRejected?.()
+        throw new ClearanceError(
+          ErrorCodes.tooManyRequests,
+          `more than ${max} requests in flight; retry shortly`,
+        )
+      }
+      inFlight++
+    },
+    leave() {
+      inFlight--
+    },
+  }
+}
+
+export function concurrencyLimit(max: number | InFlightLimit, onRejected?: () => void): MiddlewareHandler {
+  const limit = typeof max === 'number' ? createInFlightLimit(max, onRejected) : max
   return async (_c, next) => {
-    if (inFlight >= max) {
-      onRejected?.()
-      throw new ClearanceError(
-        ErrorCodes.tooManyRequests,
-        `more than ${max} requests in flight; retry shortly`,
-      )
-    }
-    inFlight++
+    limit.enter()
     try {
       await next()
     } finally {
-      inFlight--
+      limit.leave()
     }
   }
 }
