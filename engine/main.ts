@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { createBundleManager, createPolicyRegistry, type PolicyRegistry } from './activation/index.js'
+import { bundleLimitsForMemory } from './bundle/index.js'
 import { isLoopback, type ServeConfig } from './config/index.js'
 import {
   createDecider,
@@ -112,6 +113,23 @@ function releaseLoadingMemory(set: PolicySet): void {
   if (collect !== undefined) setTimeout(collect, COLLECT_AFTER_MS).unref()
 }
 
+let refusedCollection: NodeJS.Timeout | undefined
+
+/**
+ * A refused bundle leaves what was read of it (up to the limits, hundreds of MiB) as garbage; a full collection
+ * soon after returns it to the operating system instead of leaving RSS at its peak until the next one.
+ */
+function releaseRefusedMemory(): void {
+  if (refusedCollection !== undefined) return
+  const collect = fullGarbageCollector()
+  if (collect === undefined) return
+  refusedCollection = setTimeout(() => {
+    refusedCollection = undefined
+    collect()
+  }, COLLECT_AFTER_MS)
+  refusedCollection.unref()
+}
+
 /** GET /v1/status with the shadow bundle's revision and divergence counts beside the enforced bundles. */
 function withShadowStatus(status: object, shadow: Shadow | undefined): object {
   return shadow === undefined ? status : { ...status, shadow: shadow.status() }
@@ -152,24 +170,30 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     }
     releaseLoadingMemory(next)
   })
+  const limits = bundleLimitsForMemory(config.maxBundleMemory)
   // under --workers: remote bundles come from the primary's one poller, and status answers for every worker
   const cluster = isClusterWorker()
     ? joinClusterBundles({
         index: Number(process.env.CLEARANCE_WORKER_INDEX ?? 0),
         relayDir: process.env.CLEARANCE_BUNDLE_RELAY,
+        limits,
         log,
       })
     : undefined
   const manager = createBundleManager({
     remoteSource: cluster?.remoteSource,
-    onBundleFailed: metrics.bundleFailed,
+    onBundleFailed: (name, code) => {
+      metrics.bundleFailed(name, code)
+      releaseRefusedMemory()
+    },
+    limits,
     specs: config.bundleSources,
     registry,
     log,
     verification: config.verification,
     persistDir: config.persistDir,
     maxAgeMs: config.maxAgeMs,
-    wasm: { evaluationTimeoutMs: config.evaluationTimeoutMs },
+    wasm: { evaluationTimeoutMs: config.evaluationTimeoutMs, evaluationThreads: config.evaluationThreads },
     cooldownMs: config.reloadCooldownMs,
     watch: config.watch,
   })

@@ -73,7 +73,7 @@ export function createBundleRegistry({
     }
     const set = await build([...next.values()], wasm)
     try {
-      smokeEvaluate(set, new Set(changes.filter((c) => c.bundle !== undefined).map((c) => c.name)))
+      await smokeEvaluate(set, new Set(changes.filter((c) => c.bundle !== undefined).map((c) => c.name)))
     } catch (thrown) {
       set.close()
       throw thrown

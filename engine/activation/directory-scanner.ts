@@ -144,6 +144,8 @@ export class DirectoryScanner {
       }
       record.fingerprint = fingerprint
       if (read.digest === record.activeDigest) {
+        // The active bundle is back (a refused one was replaced by it): its refusal no longer describes it.
+        if (record.failed) sink.confirmed(bundle)
         record.failed = false
         return undefined
       }

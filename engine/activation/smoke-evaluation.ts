@@ -17,16 +17,17 @@ export function isFatalEvaluationError(thrown: unknown): boolean {
 }
 
 /**
- * Evaluates the entrypoints of the bundles named in `bundles`; throws ClearanceError(bundle_error) on a fatal one.
- * Only the outermost are run: a package's entrypoint evaluates every rule below it, so its rules' own entrypoints
- * would run the same code again.
+ * Evaluates the entrypoints of the bundles named in `bundles`; rejects with ClearanceError(bundle_error) on a
+ * fatal one. Only the outermost are run: a package's entrypoint evaluates every rule below it, so its rules' own
+ * entrypoints would run the same code again. Time-limited policies evaluate on their own threads, so serving goes
+ * on meanwhile.
  */
-export function smokeEvaluate(set: PolicySet, bundles: ReadonlySet<string>): void {
+export async function smokeEvaluate(set: PolicySet, bundles: ReadonlySet<string>): Promise<void> {
   for (const summary of set.bundles) {
     if (!bundles.has(summary.name)) continue
     for (const entrypoint of outermost(summary.entrypoints)) {
       try {
-        set.evaluate(entrypoint, EMPTY_INPUT)
+        await set.evaluateAsync(entrypoint, EMPTY_INPUT)
       } catch (thrown) {
         if (!isFatalEvaluationError(thrown)) continue
         throw new ClearanceError(

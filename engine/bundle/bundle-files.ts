@@ -1,11 +1,12 @@
 // Reads the raw files of an OPA bundle, from a .tar.gz (bytes or file) or a directory in OPA's layout, into a map
 // keyed by bundle path ("/data.json", "/policy.wasm", "/.manifest"). Every read is bounded and refuses entries
-// that could escape the bundle: traversal, links, devices.
+// that could escape the bundle: traversal, links, devices. Archives are decompressed as a stream with every limit
+// applied as bytes arrive (bounded-gunzip.ts); data files are held to the data limit before they are read.
 import { lstat, readdir, readFile } from 'node:fs/promises'
 import { join, relative, sep } from 'node:path'
-import { gunzipSync } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
+import { gunzipBounded } from './bounded-gunzip.js'
 import { type BundleLimits, defaultBundleLimits } from './bundle-limits.js'
 
 export type BundleFiles = ReadonlyMap<string, Uint8Array>
@@ -27,9 +28,15 @@ export function normalizeBundlePath(raw: string): string {
   return `/${kept.join('/')}`
 }
 
+/** Files whose content becomes the data document: the ones the data limit bounds. */
+export function isDataFile(path: string): boolean {
+  return /(^|\/)data\.(json|ya?ml)$/.test(path)
+}
+
 class FileCollector {
   readonly files = new Map<string, Uint8Array>()
   private total = 0
+  private dataTotal = 0
 
   constructor(private readonly limits: BundleLimits) {}
 
@@ -40,10 +47,19 @@ class FileCollector {
     }
     this.checkSize(path, bytes.byteLength)
     this.total += bytes.byteLength
+    if (isDataFile(path)) this.dataTotal += bytes.byteLength
     this.files.set(path, bytes)
   }
 
   checkSize(path: string, size: number): void {
+    if (isDataFile(path)) {
+      const maxData = this.limits.maxDataBytes ?? defaultBundleLimits.maxDataBytes!
+      if (this.dataTotal + size > maxData) {
+        throw bundleError(
+          `bundle data files reach ${this.dataTotal + size} bytes (at "${path}"), over the ${maxData}-byte data limit (raise --max-bundle-memory to admit more)`,
+        )
+      }
+    }
     if (size > this.limits.maxFileBytes) {
       throw bundleError(
         `bundle file "${path}" is ${size} bytes, over the ${this.limits.maxFileBytes}-byte limit`,
@@ -55,26 +71,11 @@ class FileCollector {
   }
 }
 
-function gunzip(bytes: Uint8Array, limits: BundleLimits): Buffer {
-  if (bytes.byteLength > limits.maxCompressedBytes) {
-    throw bundleError(
-      `bundle archive is ${bytes.byteLength} bytes, over the ${limits.maxCompressedBytes}-byte limit`,
-    )
-  }
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) throw bundleError('bundle archive is not gzip-compressed')
-  try {
-    return gunzipSync(bytes, { maxOutputLength: limits.maxUnpackedBytes + 64 * 1024 * 1024 })
-  } catch (thrown) {
-    throw bundleError(`bundle archive could not be decompressed: ${describeThrown(thrown)}`, thrown)
-  }
-}
-
 /** Reads the files of a gzip-compressed tar bundle held in memory. */
 export async function readBundleArchive(
   archive: Uint8Array,
   limits: BundleLimits = defaultBundleLimits,
 ): Promise<BundleFiles> {
-  const tarBytes = gunzip(archive, limits)
   const collector = new FileCollector(limits)
   let failure: ClearanceError | undefined
   const fail = (error: ClearanceError): void => {
@@ -96,11 +97,22 @@ export async function readBundleArchive(
         throw bundleError(`bundle entry "${entry.path}" is a ${entry.type}; only regular files are allowed`)
       }
       collector.checkSize(path, entry.size)
-      const chunks: Buffer[] = []
-      entry.on('data', (chunk: Buffer) => chunks.push(chunk))
+      // The header's size was checked above: the file is filled in place as chunks arrive (no concatenation,
+      // which for a large file would be one long copy on the serving thread).
+      const body = Buffer.allocUnsafe(entry.size)
+      let filled = 0
+      entry.on('data', (chunk: Buffer) => {
+        if (filled + chunk.byteLength <= body.byteLength) chunk.copy(body, filled)
+        filled += chunk.byteLength
+      })
       entry.on('end', () => {
         try {
-          collector.add(path, Buffer.concat(chunks))
+          if (filled !== body.byteLength) {
+            throw bundleError(
+              `bundle entry "${path}" holds ${filled} bytes, not the ${body.byteLength} its header says`,
+            )
+          }
+          collector.add(path, body)
         } catch (thrown) {
           fail(thrown as ClearanceError)
         }
@@ -110,7 +122,7 @@ export async function readBundleArchive(
       fail(thrown instanceof ClearanceError ? thrown : bundleError(describeThrown(thrown), thrown))
     }
   })
-  await new Promise<void>((resolve) => {
+  const parsed = new Promise<void>((resolve) => {
     parser.on('error', (thrown: unknown) => {
       fail(bundleError(`bundle archive is not a valid tar file: ${describeThrown(thrown)}`, thrown))
       resolve()
@@ -120,8 +132,18 @@ export async function readBundleArchive(
       fail(bundleError(`bundle archive is not a valid tar file: ${describeThrown(message)}${at}`))
     })
     parser.on('end', () => resolve())
-    parser.end(tarBytes)
   })
+  // Each unpacked chunk goes to the tar parser as it arrives; a limit the parser finds stops decompression too.
+  await gunzipBounded(archive, limits, (chunk) => {
+    if (failure !== undefined) throw failure
+    parser.write(chunk)
+  }).catch((thrown: unknown) => {
+    fail(thrown as ClearanceError)
+  })
+  if (failure === undefined) {
+    parser.end()
+    await parsed
+  }
   if (failure !== undefined) throw failure
   if (collector.files.size === 0) throw bundleError('bundle archive holds no files (truncated or empty)')
   return collector.files

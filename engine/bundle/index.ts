@@ -1,5 +1,10 @@
 export { type BundleFiles, readBundleArchive, readBundleDirectory, readBundleFiles } from './bundle-files.js'
-export { type BundleLimits, defaultBundleLimits } from './bundle-limits.js'
+export {
+  type BundleLimits,
+  bundleLimitsForMemory,
+  dataBytesFor,
+  defaultBundleLimits,
+} from './bundle-limits.js'
 export {
   type Bundle,
   type DataDocument,

@@ -2,8 +2,9 @@
 // modules with their entrypoints. Everything is verified here, before any of it can reach an evaluator.
 import { parse as parseYaml } from 'yaml'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import { isRecord, parseJson } from '../json/index.js'
+import { assertJsonShape, isRecord, parseJson } from '../json/index.js'
 import type { BundleFiles } from './bundle-files.js'
+import { defaultBundleLimits } from './bundle-limits.js'
 import { type Manifest, normalizeDocPath, parseManifest } from './manifest.js'
 import { isUnderRoot } from './roots.js'
 
@@ -43,8 +44,12 @@ function bundleError(bundle: string, message: string, cause?: unknown): Clearanc
   )
 }
 
+/** Data nested deeper than this is refused before parsing (the parsers and the wasm loader recurse). */
+const MAX_DATA_DEPTH = defaultBundleLimits.maxDataDepth!
+
 function parseDataFile(bundle: string, path: string, bytes: Uint8Array): unknown {
   try {
+    if (path.endsWith('.json')) assertJsonShape(bytes, { maxDepth: MAX_DATA_DEPTH, maxElements: Infinity })
     const text = decoder.decode(bytes)
     return path.endsWith('.json') ? parseJson(text) : parseYaml(text)
   } catch (thrown) {

@@ -1,6 +1,7 @@
 // `clearance serve`: the options, grouped as the help shows them, and the action that starts the server (or a
 // cluster of workers) and stops it on SIGINT/SIGTERM.
 import { type Command, Option } from 'commander'
+import { bundleLimitsForMemory } from '../bundle/index.js'
 import { DEFAULTS, type ServeOptions, serveConfigFromOptions } from '../config/index.js'
 import { createLogger, LOG_LEVELS } from '../log.js'
 import { startServer } from '../main.js'
@@ -87,6 +88,11 @@ function httpOptions(command: Command): Command {
       'most bytes of inputs and answers the decision cache holds',
       String(DEFAULTS.decisionCache.maxBytes),
     )
+    .option(
+      '--eval-threads <n>',
+      'evaluation threads per policy module (a runaway evaluation holds one; the others keep serving)',
+      String(DEFAULTS.evalThreads),
+    )
 }
 
 /** Where bundles come from, how they are reloaded and polled, and how their signatures are verified. */
@@ -117,6 +123,11 @@ function bundleOptions(command: Command): Command {
     .option(
       '--bundle-max-bytes <n>',
       `largest bundle download accepted (default: ${DEFAULTS.bundleLimits.maxCompressedBytes})`,
+    )
+    .option(
+      '--max-bundle-memory <bytes>',
+      `memory loading and serving bundle data may take; bundle data is limited to 1/${DEFAULTS.dataMemoryFactor} of it`,
+      String(DEFAULTS.maxBundleMemory),
     )
     .option('--bundle-token-file <file>', 'bearer token sent to the bundle server')
     .option('--bundle-client-cert <file>', 'client certificate (PEM) for the bundle server')
@@ -216,7 +227,8 @@ async function serve(options: ServeOptions & { workers?: string }): Promise<void
       verification: config.verification,
       persistDir: config.persistDir,
       maxAgeMs: config.maxAgeMs,
-      wasm: { evaluationTimeoutMs: config.evaluationTimeoutMs },
+      wasm: { evaluationTimeoutMs: config.evaluationTimeoutMs, evaluationThreads: config.evaluationThreads },
+      limits: bundleLimitsForMemory(config.maxBundleMemory),
     })
     const supervisor = createClusterSupervisor({ workers, log, env: bundles.env })
     const stopMetrics = serveClusterMetrics()

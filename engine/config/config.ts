@@ -38,6 +38,8 @@ export interface ServeConfig {
   evaluationTimeoutMs: number | undefined
   /** Repeated inputs of deterministic policies answered from memory; undefined: off. */
   decisionCache: { maxEntries: number; maxBytes: number } | undefined
+  /** --eval-threads: evaluation threads per policy module under the time limit. */
+  evaluationThreads: number
   authentication: 'off' | 'token' | 'tls'
   tokenFile: string | undefined
   tlsCertFile: string | undefined
@@ -57,6 +59,8 @@ export interface ServeConfig {
   decisionLog: DecisionLogConfig
   metrics: boolean
   instanceId: string | undefined
+  /** --max-bundle-memory: what loading and serving bundle data may take; the data limit derives from it. */
+  maxBundleMemory: number
   /** Envoy ext_authz, forward-auth and AuthZEN; each off unless asked for. */
   gateways: GatewayConfig
   /** The service map page under /ui/: on (fail start-up if it is not built), off, or auto (on loopback). */
@@ -100,6 +104,7 @@ export interface ServeOptions extends GatewayOptions {
   decisionCache?: string
   decisionCacheMaxEntries?: string
   decisionCacheMaxBytes?: string
+  evalThreads?: string
   authentication?: string
   tokenFile?: string
   tlsCertFile?: string
@@ -112,6 +117,7 @@ export interface ServeOptions extends GatewayOptions {
   pollingMaxDelay?: string
   bundleTimeout?: string
   bundleMaxBytes?: string
+  maxBundleMemory?: string
   bundleTokenFile?: string
   bundleClientCert?: string
   bundleClientKey?: string
@@ -260,11 +266,16 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     ),
     evaluationTimeoutMs: evaluationTimeout(options.evalTimeoutMs ?? String(DEFAULTS.evalTimeoutMs)),
     decisionCache: decisionCacheOptions(options),
+    evaluationThreads: positiveInteger('--eval-threads', options.evalThreads ?? String(DEFAULTS.evalThreads)),
     ...securityOptions(options),
     ...lifecycleOptions(options),
     decisionLog: decisionLogOptions(options),
     metrics: options.metrics ?? true,
     instanceId: options.instanceId,
+    maxBundleMemory: positiveInteger(
+      '--max-bundle-memory',
+      options.maxBundleMemory ?? String(DEFAULTS.maxBundleMemory),
+    ),
     gateways: gatewayConfigFromOptions(options),
     ui: uiMode(options.ui ?? DEFAULTS.ui.mode),
   }

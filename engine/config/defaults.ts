@@ -34,6 +34,10 @@ export const DEFAULTS = {
    * bounds. 10,000 answers of a few hundred bytes each is a few MiB.
    */
   decisionCache: { enabled: true, maxEntries: 10_000, maxBytes: 16 * MiB },
+  /** Evaluation threads per policy module under the time limit: one runaway evaluation holds only one of them. */
+  evalThreads: 2,
+  /** How long an evaluation (entrypoint and input) that overran is denied without running it again. */
+  overrunCooldownMs: 60_000,
   authentication: 'off',
   /** What a watched bundle's deletion does. */
   onDelete: 'drop',
@@ -49,12 +53,26 @@ export const DEFAULTS = {
     maxUnpackedBytes: 1 * GiB,
     maxFileBytes: 512 * MiB,
     maxFiles: 10_000,
+    /** Real bundles unpack at 3–30×; gzip bombs at ~1000×. Checked once the archive unpacks past the floor. */
+    maxCompressionRatio: 200,
+    ratioFloorBytes: 16 * MiB,
+    maxDataDepth: 512,
   },
   /** Bundles pulled from an OCI registry (`--bundle oci://…`); polling and timeouts are the bundle server's. */
   oci: {
     /** Largest manifest read; a bundle's manifest is a few hundred bytes. */
     maxManifestBytes: 4 * MiB,
   },
+  /**
+   * `--max-bundle-memory`: what loading and serving the bundles' data may take. The data limit is derived from it
+   * (÷ dataMemoryFactor): 4 GiB admits 102 MiB of data text, a sixth of a 24 GiB machine.
+   */
+  maxBundleMemory: 4 * GiB,
+  /**
+   * Peak bytes of memory per byte of data text while it is loaded and served with two evaluation threads, measured
+   * with bench/hardening.ts on catalog-shaped data: 50× at 32 MiB, 38× at 64 MiB.
+   */
+  dataMemoryFactor: 40,
   /** Bundle signatures: the key id and algorithm of a key given by flag. */
   verificationKeyId: 'default',
   signingAlg: 'RS256',

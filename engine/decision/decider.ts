@@ -65,13 +65,14 @@ export function createDecider({ registry, failClosed, cache }: DeciderDeps): Dec
   }
   return {
     policies,
-    async decide(path, input, set = policies()) {
+    async decide(path, input, set = policies(), context) {
       const started = nowNs()
       // A decision asked of an older set (one taken before an activation) never reads or fills the cache.
       const cached = cache !== undefined && set === registry.current()
       let outcome = cached ? cache.get(set, path, input) : undefined
       if (outcome === undefined) {
-        outcome = await set.evaluateAsync(path, input)
+        // The client's address without its port: evaluation threads are shared fairly per client.
+        outcome = await set.evaluateAsync(path, input, context?.requestedBy?.replace(/:\d+$/, ''))
         if (cached) cache.put(set, path, input, outcome)
       }
       return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }

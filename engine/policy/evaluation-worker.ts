@@ -12,7 +12,7 @@ import {
   VIA_PORT,
   writeText,
 } from './evaluation-channel.js'
-import { loadWasmPolicy, type WasmPolicy } from './wasm-policy.js'
+import { isMemoryExhaustion, loadWasmPolicy, type WasmPolicy } from './wasm-policy.js'
 
 /** What the main thread hands a new evaluation worker. */
 export interface EvaluationWorkerData {
@@ -59,7 +59,8 @@ function serve(policy: WasmPolicy, channel: EvaluationChannel, port: MessagePort
       respond(channel, port, Status.ok, policy.evaluate(control[Control.entrypoint]!, input))
     } catch (thrown) {
       const cause = thrown instanceof Error ? thrown.cause : undefined
-      const trapped = cause instanceof WebAssembly.RuntimeError || cause instanceof RangeError
+      const trapped =
+        cause instanceof WebAssembly.RuntimeError || cause instanceof RangeError || isMemoryExhaustion(cause)
       // The runtime's own words (the cause), so the caller's side can give a conflict OPA's shape again.
       respond(channel, port, trapped ? Status.trap : Status.error, describeThrown(cause ?? thrown))
     }

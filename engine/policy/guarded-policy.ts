@@ -1,7 +1,12 @@
-// A policy.wasm evaluated on its own worker thread under a time limit. The caller still gets a synchronous
-// evaluate(): it hands the input over shared memory and blocks until the answer arrives or the limit passes. An
-// evaluation past the limit is denied (evaluation_error) and its thread terminated, which stops the wasm wherever
-// it is; a fresh instance is started in the background, and until it is ready evaluations are denied too.
+// A policy.wasm evaluated on a small pool of worker threads under a time limit. The caller still gets a
+// synchronous evaluate(): it hands the input over shared memory and blocks until the answer arrives or the limit
+// passes. An evaluation past the limit is denied (evaluation_error) and its thread terminated, which stops the wasm
+// wherever it is; a fresh thread is started in the background while the pool's other threads keep serving (only
+// when none is left are evaluations denied). Fairness, per module: one runaway evaluation holds at most one thread
+// for one limit; the same evaluation repeated is denied at once for a cool-down (overrun-breaker.ts); a client
+// (its address) never holds every thread, and once one of its evaluations overran it may use only the first
+// thread, never the last live one, and after three overruns it is denied until the cool-down ends. A caller looping
+// slow requests therefore cannot starve the module's other callers, nor keep its threads restarting.
 
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
@@ -12,6 +17,7 @@ import {
   Worker,
   type WorkerOptions,
 } from 'node:worker_threads'
+import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, ErrorCodes } from '../errors.js'
 import {
   Control,
@@ -24,6 +30,7 @@ import {
 } from './evaluation-channel.js'
 import type { EvaluationWorkerData, EvaluationWorkerReady } from './evaluation-worker.js'
 import { evaluationFailure } from './opa-eval-errors.js'
+import { createOverrunBreaker, type OverrunBreaker } from './overrun-breaker.js'
 import type { WasmPolicy, WasmPolicyOptions } from './wasm-policy.js'
 
 /** A wasm policy that holds a thread, released by close(). */
@@ -32,8 +39,10 @@ export interface ClosablePolicy extends WasmPolicy {
    * Evaluates without blocking the calling thread: requests queue and the policy's thread answers them in
    * order, each under the time limit. Rejects with ClearanceError(evaluation_error).
    */
-  evaluateAsync(entrypoint: number, input: Uint8Array | undefined): Promise<string>
-  /** Stops the policy's thread; later evaluations are denied. */
+  evaluateAsync(entrypoint: number, input: Uint8Array | undefined, caller?: string): Promise<string>
+  /** Threads of the pool ready to evaluate (the others are being replaced). */
+  readyThreads(): number
+  /** Stops the policy's threads; later evaluations are denied. */
   close(): void
 }
 
@@ -125,41 +134,77 @@ const waitAsync = (
 interface Pending {
   entrypoint: number
   input: Uint8Array | undefined
+  /** Who asked (the client's address), for the per-caller limits; undefined for in-process callers. */
+  caller: string | undefined
   resolve: (resultSet: string) => void
   reject: (error: ClearanceError) => void
 }
 
+/** One evaluation thread of the pool, and the asynchronous evaluation it is working on. */
+interface Lane {
+  thread: Thread | undefined
+  /** Why this lane has no thread (being replaced), when it has none. */
+  unavailable: string | undefined
+  inFlight: { pending: Pending; timer: NodeJS.Timeout; deadline: number } | undefined
+}
+
 const closedMessage = 'policy was closed'
+/** Overruns within the cool-down after which a caller's evaluations are denied outright. */
+const MAX_OVERRUNS = 3
+
+export interface GuardOptions {
+  timeoutMs: number
+  /** Evaluation threads of the module (each its own instance); an overrun or a trap replaces only its own. */
+  threads: number
+  /** How long an evaluation that overran is denied without running again; 0 turns the breaker off. */
+  overrunCooldownMs: number
+}
 
 class GuardedPolicy implements ClosablePolicy {
-  private thread: Thread | undefined
-  /** Why evaluations are denied right now, when the thread is being replaced or the policy is closed. */
-  private unavailable: string | undefined
-  /** Asynchronous evaluations waiting for the thread, in arrival order. */
+  private readonly lanes: Lane[]
+  private closed = false
+  /** Asynchronous evaluations waiting for a thread, in arrival order. */
   private readonly queue: Pending[] = []
-  /** The asynchronous evaluation the thread is working on, with its timer. */
-  private inFlight: { pending: Pending; timer: NodeJS.Timeout; deadline: number } | undefined
+  private readonly breaker: OverrunBreaker
+  private readonly timeoutMs: number
+  /** Caller → evaluations of theirs on a thread right now. */
+  private readonly callerInFlight = new Map<string, number>()
+  /** Callers whose evaluations overran recently → how often, and until when they are held to the limits below. */
+  private readonly probation = new Map<string, { until: number; overruns: number }>()
+  private readonly cooldownMs: number
 
   constructor(
     readonly entrypoints: ReadonlyMap<string, number>,
     readonly builtins: readonly string[],
-    thread: Thread,
+    threads: readonly Thread[],
     private readonly wasm: Uint8Array,
     private readonly data: Uint8Array,
     private readonly options: WasmPolicyOptions,
-    private readonly timeoutMs: number,
+    guard: GuardOptions,
   ) {
-    this.thread = thread
-    this.watch(thread)
+    this.timeoutMs = guard.timeoutMs
+    this.cooldownMs = guard.overrunCooldownMs
+    this.breaker = createOverrunBreaker({ timeoutMs: guard.timeoutMs, cooldownMs: guard.overrunCooldownMs })
+    this.lanes = threads.map((thread) => ({ thread, unavailable: undefined, inFlight: undefined }))
+    for (const lane of this.lanes) this.watch(lane, lane.thread!)
   }
 
   evaluate(entrypoint: number, input: Uint8Array | undefined): string {
     try {
-      // An asynchronous evaluation on the thread finishes first (blocking, within its own limit).
-      if (this.inFlight !== undefined) this.drainInFlight()
-      const thread = this.available()
+      this.refuseKnownOverrun(entrypoint, input)
+      // An idle thread if there is one; otherwise the asynchronous evaluation on one finishes first (blocking,
+      // within its own limit).
+      let lane = this.lanes.find(
+        (candidate) => candidate.thread !== undefined && candidate.inFlight === undefined,
+      )
+      if (lane === undefined) {
+        lane = this.lanes.find((candidate) => candidate.thread !== undefined)
+        if (lane !== undefined) this.drainInFlight(lane)
+      }
+      const thread = lane?.thread
+      if (lane === undefined || thread === undefined) throw this.unavailableError()
       this.send(thread, entrypoint, input)
-      const result = this.await(thread, this.timeoutMs)
+      const result = this.await(lane, thread, this.timeoutMs, entrypoint, input)
       if (typeof result === 'string') return result
       throw result
     } finally {
@@ -168,78 +213,154 @@ class GuardedPolicy implements ClosablePolicy {
     }
   }
 
-  evaluateAsync(entrypoint: number, input: Uint8Array | undefined): Promise<string> {
+  readyThreads(): number {
+    return this.lanes.filter((lane) => lane.thread !== undefined).length
+  }
+
+  evaluateAsync(entrypoint: number, input: Uint8Array | undefined, caller?: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ entrypoint, input, resolve, reject })
-      if (this.inFlight === undefined) this.pump()
+      try {
+        this.refuseKnownOverrun(entrypoint, input, caller)
+      } catch (thrown) {
+        reject(thrown as ClearanceError)
+        return
+      }
+      this.queue.push({ entrypoint, input, caller, resolve, reject })
+      this.pump()
     })
   }
 
-  /** Starts the next queued evaluation; the thread answers one at a time. */
-  private pump(): void {
-    while (this.inFlight === undefined) {
-      const pending = this.queue.shift()
-      if (pending === undefined) return
-      const thread = this.thread
-      if (thread === undefined) {
-        pending.reject(this.unavailableError())
-        continue
-      }
-      this.send(thread, pending.entrypoint, pending.input)
-      // The timer holds the event loop open (a pending waitAsync does not) and enforces the limit.
-      const timer = setTimeout(() => this.settleInFlight(pending, this.overrun()), this.timeoutMs)
-      this.inFlight = { pending, timer, deadline: performance.now() + this.timeoutMs }
-      const waiting = waitAsync(thread.channel.control, Control.response, 0)
-      const settle = (): void => {
-        // Only the evaluation still waiting reads the answer; one already settled another way reads nothing.
-        if (this.inFlight?.pending === pending) this.settleInFlight(pending, this.receive(thread))
-      }
-      if (waiting.async) void waiting.value.then(settle)
-      else queueMicrotask(settle)
+  private refuseKnownOverrun(entrypoint: number, input: Uint8Array | undefined, caller?: string): void {
+    const refusal = this.breaker.refusal(entrypoint, input)
+    if (refusal !== undefined) throw new ClearanceError(ErrorCodes.evaluationError, refusal)
+    const record = caller === undefined ? undefined : this.probation.get(caller)
+    if (record !== undefined && record.overruns >= MAX_OVERRUNS && record.until > performance.now()) {
+      // Each overrun costs the module a thread restart; past a few, the caller's evaluations stop here.
+      throw new ClearanceError(
+        ErrorCodes.evaluationError,
+        `${record.overruns} evaluations from this client ran past the ${this.timeoutMs} ms time limit; its evaluations of this policy are denied for ${Math.round(this.cooldownMs / 1000)} s`,
+      )
     }
   }
 
-  private settleInFlight(pending: Pending, result: string | ClearanceError): void {
+  /**
+   * Hands queued evaluations to idle threads, oldest first among those that may run now; with no thread alive at
+   * all, denies them. Per caller: no more than all threads but one at once (another caller always finds one), and
+   * a caller whose evaluation overran within the cool-down runs on the first thread only, and only while another
+   * thread is alive: it can stop and replace that one thread, never the last one.
+   */
+  private pump(): void {
+    if (this.queue.length === 0) return
+    if (!this.lanes.some((lane) => lane.thread !== undefined)) {
+      for (const pending of this.queue.splice(0)) pending.reject(this.unavailableError())
+      return
+    }
+    for (let index = 0; index < this.queue.length; ) {
+      const pending = this.queue[index]!
+      const lane = this.laneFor(pending.caller)
+      if (lane === 'none-idle') return
+      if (lane === undefined) {
+        index++
+        continue
+      }
+      this.queue.splice(index, 1)
+      this.start(lane, lane.thread!, pending)
+    }
+  }
+
+  /** An idle lane this caller may use now; undefined when it must wait; 'none-idle' when no lane is idle. */
+  private laneFor(caller: string | undefined): Lane | undefined | 'none-idle' {
+    const idle = (lane: Lane): boolean => lane.thread !== undefined && lane.inFlight === undefined
+    if (!this.lanes.some(idle)) return 'none-idle'
+    if (caller === undefined || this.lanes.length === 1) return this.lanes.find(idle)
+    if ((this.callerInFlight.get(caller) ?? 0) >= this.lanes.length - 1) return undefined
+    const record = this.probation.get(caller)
+    if (record !== undefined) {
+      // On probation: the first thread only, and only while another thread is alive to serve everyone else.
+      if (record.until > performance.now()) {
+        const others = this.lanes.some((lane, index) => index > 0 && lane.thread !== undefined)
+        return others && idle(this.lanes[0]!) ? this.lanes[0] : undefined
+      }
+      this.probation.delete(caller)
+    }
+    // Callers in good standing leave the first thread to those on probation when another is idle.
+    return this.lanes.find((lane, index) => index > 0 && idle(lane)) ?? this.lanes.find(idle)
+  }
+
+  private start(lane: Lane, thread: Thread, pending: Pending): void {
+    if (pending.caller !== undefined) {
+      this.callerInFlight.set(pending.caller, (this.callerInFlight.get(pending.caller) ?? 0) + 1)
+    }
+    this.send(thread, pending.entrypoint, pending.input)
+    // The timer holds the event loop open (a pending waitAsync does not) and enforces the limit.
+    const timer = setTimeout(
+      () => this.settleInFlight(lane, pending, this.overrun(lane, pending)),
+      this.timeoutMs,
+    )
+    lane.inFlight = { pending, timer, deadline: performance.now() + this.timeoutMs }
+    const waiting = waitAsync(thread.channel.control, Control.response, 0)
+    const settle = (): void => {
+      // Only the evaluation still waiting reads the answer; one already settled another way reads nothing.
+      if (lane.inFlight?.pending === pending && lane.thread === thread) {
+        this.settleInFlight(lane, pending, this.receive(lane, thread))
+      }
+    }
+    if (waiting.async) void waiting.value.then(settle)
+    else queueMicrotask(settle)
+  }
+
+  private settleInFlight(lane: Lane, pending: Pending, result: string | ClearanceError): void {
     // Already settled by the timer, by a synchronous caller draining it, or by close().
-    if (this.inFlight?.pending !== pending) return
-    this.finishInFlight(result)
+    if (lane.inFlight?.pending !== pending) return
+    this.finishInFlight(lane, result)
     this.pump()
   }
 
-  /** Blocks until the in-flight evaluation answers (within what is left of its limit) and settles it. */
-  private drainInFlight(): void {
-    const inFlight = this.inFlight
+  /** Blocks until the lane's in-flight evaluation answers (within what is left of its limit) and settles it. */
+  private drainInFlight(lane: Lane): void {
+    const inFlight = lane.inFlight
     if (inFlight === undefined) return
-    const thread = this.thread
+    const thread = lane.thread
+    const { entrypoint, input } = inFlight.pending
     this.finishInFlight(
+      lane,
       thread === undefined
         ? this.unavailableError()
-        : this.await(thread, Math.max(0, inFlight.deadline - performance.now())),
+        : this.await(lane, thread, Math.max(0, inFlight.deadline - performance.now()), entrypoint, input),
     )
   }
 
-  private finishInFlight(result: string | ClearanceError): void {
-    const inFlight = this.inFlight
+  private finishInFlight(lane: Lane, result: string | ClearanceError): void {
+    const inFlight = lane.inFlight
     if (inFlight === undefined) return
     clearTimeout(inFlight.timer)
-    this.inFlight = undefined
+    lane.inFlight = undefined
+    const caller = inFlight.pending.caller
+    if (caller !== undefined) {
+      const count = (this.callerInFlight.get(caller) ?? 1) - 1
+      if (count <= 0) this.callerInFlight.delete(caller)
+      else this.callerInFlight.set(caller, count)
+    }
     if (typeof result === 'string') inFlight.pending.resolve(result)
     else inFlight.pending.reject(result)
   }
 
   /** Blocks until the thread answers the request just sent, or the limit passes (then the thread is replaced). */
-  private await(thread: Thread, timeoutMs: number): string | ClearanceError {
+  private await(
+    lane: Lane,
+    thread: Thread,
+    timeoutMs: number,
+    entrypoint: number,
+    input: Uint8Array | undefined,
+  ): string | ClearanceError {
     const timedOut = Atomics.wait(thread.channel.control, Control.response, 0, timeoutMs) === 'timed-out'
-    return timedOut ? this.overrun() : this.receive(thread)
-  }
-
-  private available(): Thread {
-    if (this.thread === undefined) throw this.unavailableError()
-    return this.thread
+    return timedOut ? this.overrun(lane, { entrypoint, input }) : this.receive(lane, thread)
   }
 
   private unavailableError(): ClearanceError {
-    return new ClearanceError(ErrorCodes.evaluationError, this.unavailable ?? 'policy is not available')
+    if (this.closed) return new ClearanceError(ErrorCodes.evaluationError, closedMessage)
+    const reason = this.lanes.find((lane) => lane.unavailable !== undefined)?.unavailable
+    return new ClearanceError(ErrorCodes.evaluationError, reason ?? 'policy is not available')
   }
 
   private send(thread: Thread, entrypoint: number, input: Uint8Array | undefined): void {
@@ -258,7 +379,7 @@ class GuardedPolicy implements ClosablePolicy {
     Atomics.notify(control, Control.request)
   }
 
-  private receive(thread: Thread): string | ClearanceError {
+  private receive(lane: Lane, thread: Thread): string | ClearanceError {
     const { control } = thread.channel
     const length = control[Control.resultLength]!
     let text: string
@@ -271,14 +392,30 @@ class GuardedPolicy implements ClosablePolicy {
     } else text = readText(thread.channel, length)
     const status = control[Control.status]
     if (status === Status.ok) return text
-    return evaluationFailure(
-      text,
-      status === Status.trap ? { cause: new WebAssembly.RuntimeError(text) } : undefined,
-    )
+    if (status === Status.trap) {
+      // A trapped or memory-exhausted instance may have grown its memory to the ceiling; a fresh thread gives all
+      // of it back, where a fresh instance on the same thread would leave it to a garbage collection that, on a
+      // thread blocked between requests, may not come.
+      this.replaceThread(lane, 'an evaluation trapped or ran out of memory')
+      return evaluationFailure(text, { cause: new WebAssembly.RuntimeError(text) })
+    }
+    return evaluationFailure(text)
   }
 
-  private overrun(): ClearanceError {
-    this.replaceThread(`an evaluation ran past the ${this.timeoutMs} ms limit`)
+  private overrun(
+    lane: Lane,
+    pending: Pick<Pending, 'entrypoint' | 'input'> & { caller?: string | undefined },
+  ): ClearanceError {
+    this.breaker.record(pending.entrypoint, pending.input)
+    if (pending.caller !== undefined && this.cooldownMs > 0) {
+      const previous = this.probation.get(pending.caller)
+      const overruns =
+        previous !== undefined && previous.until > performance.now() ? previous.overruns + 1 : 1
+      this.probation.delete(pending.caller)
+      this.probation.set(pending.caller, { until: performance.now() + this.cooldownMs, overruns })
+      if (this.probation.size > 10_000) this.probation.delete(this.probation.keys().next().value!)
+    }
+    this.replaceThread(lane, `an evaluation ran past the ${this.timeoutMs} ms limit`)
     return new ClearanceError(
       ErrorCodes.evaluationError,
       `evaluation exceeded the ${this.timeoutMs} ms time limit and was stopped`,
@@ -286,54 +423,63 @@ class GuardedPolicy implements ClosablePolicy {
   }
 
   close(): void {
-    this.unavailable = closedMessage
-    this.stopThread()
-    if (this.inFlight !== undefined) this.settleInFlight(this.inFlight.pending, this.unavailableError())
+    this.closed = true
+    for (const lane of this.lanes) {
+      lane.unavailable = closedMessage
+      this.stopThread(lane)
+      if (lane.inFlight !== undefined)
+        this.settleInFlight(lane, lane.inFlight.pending, this.unavailableError())
+    }
     this.pump()
   }
 
-  private stopThread(): void {
-    const thread = this.thread
-    this.thread = undefined
+  private stopThread(lane: Lane): void {
+    const thread = lane.thread
+    lane.thread = undefined
     if (thread === undefined) return
     thread.port.close()
     void thread.worker.terminate()
   }
 
-  private replaceThread(reason: string, attempt = 1): void {
-    this.stopThread()
-    this.unavailable = `policy instance is being replaced (${reason}); decisions are denied until it is ready`
+  private replaceThread(lane: Lane, reason: string, attempt = 1): void {
+    this.stopThread(lane)
+    if (this.closed) return
+    lane.unavailable = `policy instance is being replaced (${reason}); decisions are denied until it is ready`
     startThread(this.wasm, this.data, this.options).then(
       ({ thread }) => {
-        if (this.unavailable === closedMessage) {
+        if (this.closed) {
           thread.port.close()
           void thread.worker.terminate()
           return
         }
-        this.thread = thread
-        this.unavailable = undefined
-        this.watch(thread)
+        lane.thread = thread
+        lane.unavailable = undefined
+        this.watch(lane, thread)
         this.pump()
       },
       (error: unknown) => {
-        if (this.unavailable === closedMessage) return
-        this.unavailable = `policy instance could not be replaced: ${String(error)}; retrying`
+        if (this.closed) return
+        lane.unavailable = `policy instance could not be replaced: ${String(error)}; retrying`
         const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7))
         setTimeout(() => {
-          if (this.unavailable !== closedMessage) this.replaceThread(reason, attempt + 1)
+          if (!this.closed) this.replaceThread(lane, reason, attempt + 1)
         }, delayMs).unref()
       },
     )
   }
 
   /** A thread that dies on its own (out of memory, a crash) is replaced; an evaluation on it is denied. */
-  private watch(thread: Thread): void {
+  private watch(lane: Lane, thread: Thread): void {
     thread.worker.once('exit', (exitCode) => {
-      if (this.thread !== thread) return
+      if (lane.thread !== thread) return
       const reason = `the evaluation thread exited (exit code ${exitCode})`
-      this.replaceThread(reason)
-      if (this.inFlight !== undefined) {
-        this.settleInFlight(this.inFlight.pending, new ClearanceError(ErrorCodes.evaluationError, reason))
+      this.replaceThread(lane, reason)
+      if (lane.inFlight !== undefined) {
+        this.settleInFlight(
+          lane,
+          lane.inFlight.pending,
+          new ClearanceError(ErrorCodes.evaluationError, reason),
+        )
       }
     })
   }
@@ -347,7 +493,7 @@ class GuardedPolicy implements ClosablePolicy {
 export async function loadGuardedWasmPolicy(
   wasm: Uint8Array,
   data: Uint8Array,
-  options: WasmPolicyOptions & { timeoutMs: number },
+  options: WasmPolicyOptions & { timeoutMs: number; threads?: number; overrunCooldownMs?: number },
 ): Promise<ClosablePolicy> {
   if (options.builtins !== undefined) {
     throw new ClearanceError(
@@ -355,9 +501,37 @@ export async function loadGuardedWasmPolicy(
       'custom builtins cannot be used with an evaluation time limit (they cannot cross to the evaluation thread)',
     )
   }
-  const { timeoutMs, ...wasmOptions } = options
+  const {
+    timeoutMs,
+    threads = DEFAULTS.evalThreads,
+    overrunCooldownMs = DEFAULTS.overrunCooldownMs,
+    ...wasmOptions
+  } = options
   const sharedWasm = shareBytes(wasm)
   const sharedData = shareBytes(data)
-  const { thread, entrypoints, builtins } = await startThread(sharedWasm, sharedData, wasmOptions)
-  return new GuardedPolicy(entrypoints, builtins, thread, sharedWasm, sharedData, wasmOptions, timeoutMs)
+  const started = await Promise.allSettled(
+    Array.from({ length: Math.max(1, threads) }, () => startThread(sharedWasm, sharedData, wasmOptions)),
+  )
+  const failed = started.find((outcome) => outcome.status === 'rejected')
+  if (failed !== undefined) {
+    for (const outcome of started) {
+      if (outcome.status === 'fulfilled') {
+        outcome.value.thread.port.close()
+        void outcome.value.thread.worker.terminate()
+      }
+    }
+    throw failed.reason
+  }
+  const ready = started.map(
+    (outcome) => (outcome as PromiseFulfilledResult<Awaited<ReturnType<typeof startThread>>>).value,
+  )
+  return new GuardedPolicy(
+    ready[0]!.entrypoints,
+    ready[0]!.builtins,
+    ready.map(({ thread }) => thread),
+    sharedWasm,
+    sharedData,
+    wasmOptions,
+    { timeoutMs, threads: ready.length, overrunCooldownMs },
+  )
 }

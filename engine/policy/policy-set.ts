@@ -19,6 +19,8 @@ export interface PolicySetOptions extends WasmPolicyOptions {
    * module runs on the calling thread with no time limit.
    */
   evaluationTimeoutMs?: number | undefined
+  /** Evaluation threads per module under the time limit (default DEFAULTS.evalThreads). */
+  evaluationThreads?: number | undefined
 }
 
 /** What a path evaluates to: undefined, or the JSON text of its value. */
@@ -49,9 +51,10 @@ export interface PolicySet {
   evaluate(path: string, input: Uint8Array | undefined): EvalOutcome
   /**
    * Like evaluate, without blocking the calling thread while a time-limited policy evaluates on its own thread
-   * (other requests are served meanwhile). Rejects with ClearanceError(evaluation_error).
+   * (other requests are served meanwhile). `caller` (the client's address) is held to fair-share limits on the
+   * evaluation threads (guarded-policy.ts). Rejects with ClearanceError(evaluation_error).
    */
-  evaluateAsync(path: string, input: Uint8Array | undefined): Promise<EvalOutcome>
+  evaluateAsync(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome>
   /** Releases the set's evaluation threads, if any; evaluations afterwards are denied. */
   close(): void
   /**
@@ -174,10 +177,10 @@ class LoadedPolicySet implements PolicySet {
     for (const thread of this.threads) thread.close()
   }
 
-  async evaluateAsync(path: string, input: Uint8Array | undefined): Promise<EvalOutcome> {
+  async evaluateAsync(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome> {
     const target = this.targets.get(path)
     if (target?.threaded === undefined) return this.evaluate(path, input)
-    return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input))
+    return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input, caller))
   }
 
   evaluate(path: string, input: Uint8Array | undefined): EvalOutcome {
@@ -252,7 +255,7 @@ export async function createPolicySet(
   options: PolicySetOptions = {},
 ): Promise<PolicySet> {
   assertDisjointRoots(bundles.map((bundle) => ({ name: bundle.name, roots: bundle.manifest.roots })))
-  const { evaluationTimeoutMs, ...wasmOptions } = options
+  const { evaluationTimeoutMs, evaluationThreads, ...wasmOptions } = options
   // Guarded instances read the data from memory shared with their threads; one copy serves all.
   const encoded = encodeJson(mergeData(bundles))
   const dataBytes = evaluationTimeoutMs === undefined ? encoded : shareBytes(encoded)
@@ -262,6 +265,7 @@ export async function createPolicySet(
     const guarded = await loadGuardedWasmPolicy(wasm, dataBytes, {
       ...wasmOptions,
       timeoutMs: evaluationTimeoutMs,
+      ...(evaluationThreads === undefined ? {} : { threads: evaluationThreads }),
     })
     threads.push(guarded)
     return guarded

@@ -83,6 +83,11 @@ function asExactArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return new Uint8Array(bytes).buffer
 }
 
+/** OPA's allocator gave up (the instance reached its memory ceiling): opa-wasm throws the abort message as a string. */
+export function isMemoryExhaustion(thrown: unknown): boolean {
+  return typeof thrown === 'string' && thrown.startsWith('opa_malloc')
+}
+
 class InstantiatedPolicy implements WasmPolicy {
   readonly entrypoints: ReadonlyMap<string, number>
   private policy: LoadedPolicy
@@ -128,8 +133,9 @@ class InstantiatedPolicy implements WasmPolicy {
       )
       return this.results.json(policy.mem.buffer, resultAddr)
     } catch (thrown) {
-      // A trap can leave the instance in any state; later decisions get a fresh one.
-      if (thrown instanceof WebAssembly.RuntimeError) this.replaceInstance()
+      // A trap can leave the instance in any state, and wasm memory never shrinks: after a trap or an exhausted
+      // allocator, later decisions get a fresh instance (and the grown one goes to the garbage collector).
+      if (thrown instanceof WebAssembly.RuntimeError || isMemoryExhaustion(thrown)) this.replaceInstance()
       throw evaluationFailure(describeThrown(thrown), { cause: thrown })
     }
   }

@@ -23,6 +23,7 @@ import {
 import { concurrencyLimit, createInFlightLimit } from './middleware/concurrency-limit.js'
 import { gzipResponse } from './middleware/gzip-response.js'
 import { opaMethods } from './middleware/opa-methods.js'
+import { PROBE_PATHS } from './probe-paths.js'
 import { registerBatchRoute } from './routes/batch-route.js'
 import { registerCheckRoute } from './routes/check-route.js'
 import { registerDataRoutes } from './routes/data-routes.js'
@@ -77,21 +78,23 @@ export function createHttpHandlers(deps: AppDeps): HttpHandlers {
   const app = new Hono()
   const metrics = deps.metrics
   app.use(gzipResponse(DEFAULTS.gzipMinLength))
-  if (metrics !== undefined) {
-    app.use(metricsMiddleware(metrics))
-    app.get('/metrics', async (c) => {
-      const { contentType, body } = await metrics.render()
-      return c.body(body, 200, { 'content-type': contentType })
-    })
-  }
+  if (metrics !== undefined) app.use(metricsMiddleware(metrics))
   app.use(opaMethods)
-  // one check and one in-flight count for the hono stack and the lean route
+  // Every route below is behind authentication (liveness excepted, see probe-paths.ts), /metrics and /ui included;
+  // the forward-auth gateway route judges its callers itself. One check and one in-flight count serve the hono
+  // stack and the lean route.
   const authenticationOptions = deps.authentication ?? { mode: 'off' }
   const check = createAuthenticator(authenticationOptions)
   const limit = createInFlightLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent)
   const authenticate = authentication(authenticationOptions, check)
   app.use(deps.forwardAuth === undefined ? authenticate : exceptPath(FORWARD_AUTH_ROUTE, authenticate))
-  app.use(concurrencyLimit(limit))
+  app.use(concurrencyLimit(limit, { exempt: PROBE_PATHS }))
+  if (metrics !== undefined) {
+    app.get('/metrics', async (c) => {
+      const { contentType, body } = await metrics.render()
+      return c.body(body, 200, { 'content-type': contentType })
+    })
+  }
   const gatewayMetrics = createGatewayMetrics(metrics)
   if (deps.forwardAuth !== undefined) {
     registerForwardAuthRoute(app, {

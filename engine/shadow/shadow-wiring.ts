@@ -5,6 +5,7 @@
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { createBundleManager, createPolicyRegistry, type PolicyRegistry } from '../activation/index.js'
+import { bundleLimitsForMemory } from '../bundle/index.js'
 import type { ServeConfig } from '../config/index.js'
 import type { DecisionLogger } from '../decision-log/index.js'
 import { createEventProcessor, logPolicyEvaluators } from '../decision-log/index.js'
@@ -45,7 +46,8 @@ export async function createShadow(config: ServeConfig, deps: ShadowDeps): Promi
     verification: config.verification,
     // a remote shadow bundle must not overwrite the persisted enforced bundle of the same name
     persistDir: config.persistDir === undefined ? undefined : join(config.persistDir, 'shadow'),
-    wasm: { evaluationTimeoutMs: config.evaluationTimeoutMs },
+    wasm: { evaluationTimeoutMs: config.evaluationTimeoutMs, evaluationThreads: config.evaluationThreads },
+    limits: bundleLimitsForMemory(config.maxBundleMemory),
     cooldownMs: config.reloadCooldownMs,
     watch: config.watch,
     strict: false,

@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
 import type { MiddlewareHandler } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
+import { LIVENESS_PATH } from '../probe-paths.js'
 
 export type AuthenticationMode = 'off' | 'token' | 'tls'
 
@@ -25,7 +26,7 @@ function refuse(reason: string, message: string, onRefused?: (reason: string) =>
 }
 
 /** Paths every orchestrator probes without credentials. */
-const OPEN_PATHS = new Set(['/health/live'])
+const OPEN_PATHS = new Set([LIVENESS_PATH])
 
 /** Throws ClearanceError(unauthorized) unless the request may call; `authorization` is its header. */
 export type RequestAuthenticator = (authorization: string | undefined, socket: TLSSocket | undefined) => void

@@ -1,5 +1,6 @@
 // Caps requests in flight. Past the cap a request is answered 429 at once instead of queueing behind the
-// others, so overload shows up as fast refusals rather than as every caller's latency.
+// others, so overload shows up as fast refusals rather than as every caller's latency. Exempt paths (health,
+// status) are neither refused nor counted.
 import type { MiddlewareHandler } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
 
@@ -29,9 +30,21 @@ export function createInFlightLimit(max: number, onRejected?: () => void): InFli
   }
 }
 
-export function concurrencyLimit(max: number | InFlightLimit, onRejected?: () => void): MiddlewareHandler {
+export interface ConcurrencyLimitOptions {
+  /** Paths never refused nor counted. */
+  exempt?: ReadonlySet<string>
+  /** With a number for `max` only; a shared limit was made with its own. */
+  onRejected?: () => void
+}
+
+export function concurrencyLimit(
+  max: number | InFlightLimit,
+  options: ConcurrencyLimitOptions = {},
+): MiddlewareHandler {
+  const { exempt, onRejected } = options
   const limit = typeof max === 'number' ? createInFlightLimit(max, onRejected) : max
-  return async (_c, next) => {
+  return async (c, next) => {
+    if (exempt?.has(c.req.path)) return next()
     limit.enter()
     try {
       await next()

@@ -2,7 +2,9 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { defaultBundleLimits } from '../../../engine/bundle/bundle-limits.js'
 import type { VerificationConfig } from '../../../engine/bundle/verification-config.js'
+import { gzipBomb } from '../../helpers/bundle-bombs.js'
 import { buildFixture } from '../../helpers/fixtures.js'
 import {
   buildSignedFixture,
@@ -98,6 +100,37 @@ describe('refused bundles', () => {
       maxFiles: 100,
     }
     expect(await refuse(pack(files), { limits })).toContain('over the 250000-byte limit')
+  })
+
+  it('a compression bomb (64 MiB of one byte in 70 KiB)', async () => {
+    const bomb = await gzipBomb([{ path: '/reload/blob.bin', size: 64 * 1024 * 1024 }])
+    expect(await refuse(bomb)).toContain('compression bomb')
+  })
+
+  it('a data.json over the data limit the memory budget allows', async () => {
+    const files = new Map(base)
+    files.set('/reload/big/data.json', Buffer.from(JSON.stringify({ pad: 'x'.repeat(300_000) })))
+    const limits = { ...defaultBundleLimits, maxDataBytes: 100_000 }
+    expect(await refuse(pack(files), { limits })).toContain('over the 100000-byte data limit')
+  })
+
+  it('clears the refusal from the status once the good bundle is back', async () => {
+    const file = join(await freshDir('recovery'), 'reload.tar.gz')
+    const first = reloadVersion(base, 1)
+    await writeFile(file, first)
+    const managed = managerFor({ specs: [{ name: 'reload', path: file }] })
+    running.push(managed)
+    await managed.manager.start()
+    await writeBundle(file, corruptions['not gzip'](), 'rename')
+    await eventually(() => managed.manager.status().bundles.reload?.message, 5000, 'a refusal')
+    await writeBundle(file, first, 'rename')
+    await eventually(
+      () => (managed.manager.status().bundles.reload?.message === undefined ? true : undefined),
+      5000,
+      'the refusal to clear',
+    )
+    expect(managed.manager.status().bundles.reload).not.toHaveProperty('code')
+    expect(reloadVersionOf(managed.registry.current())).toBe('1')
   })
 
   it('a bundle whose roots overlap another active bundle', async () => {

@@ -27,10 +27,14 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
 
   beforeAll(async () => {
     bundle = await loadBundleFromPath('slow', await buildFixture('slow-loop'))
+    // One thread and no overrun breaker: the replacement window and the queue order are what is tested here
+    // (evaluation-fairness.test.ts tests the pool and the breaker).
     policy = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
-      timeoutMs: 250,
+      timeoutMs: 1000,
       initialMemoryPages: 32,
       maxMemoryPages: 2048,
+      threads: 1,
+      overrunCooldownMs: 0,
     })
   })
 
@@ -70,10 +74,10 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
   })
 
   it('stops an evaluation past the time limit, denies while a fresh instance starts, then serves again', async () => {
-    // n = 1000 is a million iterations: seconds of wasm without the guard.
-    const stopped = thrownBy(() => policy.evaluate(id('pairs'), encodeJson({ n: 1000 })))
+    // n = 4000 is 16 million iterations: many seconds of wasm without the guard.
+    const stopped = thrownBy(() => policy.evaluate(id('pairs'), encodeJson({ n: 4000 })))
     expect(stopped.code).toBe('evaluation_error')
-    expect(stopped.message).toBe('evaluation exceeded the 250 ms time limit and was stopped')
+    expect(stopped.message).toBe('evaluation exceeded the 1000 ms time limit and was stopped')
     const replacing = thrownBy(() => policy.evaluate(id('pairs'), encodeJson({ n: 3 })))
     expect(replacing.code).toBe('evaluation_error')
     expect(replacing.message).toMatch(/being replaced/)
@@ -104,9 +108,9 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
   })
 
   it('stops an asynchronous evaluation past the limit and denies those queued behind it', async () => {
-    const slow = policy.evaluateAsync(id('pairs'), encodeJson({ n: 1000 }))
+    const slow = policy.evaluateAsync(id('pairs'), encodeJson({ n: 4000 }))
     const behind = policy.evaluateAsync(id('echo'), encodeJson({ behind: true }))
-    await expect(slow).rejects.toThrow('evaluation exceeded the 250 ms time limit and was stopped')
+    await expect(slow).rejects.toThrow('evaluation exceeded the 1000 ms time limit and was stopped')
     await expect(behind).rejects.toThrow(/being replaced/)
     await vi.waitFor(
       async () =>
@@ -119,7 +123,7 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
   })
 
   it('goes on with queued evaluations after a synchronous caller hit the limit, once the fresh instance is ready', async () => {
-    const slow = policy.evaluateAsync(id('pairs'), encodeJson({ n: 1000 }))
+    const slow = policy.evaluateAsync(id('pairs'), encodeJson({ n: 4000 }))
     const queued = policy.evaluateAsync(id('echo'), encodeJson({ queued: true }))
     // A blocking caller drains the slow one (which overruns), then finds the instance being replaced.
     expect(thrownBy(() => policy.evaluate(id('echo'), encodeJson(1))).code).toBe('evaluation_error')
@@ -174,10 +178,10 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
   })
 
   it('is what a policy set uses when given evaluationTimeoutMs, released by close()', async () => {
-    const set = await createPolicySet([bundle], { evaluationTimeoutMs: 250 })
+    const set = await createPolicySet([bundle], { evaluationTimeoutMs: 1000, evaluationThreads: 1 })
     const outcome = set.evaluate('slow/pairs', encodeJson({ n: 5 }))
     expect(outcome).toEqual({ defined: true, json: 'true' })
-    expect(thrownBy(() => set.evaluate('slow/pairs', encodeJson({ n: 1000 }))).message).toMatch(/time limit/)
+    expect(thrownBy(() => set.evaluate('slow/pairs', encodeJson({ n: 4000 }))).message).toMatch(/time limit/)
     set.close()
     expect(thrownBy(() => set.evaluate('slow/echo', encodeJson({}))).message).toBe('policy was closed')
   })

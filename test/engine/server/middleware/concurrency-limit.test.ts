@@ -12,7 +12,7 @@ describe('concurrencyLimit', () => {
     })
     let rejected = 0
     const app = new Hono()
-    app.use(concurrencyLimit(2, () => rejected++))
+    app.use(concurrencyLimit(2, { onRejected: () => rejected++ }))
     app.get('/slow', async (c) => {
       await gate
       return c.json({})
