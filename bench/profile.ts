@@ -2,12 +2,15 @@
 // closed loop, stops it (the profile is written on exit) and sums self time per function and per area (policy
 // wasm, opa-wasm glue, Clearance's engine by folder, hono, @hono/node-server, Node's HTTP stack, GC, …) over the
 // samples taken while the load ran. Prints the tables; --keep leaves the .cpuprofile for Chrome DevTools.
+// --policy trivial|rbac profiles a neutral policy (bench/neutral-policies/, built by bench/neutral-policies.ts into
+// bench/out/neutral-<name>/) instead of the reference decision; --serve-args passes flags to `clearance serve`.
 // Usage: npx tsx bench/profile.ts [--seconds 10] [--connections 16] [--workers 1] [--top 20] [--keep dir] [--json f]
+//        [--policy reference|trivial|rbac] [--serve-args "--decision-cache off"]
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
-import { decisionPath, referenceBundle, repoRoot } from './support/bundles.js'
+import { decisionPath, outDir, referenceBundle, repoRoot } from './support/bundles.js'
 import { writeJson } from './support/json-output.js'
 import { runClosedLoop } from './support/load.js'
 import { type ProfileEntry, type ProfileResult, profileMarkdown } from './support/report.js'
@@ -21,6 +24,8 @@ const { values } = parseArgs({
     top: { type: 'string', default: '20' },
     keep: { type: 'string' },
     json: { type: 'string' },
+    policy: { type: 'string', default: 'reference' },
+    'serve-args': { type: 'string', default: '' },
   },
 })
 const seconds = Number(values.seconds)
@@ -148,16 +153,33 @@ function selfTimes(profiles: readonly CpuProfile[], fromUs: number, toUs: number
   return { byFunction, byArea, inclusive, busy }
 }
 
-const bundle = await referenceBundle()
+async function subject(): Promise<{ wasm: string; path: string; inputs: unknown[] }> {
+  const name = values.policy
+  if (name === 'reference') {
+    const reference = await referenceBundle()
+    return { wasm: reference.wasm, path: decisionPath, inputs: reference.inputs }
+  }
+  if (name !== 'trivial' && name !== 'rbac')
+    throw new Error(`--policy ${name}: use reference, trivial or rbac`)
+  const source = join(repoRoot, 'bench', 'neutral-policies', name)
+  return {
+    wasm: join(outDir, `neutral-${name}`, 'clearance.tar.gz'),
+    path: `neutral/${name}/allow`,
+    inputs: JSON.parse(await readFile(join(source, 'inputs.json'), 'utf8')) as unknown[],
+  }
+}
+
+const bundle = await subject()
 const profileDir = await mkdtemp(join(tmpdir(), 'clearance-cpu-prof-'))
 const server = await startClearance({
   bundle: bundle.wasm,
   workers: Number(values.workers),
+  serveArgs: values['serve-args'].split(' ').filter((arg) => arg !== ''),
   nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir],
 })
 const target = {
   url: server.url,
-  path: `/v1/data/${decisionPath}`,
+  path: `/v1/data/${bundle.path}`,
   bodies: bundle.inputs.map((input) => JSON.stringify({ input })),
 }
 let rps = 0

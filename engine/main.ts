@@ -26,7 +26,7 @@ import { clusterMetricsRenderer, createMetrics, type Metrics } from './metrics/i
 import { createDecisionCache, type PolicySet } from './policy/index.js'
 import type { AuthenticationOptions } from './server/index.js'
 import {
-  createApp,
+  createHttpHandlers,
   fullGarbageCollector,
   isClusterWorker,
   joinClusterBundles,
@@ -243,7 +243,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     json: { maxDepth: config.maxJsonDepth, maxElements: config.maxJsonElements },
     tls: tls === undefined ? undefined : { ...tls, requireClientCert: config.authentication === 'tls' },
   })
-  const app = createApp({
+  const { app, lean } = createHttpHandlers({
     checkPath: config.checkPath,
     validateInput,
     authentication,
@@ -268,14 +268,18 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     ...(ui === undefined ? {} : { ui: ui.deps }),
   })
 
-  const server = await listen(app, {
-    host: config.host,
-    port: config.port,
-    tls,
-    headersTimeoutMs: config.headersTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
-  })
+  const server = await listen(
+    app,
+    {
+      host: config.host,
+      port: config.port,
+      tls,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    },
+    lean,
+  )
   log.info({ addr: server.url, version: VERSION, authentication: config.authentication }, 'server listening')
   return {
     url: server.url,

@@ -307,10 +307,10 @@ function describeNotReady(
   for (const { spec, source } of sources) {
     if (source.status() === 'not_ready') return `no bundle from "${spec.name}" has been activated yet`
   }
-  const report = status.report()
+  // Asked per decision by the SDK: the status report (dates, sorting) is built only to name a bundle not activated.
   for (const name of status.names()) {
     if (!status.isActivated(name)) {
-      const message = report[name]?.message
+      const message = status.report()[name]?.message
       return `bundle "${name}" has not been activated${message === undefined ? '' : `: ${message}`}`
     }
   }

@@ -2,10 +2,16 @@
 // process or a test never share counters), the metric objects, and small functions the rest of the engine calls.
 // Label values are bounded: decision paths past a cap fold into "other", HTTP routes are route patterns.
 
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import { type DecisionCacheCounts, decisionCacheMetrics } from './decision-cache-metrics.js'
 import type { DecisionOutcome } from './decision-outcome.js'
 import { createOpaHttpMetrics } from './opa-http-metrics.js'
+import {
+  type CounterSeries,
+  createCounterFamily,
+  createHistogramFamily,
+  type HistogramSeries,
+} from './series-family.js'
 
 export interface MetricsOptions {
   /** Prefix of every Clearance metric name (default "clearance_"); process metrics keep their usual names. */
@@ -80,18 +86,33 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   let readCacheCounts: (() => DecisionCacheCounts) | undefined
   decisionCacheMetrics(prefix, registers, () => readCacheCounts?.())
   const pathLabel = createPathLabeler(options.maxPathLabels ?? 200)
+  // route patterns, methods and statuses are few: each combination's series are found once
+  const requestSeries = new Map<
+    string,
+    { requests: CounterSeries; duration: HistogramSeries; opa: HistogramSeries | undefined }
+  >()
 
   return {
     registry,
     observeDecision(path, outcome, evalNs) {
-      decisionDuration.observe({ path: pathLabel(path), outcome }, evalNs / 1e9)
-      decisions.inc({ outcome })
+      decisionDuration.series(pathLabel(path), outcome).observe(evalNs / 1e9)
+      decisions.series(outcome).inc()
     },
     observeRequest(method, route, status, seconds) {
-      const labels = { method, route, status: String(status) }
-      requests.inc(labels)
-      requestDuration.observe(labels, seconds)
-      opaHttp?.observe(method, route, status, seconds)
+      const key = `${method} ${route} ${status}`
+      let series = requestSeries.get(key)
+      if (series === undefined) {
+        const labels = [method, route, String(status)]
+        series = {
+          requests: requests.series(...labels),
+          duration: requestDuration.series(...labels),
+          opa: opaHttp?.series(method, route, status),
+        }
+        requestSeries.set(key, series)
+      }
+      series.requests.inc()
+      series.duration.observe(seconds)
+      series.opa?.observe(seconds)
     },
     bundleActivated(name) {
       activations.inc({ bundle: name })
@@ -129,34 +150,36 @@ function createRegistry(options: MetricsOptions): Registry {
   return registry
 }
 
+// The families every decision and request updates: series-family.ts (found once per label values, then plain
+// arithmetic), read by the registry like prom-client's own.
 function decisionMetrics(prefix: string, registers: Registry[]) {
-  const decisionDuration = new Histogram({
+  const decisionDuration = createHistogramFamily({
     name: `${prefix}decision_duration_seconds`,
     help: 'Time spent evaluating a decision in the policy, by decision path and outcome.',
-    labelNames: ['path', 'outcome'] as const,
+    labelNames: ['path', 'outcome'],
     buckets: DECISION_BUCKETS,
     registers,
   })
-  const decisions = new Counter({
+  const decisions = createCounterFamily({
     name: `${prefix}decisions_total`,
     help: 'Decisions made, by outcome (allow, deny, undefined, error).',
-    labelNames: ['outcome'] as const,
+    labelNames: ['outcome'],
     registers,
   })
   return { decisionDuration, decisions }
 }
 
 function httpMetrics(prefix: string, registers: Registry[]) {
-  const requests = new Counter({
+  const requests = createCounterFamily({
     name: `${prefix}http_requests_total`,
     help: 'HTTP requests answered, by method, route pattern and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
+    labelNames: ['method', 'route', 'status'],
     registers,
   })
-  const requestDuration = new Histogram({
+  const requestDuration = createHistogramFamily({
     name: `${prefix}http_request_duration_seconds`,
     help: 'Time to answer an HTTP request, by method, route pattern and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
+    labelNames: ['method', 'route', 'status'],
     buckets: HTTP_BUCKETS,
     registers,
   })

@@ -1,7 +1,8 @@
 // OPA's own request histogram, beside the clearance_* families, so an OPA Grafana dashboard charts Clearance
 // unchanged: http_request_duration_seconds{code, handler, method} with OPA's handler names ("v1/data",
 // "v1/policies", "health", …), its lower-case methods (Prometheus' promhttp) and its default buckets.
-import { Histogram, type Registry } from 'prom-client'
+import type { Registry } from 'prom-client'
+import { createHistogramFamily, type HistogramSeries } from './series-family.js'
 
 /** OPA's server.metrics.prom.http_request_duration_seconds.buckets default. */
 const OPA_BUCKETS = [1e-6, 5e-6, 1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 0.01, 0.1, 1]
@@ -17,23 +18,20 @@ export function opaHandler(route: string): string {
 }
 
 export interface OpaHttpMetrics {
-  observe(method: string, route: string, status: number, seconds: number): void
+  /** The series of one (method, route pattern, status); callers keep it for the requests that follow. */
+  series(method: string, route: string, status: number): HistogramSeries
 }
 
 export function createOpaHttpMetrics(registers: Registry[]): OpaHttpMetrics {
-  const duration = new Histogram({
+  const duration = createHistogramFamily({
     name: 'http_request_duration_seconds',
     help: 'A histogram of duration for requests.',
-    labelNames: ['code', 'handler', 'method'] as const,
+    labelNames: ['code', 'handler', 'method'],
     buckets: OPA_BUCKETS,
     registers,
   })
   return {
-    observe(method, route, status, seconds) {
-      duration.observe(
-        { code: String(status), handler: opaHandler(route), method: method.toLowerCase() },
-        seconds,
-      )
-    },
+    series: (method, route, status) =>
+      duration.series(String(status), opaHandler(route), method.toLowerCase()),
   }
 }

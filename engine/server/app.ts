@@ -14,8 +14,13 @@ import {
   registerAuthzenRoutes,
   registerForwardAuthRoute,
 } from './gateways/index.js'
-import { type AuthenticationOptions, authentication } from './middleware/authentication.js'
-import { concurrencyLimit } from './middleware/concurrency-limit.js'
+import { createLeanDataRoute, type LeanRoute } from './lean-data-route.js'
+import {
+  type AuthenticationOptions,
+  authentication,
+  createAuthenticator,
+} from './middleware/authentication.js'
+import { concurrencyLimit, createInFlightLimit } from './middleware/concurrency-limit.js'
 import { gzipResponse } from './middleware/gzip-response.js'
 import { opaMethods } from './middleware/opa-methods.js'
 import { PROBE_PATHS } from './probe-paths.js'
@@ -59,17 +64,31 @@ export interface AppDeps {
   ui?: UiDeps
 }
 
+/** The hono app, and the lean POST /v1/data route that answers in front of it on a socket (listen.ts). */
+export interface HttpHandlers {
+  app: Hono
+  lean: LeanRoute
+}
+
 export function createApp(deps: AppDeps): Hono {
+  return createHttpHandlers(deps).app
+}
+
+export function createHttpHandlers(deps: AppDeps): HttpHandlers {
   const app = new Hono()
   const metrics = deps.metrics
   app.use(gzipResponse(DEFAULTS.gzipMinLength))
   if (metrics !== undefined) app.use(metricsMiddleware(metrics))
   app.use(opaMethods)
   // Every route below is behind authentication (liveness excepted, see probe-paths.ts), /metrics and /ui included;
-  // the forward-auth gateway route judges its callers itself.
-  const authenticate = authentication(deps.authentication ?? { mode: 'off' })
+  // the forward-auth gateway route judges its callers itself. One check and one in-flight count serve the hono
+  // stack and the lean route.
+  const authenticationOptions = deps.authentication ?? { mode: 'off' }
+  const check = createAuthenticator(authenticationOptions)
+  const limit = createInFlightLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent)
+  const authenticate = authentication(authenticationOptions, check)
   app.use(deps.forwardAuth === undefined ? authenticate : exceptPath(FORWARD_AUTH_ROUTE, authenticate))
-  app.use(concurrencyLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent, { exempt: PROBE_PATHS }))
+  app.use(concurrencyLimit(limit, { exempt: PROBE_PATHS }))
   if (metrics !== undefined) {
     app.get('/metrics', async (c) => {
       const { contentType, body } = await metrics.render()
@@ -115,5 +134,12 @@ export function createApp(deps: AppDeps): Hono {
     ),
   )
   app.onError((thrown, c) => errorResponse(c, thrown, deps.log))
-  return app
+  const lean = createLeanDataRoute({
+    ...deps,
+    authenticate: check,
+    limit,
+    metrics,
+    gzipMinLength: DEFAULTS.gzipMinLength,
+  })
+  return { app, lean }
 }

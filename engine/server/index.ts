@@ -1,4 +1,4 @@
-export { type AppDeps, createApp } from './app.js'
+export { type AppDeps, createApp, createHttpHandlers, type HttpHandlers } from './app.js'
 export { createClusterSupervisor, isClusterWorker, leaveCluster, parseWorkerCount } from './cluster.js'
 export {
   type ClusterBundles,
@@ -13,6 +13,7 @@ export { fullGarbageCollector } from './collect-garbage.js'
 export { dataResponseText } from './decision-response.js'
 export { describeError, type ErrorBody } from './error-response.js'
 export { startGateways } from './gateways/start-gateways.js'
+export type { LeanRoute } from './lean-data-route.js'
 export { listen, type TlsFiles } from './listen.js'
 export type { AuthenticationOptions } from './middleware/authentication.js'
 export {

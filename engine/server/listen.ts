@@ -1,10 +1,12 @@
 // Puts the app on a socket: plain HTTP or HTTPS (optionally asking for client certificates, which the
 // authentication middleware then judges), with header, request and keep-alive timeouts so slow or stalled
 // clients cannot hold connections forever.
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
+import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
+import type { LeanRoute } from './lean-data-route.js'
 
 export interface TlsFiles {
   cert: Buffer
@@ -36,7 +38,11 @@ export function connectionsCheckingInterval(headersTimeoutMs: number, requestTim
   return Math.max(50, Math.min(1000, Math.floor(Math.min(headersTimeoutMs, requestTimeoutMs) / 10)))
 }
 
-export async function listen(app: Hono, options: ListenOptions): Promise<Listening> {
+/**
+ * Serves `app`; a `lean` route in front of it answers the requests it takes (the data API's POST) straight from
+ * the Node request, and hands every other request to hono.
+ */
+export async function listen(app: Hono, options: ListenOptions, lean?: LeanRoute): Promise<Listening> {
   const timeouts = {
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
@@ -46,28 +52,32 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
       options.requestTimeoutMs,
     ),
   }
+  const viaHono = getRequestListener(app.fetch)
+  const listener =
+    lean === undefined
+      ? viaHono
+      : (req: IncomingMessage, res: ServerResponse) => {
+          if (!lean(req, res)) void viaHono(req, res)
+        }
   const tls = options.tls
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const started = serve(
-      {
-        fetch: app.fetch,
-        hostname: options.host,
-        port: options.port,
-        ...(tls === undefined
-          ? { serverOptions: timeouts }
-          : {
-              createServer: createHttpsServer,
-              serverOptions: {
-                ...timeouts,
-                cert: tls.cert,
-                key: tls.key,
-                ...(tls.ca === undefined ? {} : { ca: tls.ca, requestCert: true, rejectUnauthorized: false }),
-              },
-            }),
-      },
-      () => resolve(started),
-    )
-    started.once('error', reject)
+  const server =
+    tls === undefined
+      ? createHttpServer(timeouts, listener)
+      : createHttpsServer(
+          {
+            ...timeouts,
+            cert: tls.cert,
+            key: tls.key,
+            ...(tls.ca === undefined ? {} : { ca: tls.ca, requestCert: true, rejectUnauthorized: false }),
+          },
+          listener,
+        )
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -76,7 +86,7 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())
-        if ('closeAllConnections' in server) server.closeAllConnections()
+        server.closeAllConnections()
       }),
   }
 }

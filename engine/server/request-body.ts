@@ -20,13 +20,6 @@ function nodeRequest(c: Context): IncomingMessage | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
 }
 
-function header(c: Context, name: string): string | undefined {
-  const incoming = nodeRequest(c)
-  if (incoming === undefined) return c.req.header(name)
-  const value = incoming.headers[name]
-  return Array.isArray(value) ? value.join(',') : value
-}
-
 /** Collects the request's bytes, refusing more than `max`; past the limit the rest is drained, not kept. */
 function readIncoming(incoming: IncomingMessage, max: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
@@ -56,20 +49,38 @@ function readIncoming(incoming: IncomingMessage, max: number): Promise<Uint8Arra
   })
 }
 
-async function readRaw(c: Context, max: number): Promise<Uint8Array> {
-  const incoming = nodeRequest(c)
-  if (incoming !== undefined) return readIncoming(incoming, max)
+/** The web Request's body, outside Node (hono's app.request in tests). */
+async function readWebBody(c: Context, max: number): Promise<Uint8Array> {
   const raw = new Uint8Array(await c.req.arrayBuffer())
   if (raw.byteLength > max) throw tooLarge(max)
   return raw
 }
 
 /** The body's bytes, decompressed when the client sent gzip. Empty bodies give an empty array. */
-export async function readBodyBytes(c: Context, { maxBodyBytes }: BodyOptions): Promise<Uint8Array> {
-  const declared = Number(header(c, 'content-length') ?? Number.NaN)
-  if (declared > maxBodyBytes) throw tooLarge(maxBodyBytes)
-  const raw = await readRaw(c, maxBodyBytes)
-  const encoding = header(c, 'content-encoding')?.trim().toLowerCase()
+export async function readBodyBytes(c: Context, options: BodyOptions): Promise<Uint8Array> {
+  const incoming = nodeRequest(c)
+  if (incoming !== undefined) return readRequestBytes(incoming, options)
+  assertDeclaredLength(c.req.header('content-length'), options.maxBodyBytes)
+  const raw = await readWebBody(c, options.maxBodyBytes)
+  return decoded(raw, c.req.header('content-encoding'), options.maxBodyBytes)
+}
+
+/** readBodyBytes for a Node request read directly (the lean data route, engine/server/lean-data-route.ts). */
+export async function readRequestBytes(
+  incoming: IncomingMessage,
+  { maxBodyBytes }: BodyOptions,
+): Promise<Uint8Array> {
+  assertDeclaredLength(incoming.headers['content-length'], maxBodyBytes)
+  const raw = await readIncoming(incoming, maxBodyBytes)
+  return decoded(raw, incoming.headers['content-encoding'], maxBodyBytes)
+}
+
+function assertDeclaredLength(declared: string | undefined, maxBodyBytes: number): void {
+  if (Number(declared ?? Number.NaN) > maxBodyBytes) throw tooLarge(maxBodyBytes)
+}
+
+function decoded(raw: Uint8Array, contentEncoding: string | undefined, maxBodyBytes: number): Uint8Array {
+  const encoding = contentEncoding?.trim().toLowerCase()
   if (encoding === undefined || encoding === '' || encoding === 'identity') return raw
   if (encoding !== 'gzip') {
     throw new ClearanceError(

@@ -1,7 +1,8 @@
 // Who may ask for decisions. Bearer tokens are compared in constant time (digests of equal length, so neither
 // content nor length leaks); client certificates are checked against the configured CA by the TLS layer, and
 // a connection whose certificate failed (expired, another CA, none) is refused here with 401 rather than at the
-// handshake, so the refusal is an OPA error body and is counted.
+// handshake, so the refusal is an OPA error body and is counted. A token may be held to scopes
+// (token-scopes.ts): outside them the answer is 403.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
 import type { MiddlewareHandler } from 'hono'
@@ -34,8 +35,21 @@ function refuse(
 /** Paths every orchestrator probes without credentials. */
 const OPEN_PATHS = new Set([LIVENESS_PATH])
 
-export function authentication(options: AuthenticationOptions): MiddlewareHandler {
-  if (options.mode === 'off') return async (_c, next) => next()
+/** The parts of a request the check reads. */
+export interface AuthenticatedRequest {
+  /** The Authorization header. */
+  authorization: string | undefined
+  socket: TLSSocket | undefined
+  method: string
+  path: string
+}
+
+/** Throws ClearanceError(unauthorized or forbidden) unless the request may call. */
+export type RequestAuthenticator = (request: AuthenticatedRequest) => void
+
+/** The check of one request, shared by the middleware below and the lean data route; undefined when off. */
+export function createAuthenticator(options: AuthenticationOptions): RequestAuthenticator | undefined {
+  if (options.mode === 'off') return undefined
   const tokens = (options.tokens ?? []).map((entry) =>
     typeof entry === 'string'
       ? { digest: digest(entry), scopes: undefined }
@@ -44,18 +58,16 @@ export function authentication(options: AuthenticationOptions): MiddlewareHandle
   if (options.mode === 'token' && tokens.length === 0) {
     throw new ClearanceError(ErrorCodes.configError, 'token authentication needs at least one token')
   }
-  return async (c, next) => {
-    if (OPEN_PATHS.has(c.req.path)) return next()
-    if (options.mode === 'token') {
-      const header = c.req.header('authorization')
-      const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
+  if (options.mode === 'token') {
+    return ({ authorization, method, path }) => {
+      const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization)
       if (match === null) refuse('missing_token', 'missing bearer token', options.onRefused)
       const presented = digest(match[1]!)
       // Every token is compared, matched or not, so the time taken tells nothing of which one matched.
       let accepted: (typeof tokens)[number] | undefined
       for (const token of tokens) if (timingSafeEqual(presented, token.digest)) accepted = token
       if (accepted === undefined) refuse('wrong_token', 'bearer token is not valid', options.onRefused)
-      const needed = scopeOf(c.req.method, c.req.path)
+      const needed = scopeOf(method, path)
       if (!allows(accepted.scopes, needed)) {
         refuse(
           'scope',
@@ -64,16 +76,26 @@ export function authentication(options: AuthenticationOptions): MiddlewareHandle
           ErrorCodes.forbidden,
         )
       }
-    } else {
-      const socket = (c.env as { incoming?: { socket?: TLSSocket } } | undefined)?.incoming?.socket
-      if (socket?.authorized !== true) {
-        const why =
-          socket?.authorizationError === undefined
-            ? 'no client certificate'
-            : String(socket.authorizationError)
-        refuse('client_certificate', `client certificate refused: ${why}`, options.onRefused)
-      }
     }
+  }
+  return ({ socket }) => {
+    if (socket?.authorized !== true) {
+      const why =
+        socket?.authorizationError === undefined ? 'no client certificate' : String(socket.authorizationError)
+      refuse('client_certificate', `client certificate refused: ${why}`, options.onRefused)
+    }
+  }
+}
+
+export function authentication(
+  options: AuthenticationOptions,
+  check: RequestAuthenticator | undefined = createAuthenticator(options),
+): MiddlewareHandler {
+  if (check === undefined) return async (_c, next) => next()
+  return async (c, next) => {
+    if (OPEN_PATHS.has(c.req.path)) return next()
+    const socket = (c.env as { incoming?: { socket?: TLSSocket } } | undefined)?.incoming?.socket
+    check({ authorization: c.req.header('authorization'), socket, method: c.req.method, path: c.req.path })
     return next()
   }
 }

@@ -4,29 +4,52 @@
 import type { MiddlewareHandler } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
 
+/** One count of requests in flight, shared by the middleware below and the lean data route. */
+export interface InFlightLimit {
+  /** Counts one more request, or throws ClearanceError(too_many_requests) at the cap (and counts nothing). */
+  enter(): void
+  leave(): void
+}
+
+export function createInFlightLimit(max: number, onRejected?: () => void): InFlightLimit {
+  let inFlight = 0
+  return {
+    enter() {
+      if (inFlight >= max) {
+        onRejected?.()
+        throw new ClearanceError(
+          ErrorCodes.tooManyRequests,
+          `more than ${max} requests in flight; retry shortly`,
+        )
+      }
+      inFlight++
+    },
+    leave() {
+      inFlight--
+    },
+  }
+}
+
 export interface ConcurrencyLimitOptions {
   /** Paths never refused nor counted. */
   exempt?: ReadonlySet<string>
+  /** With a number for `max` only; a shared limit was made with its own. */
   onRejected?: () => void
 }
 
-export function concurrencyLimit(max: number, options: ConcurrencyLimitOptions = {}): MiddlewareHandler {
+export function concurrencyLimit(
+  max: number | InFlightLimit,
+  options: ConcurrencyLimitOptions = {},
+): MiddlewareHandler {
   const { exempt, onRejected } = options
-  let inFlight = 0
+  const limit = typeof max === 'number' ? createInFlightLimit(max, onRejected) : max
   return async (c, next) => {
     if (exempt?.has(c.req.path)) return next()
-    if (inFlight >= max) {
-      onRejected?.()
-      throw new ClearanceError(
-        ErrorCodes.tooManyRequests,
-        `more than ${max} requests in flight; retry shortly`,
-      )
-    }
-    inFlight++
+    limit.enter()
     try {
       await next()
     } finally {
-      inFlight--
+      limit.leave()
     }
   }
 }

@@ -5,11 +5,15 @@ import type { MiddlewareHandler } from 'hono'
 
 const ACCEPTS_GZIP = /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0+)?\s*(,|$))[\d.]+)?\s*(,|$)/i
 
+/** Whether an Accept-Encoding header accepts gzip (not with q=0). */
+export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  return acceptEncoding !== undefined && ACCEPTS_GZIP.test(acceptEncoding)
+}
+
 export function gzipResponse(minLength: number): MiddlewareHandler {
   return async (c, next) => {
     await next()
-    const accept = c.req.header('accept-encoding')
-    if (accept === undefined || !ACCEPTS_GZIP.test(accept)) return
+    if (!acceptsGzip(c.req.header('accept-encoding'))) return
     const res = c.res
     if (res.body === null || res.headers.has('content-encoding') || c.req.method === 'HEAD') return
     const type = res.headers.get('content-type') ?? ''

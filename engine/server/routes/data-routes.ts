@@ -1,43 +1,24 @@
 // OPA's Data API: POST and GET /v1/data/{path}. Reads are answered from the active bundles; the API is
-// read-only because all data comes from bundles.
+// read-only because all data comes from bundles. On a socket, POST is answered by the lean route in front of hono
+// (../lean-data-route.ts); both make the decision with answerData (data-answer.ts).
 import type { Context, Hono } from 'hono'
-import { ClearanceError, ErrorCodes } from '../../errors.js'
-import { ESCAPED_KEY, encodeJson, isRecord, topLevelMemberSpan } from '../../json/index.js'
+import { encodeJson } from '../../json/index.js'
 import { normalizePath } from '../../policy/index.js'
-import { dataResponseText, MISSING_INPUT_WARNING, type Warning } from '../decision-response.js'
 import { queryFlag } from '../query-flags.js'
-import { isBlank, parseJsonBytes, readBodyBytes } from '../request-body.js'
+import { parseJsonBytes, readBodyBytes } from '../request-body.js'
 import { requestedBy } from '../requested-by.js'
 import { bundleOwnedError } from './bundle-owned.js'
+import { answerData, type DataQuestion, inputFromBody, nowNs, type RequestInput } from './data-answer.js'
 import type { RouteDeps } from './route-deps.js'
 
-const nowNs = (): number => Number(process.hrtime.bigint())
-
-function pathOf(c: Context): string {
-  return normalizePath(c.req.path.slice('/v1/data'.length))
-}
-
-interface RequestInput {
-  input: Uint8Array | undefined
-  warning: Warning | undefined
-}
-
-async function inputFromBody(c: Context, deps: RouteDeps): Promise<RequestInput> {
-  const bytes = await readBodyBytes(c, deps.config)
-  if (isBlank(bytes)) return { input: undefined, warning: MISSING_INPUT_WARNING }
-  const body = parseJsonBytes(bytes, 'input document', deps.config.json)
-  if (!isRecord(body)) {
-    throw new ClearanceError(
-      ErrorCodes.invalidParameter,
-      'body must be a JSON object of the form {"input": ...}',
-    )
+function questionOf(c: Context, startedNs: number): DataQuestion {
+  return {
+    path: normalizePath(c.req.path.slice('/v1/data'.length)),
+    pretty: queryFlag(c, 'pretty'),
+    metrics: queryFlag(c, 'metrics') || queryFlag(c, 'instrument'),
+    requestedBy: requestedBy(c),
+    startedNs,
   }
-  if (!Object.hasOwn(body, 'input')) return { input: undefined, warning: MISSING_INPUT_WARNING }
-  // The input's own bytes go to the policy: no stringify of what was just parsed.
-  const span = topLevelMemberSpan(bytes, 'input')
-  const input =
-    span === undefined || span === ESCAPED_KEY ? encodeJson(body.input) : bytes.subarray(span.start, span.end)
-  return { input, warning: undefined }
 }
 
 function inputFromQuery(c: Context, deps: RouteDeps): RequestInput {
@@ -51,38 +32,26 @@ function inputFromQuery(c: Context, deps: RouteDeps): RequestInput {
   return { input: encodeJson(value), warning: undefined }
 }
 
-async function answer(
-  c: Context,
-  deps: RouteDeps,
-  read: () => Promise<RequestInput> | RequestInput,
-): Promise<Response> {
-  const started = nowNs()
-  const { input, warning } = await read()
-  const parsed = nowNs()
-  const decision = await deps.decider.decide(pathOf(c), input, undefined, {
-    requestedBy: requestedBy(c),
+async function answerPost(c: Context, deps: RouteDeps): Promise<Response> {
+  const startedNs = nowNs()
+  const read = inputFromBody(await readBodyBytes(c, deps.config), deps)
+  return c.body(await answerData(deps, questionOf(c, startedNs), read), 200, {
+    'content-type': 'application/json',
   })
-  const wantMetrics = queryFlag(c, 'metrics') || queryFlag(c, 'instrument')
-  const metrics = wantMetrics
-    ? {
-        timer_rego_input_parse_ns: parsed - started,
-        timer_rego_query_eval_ns: decision.evalNs,
-        timer_server_handler_ns: nowNs() - started,
-      }
-    : undefined
-  const text = dataResponseText(decision, {
-    pretty: queryFlag(c, 'pretty'),
-    metrics,
-    warning,
-    version: deps.version,
+}
+
+async function answerGet(c: Context, deps: RouteDeps): Promise<Response> {
+  const startedNs = nowNs()
+  const read = inputFromQuery(c, deps)
+  return c.body(await answerData(deps, questionOf(c, startedNs), read), 200, {
+    'content-type': 'application/json',
   })
-  return c.body(text, 200, { 'content-type': 'application/json' })
 }
 
 export function registerDataRoutes(app: Hono, deps: RouteDeps): void {
   for (const route of ['/v1/data', '/v1/data/*']) {
-    app.post(route, (c) => answer(c, deps, () => inputFromBody(c, deps)))
-    app.get(route, (c) => answer(c, deps, () => inputFromQuery(c, deps)))
+    app.post(route, (c) => answerPost(c, deps))
+    app.get(route, (c) => answerGet(c, deps))
     app.on(['PUT', 'PATCH', 'DELETE'], route, () => {
       throw bundleOwnedError(deps)
     })

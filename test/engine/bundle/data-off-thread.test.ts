@@ -64,8 +64,8 @@ describe('loadBundleOffThread', () => {
       expect(set.dataSize).toBe(bundle.dataJson!.byteLength)
       expect(set.dataDocument()).toEqual(inline.dataDocument())
       const input = bytes('{"user":"alice"}')
-      expect(await set.evaluateAsync('example/authz/allow', input)).toEqual(
-        await inline.evaluateAsync('example/authz/allow', input),
+      expect(await set.evaluate('example/authz/allow', input)).toEqual(
+        await inline.evaluate('example/authz/allow', input),
       )
     } finally {
       set.close()

@@ -1,0 +1,178 @@
+// Hot reload under load: `clearance serve` watching a bundle file answers an open loop at half the rate it
+// sustains (measured first, closed loop), while the file is rewritten by rename with a new revision every
+// --interval ms. For each rewrite: the time from the rename to the first answer whose provenance names the new
+// revision, and, from GET /v1/status, the parts the server timed itself (timer_rego_load_bundles_ns: read, verify,
+// compile; timer_bundle_activate_ns: build the policy set, start its evaluation threads, smoke-evaluate, swap).
+// The rest is the watcher's notice plus its cool-down (--reload-cooldown-ms, 100 ms by default) and the wait for the
+// next answer. The same is measured idle (a few requests/s) for comparison.
+// Usage: npx tsx bench/reload-under-load.ts [--reloads 20] [--interval 1500] [--seconds 3] [--json file]
+import { rename, writeFile } from 'node:fs/promises'
+import { Agent, request } from 'node:http'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { buildBundle } from '../engine/build/build-bundle.js'
+import { readArchive, reloadVersion } from '../test/engine/activation/support/bundle-kit.js'
+import { outDir, repoRoot } from './support/bundles.js'
+import { writeJson } from './support/json-output.js'
+import { runClosedLoop } from './support/load.js'
+import { startClearance } from './support/servers.js'
+import { summarize } from './support/stats.js'
+
+const { values } = parseArgs({
+  options: {
+    reloads: { type: 'string', default: '20' },
+    interval: { type: 'string', default: '1500' },
+    seconds: { type: 'string', default: '3' },
+    json: { type: 'string' },
+  },
+})
+const reloads = Number(values.reloads)
+const intervalMs = Number(values.interval)
+
+const dir = join(outDir, 'reload-under-load')
+const built = join(dir, 'reload-base.tar.gz')
+await buildBundle({ source: join(repoRoot, 'test', 'fixtures', 'reload'), output: built, revision: 'v0' })
+const base = await readArchive(built)
+const file = join(dir, 'reload.tar.gz')
+let version = 0
+await writeFile(file, reloadVersion(base, version))
+
+const path = '/v1/data/reload/allow'
+const body = Buffer.from(JSON.stringify({ input: { user: 'alice' } }))
+const server = await startClearance({ bundle: file, serveArgs: ['--decision-cache', 'off'] })
+
+interface Phase {
+  rate: number
+  /** Rename → first answer by the new revision, per reload (ms). */
+  toFirstAnswerMs: number[]
+  loadMs: number[]
+  activateMs: number[]
+  failed: number
+  answers: number
+}
+
+/** Sends `rate` requests/s on a schedule and notes, per answer, when it came and which revision made it. */
+function driveLoad(rate: number, onAnswer: (revision: string, atMs: number) => void) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 })
+  const url = new URL(server.url)
+  let failed = 0
+  let answers = 0
+  let stopped = false
+  const started = performance.now()
+  let sent = 0
+  const tick = (): void => {
+    if (stopped) return
+    const due = Math.floor(((performance.now() - started) / 1000) * rate)
+    for (; sent < due; sent++) {
+      const req = request(
+        {
+          hostname: url.hostname,
+          port: url.port,
+          path,
+          method: 'POST',
+          agent,
+          headers: { 'content-length': body.length },
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('end', () => {
+            answers++
+            if (res.statusCode !== 200) {
+              failed++
+              return
+            }
+            const parsed = JSON.parse(Buffer.concat(chunks).toString()) as {
+              provenance: { bundles: Record<string, { revision: string }> }
+            }
+            onAnswer(parsed.provenance.bundles.reload?.revision ?? '', performance.now())
+          })
+        },
+      )
+      req.on('error', () => failed++)
+      req.end(body)
+    }
+    setTimeout(tick, 1)
+  }
+  tick()
+  return {
+    stop() {
+      stopped = true
+      agent.destroy()
+      return { failed, answers }
+    },
+  }
+}
+
+async function statusMetrics(): Promise<{ loadMs: number; activateMs: number }> {
+  const res = await fetch(`${server.url}/v1/status`)
+  const status = (await res.json()) as {
+    result: { bundles: Record<string, { metrics?: Record<string, number> }> }
+  }
+  const metrics = status.result.bundles.reload?.metrics ?? {}
+  return {
+    loadMs: (metrics.timer_rego_load_bundles_ns ?? Number.NaN) / 1e6,
+    activateMs: (metrics.timer_bundle_activate_ns ?? Number.NaN) / 1e6,
+  }
+}
+
+async function phase(rate: number, count: number): Promise<Phase> {
+  const result: Phase = { rate, toFirstAnswerMs: [], loadMs: [], activateMs: [], failed: 0, answers: 0 }
+  let waitingFor: { revision: string; writtenAt: number; resolve: (atMs: number) => void } | undefined
+  const load = driveLoad(rate, (revision, atMs) => {
+    if (waitingFor !== undefined && revision === waitingFor.revision) {
+      const found = waitingFor
+      waitingFor = undefined
+      found.resolve(atMs - found.writtenAt)
+    }
+  })
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  for (let i = 0; i < count; i++) {
+    version++
+    const next = join(dir, `reload.${version}.tmp`)
+    await writeFile(next, reloadVersion(base, version))
+    const seen = new Promise<number>((resolve) => {
+      waitingFor = { revision: `v${version}`, writtenAt: performance.now(), resolve }
+    })
+    await rename(next, file)
+    const timeout = new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 10_000))
+    result.toFirstAnswerMs.push(await Promise.race([seen, timeout]))
+    const timers = await statusMetrics()
+    result.loadMs.push(timers.loadMs)
+    result.activateMs.push(timers.activateMs)
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+  }
+  Object.assign(result, load.stop())
+  return result
+}
+
+const fmt = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '—')
+function row(name: string, p: Phase): string {
+  const total = summarize(p.toFirstAnswerMs.filter(Number.isFinite))
+  const loadMs = summarize(p.loadMs.filter(Number.isFinite))
+  const activateMs = summarize(p.activateMs.filter(Number.isFinite))
+  const missed = p.toFirstAnswerMs.filter((ms) => !Number.isFinite(ms)).length
+  return `| ${name} (${p.rate}/s) | ${p.toFirstAnswerMs.length - missed}/${p.toFirstAnswerMs.length} | ${fmt(total.p50)} | ${fmt(total.p99)} | ${fmt(Math.max(...p.toFirstAnswerMs.filter(Number.isFinite)))} | ${fmt(loadMs.p50)} / ${fmt(loadMs.p99)} | ${fmt(activateMs.p50)} / ${fmt(activateMs.p99)} | ${p.failed} of ${p.answers} |`
+}
+
+try {
+  const closed = await runClosedLoop(
+    { url: server.url, path, bodies: [body.toString()] },
+    { connections: 16, seconds: Number(values.seconds) },
+  )
+  const half = Math.max(1, Math.round(closed.rps / 2))
+  const idle = await phase(5, Math.max(3, Math.round(reloads / 4)))
+  const loaded = await phase(half, reloads)
+  writeJson(values.json, { maxRps: closed.rps, idle, loaded })
+  console.log(
+    `Reload under load: \`clearance serve\` (decision cache off) sustains ${Math.round(closed.rps)} decisions/s (closed loop, 16 connections); the open loop runs at half that.\n`,
+  )
+  console.log(
+    '| phase | reloads seen | rename → first answer by the new revision, p50 (ms) | p99 (ms) | max (ms) | load bundle p50 / p99 (ms) | activate p50 / p99 (ms) | failed answers |',
+  )
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|')
+  console.log(row('idle', idle))
+  console.log(row('half the max rate', loaded))
+} finally {
+  await server.stop()
+}
