@@ -20,7 +20,8 @@ function nodeRequest(c: Context): IncomingMessage | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
 }
 
-function header(c: Context, name: string): string | undefined {
+/** A request header, read from the Node request when there is one (no web Request is built). */
+export function header(c: Context, name: string): string | undefined {
   const incoming = nodeRequest(c)
   if (incoming === undefined) return c.req.header(name)
   const value = incoming.headers[name]
@@ -105,6 +106,13 @@ export function parseJsonBytes(
   limits: JsonShapeLimits = defaultJsonShapeLimits,
 ): unknown {
   assertJsonShape(bytes, limits)
+  // Go's decoder, and so OPA, refuses a byte order mark; TextDecoder would drop it silently.
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    throw new ClearanceError(
+      ErrorCodes.invalidParameter,
+      `body contains malformed ${what}: invalid character 'ï' looking for beginning of value (a UTF-8 byte order mark)`,
+    )
+  }
   let text: string
   try {
     text = decoder.decode(bytes)

@@ -5,8 +5,10 @@ import { ClearanceError, ErrorCodes } from '../../errors.js'
 import { ESCAPED_KEY, encodeJson, isRecord, topLevelMemberSpan } from '../../json/index.js'
 import { normalizePath } from '../../policy/index.js'
 import { dataResponseText, MISSING_INPUT_WARNING, type Warning } from '../decision-response.js'
+import { refuseExplain } from '../explain-flag.js'
 import { queryFlag } from '../query-flags.js'
 import { isBlank, parseJsonBytes, readBodyBytes } from '../request-body.js'
+import { decodeRequestDocument } from '../request-document.js'
 import { requestedBy } from '../requested-by.js'
 import { bundleOwnedError } from './bundle-owned.js'
 import type { RouteDeps } from './route-deps.js'
@@ -25,7 +27,7 @@ interface RequestInput {
 async function inputFromBody(c: Context, deps: RouteDeps): Promise<RequestInput> {
   const bytes = await readBodyBytes(c, deps.config)
   if (isBlank(bytes)) return { input: undefined, warning: MISSING_INPUT_WARNING }
-  const body = parseJsonBytes(bytes, 'input document', deps.config.json)
+  const { value: body, bytesExact } = decodeRequestDocument(c, bytes, 'input document', deps.config.json)
   if (!isRecord(body)) {
     throw new ClearanceError(
       ErrorCodes.invalidParameter,
@@ -34,7 +36,7 @@ async function inputFromBody(c: Context, deps: RouteDeps): Promise<RequestInput>
   }
   if (!Object.hasOwn(body, 'input')) return { input: undefined, warning: MISSING_INPUT_WARNING }
   // The input's own bytes go to the policy: no stringify of what was just parsed.
-  const span = topLevelMemberSpan(bytes, 'input')
+  const span = bytesExact ? topLevelMemberSpan(bytes, 'input') : undefined
   const input =
     span === undefined || span === ESCAPED_KEY ? encodeJson(body.input) : bytes.subarray(span.start, span.end)
   return { input, warning: undefined }
@@ -57,6 +59,7 @@ async function answer(
   read: () => Promise<RequestInput> | RequestInput,
 ): Promise<Response> {
   const started = nowNs()
+  refuseExplain(c)
   const { input, warning } = await read()
   const parsed = nowNs()
   const decision = await deps.decider.decide(pathOf(c), input, undefined, {
