@@ -23,13 +23,16 @@ export interface ResponseOptions {
 
 const provenanceCache = new WeakMap<PolicySet, string>()
 
-/** OPA's `provenance` object, with the revision of every bundle that made the decision. */
+/**
+ * OPA's `provenance` object: version, build commit/timestamp/hostname (empty, as in OPA's own unstamped builds:
+ * Clearance is not stamped at build time), and the revision of every bundle that made the decision.
+ */
 export function provenanceJson(set: PolicySet, version: string): string {
   let cached = provenanceCache.get(set)
   if (cached === undefined) {
     const bundles: Record<string, { revision: string }> = {}
     for (const [name, revision] of Object.entries(set.revisions)) bundles[name] = { revision }
-    cached = JSON.stringify({ version, bundles })
+    cached = JSON.stringify({ version, build_commit: '', build_timestamp: '', build_hostname: '', bundles })
     provenanceCache.set(set, cached)
   }
   return cached
