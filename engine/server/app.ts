@@ -18,6 +18,7 @@ import { type AuthenticationOptions, authentication } from './middleware/authent
 import { concurrencyLimit } from './middleware/concurrency-limit.js'
 import { gzipResponse } from './middleware/gzip-response.js'
 import { opaMethods } from './middleware/opa-methods.js'
+import { opaPathRedirects } from './middleware/opa-path-redirects.js'
 import { registerBatchRoute } from './routes/batch-route.js'
 import { registerCheckRoute } from './routes/check-route.js'
 import { registerDataRoutes } from './routes/data-routes.js'
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): Hono {
       return c.body(body, 200, { 'content-type': contentType })
     })
   }
+  app.use(opaPathRedirects)
   app.use(opaMethods)
   const authenticate = authentication(deps.authentication ?? { mode: 'off' })
   app.use(deps.forwardAuth === undefined ? authenticate : exceptPath(FORWARD_AUTH_ROUTE, authenticate))

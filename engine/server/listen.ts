@@ -1,10 +1,13 @@
 // Puts the app on a socket: plain HTTP or HTTPS (optionally asking for client certificates, which the
 // authentication middleware then judges), with header, request and keep-alive timeouts so slow or stalled
 // clients cannot hold connections forever.
+import type { Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import type { Hono } from 'hono'
+import { DEFAULTS } from '../config/defaults.js'
+import { answerClientErrors } from './client-errors.js'
 
 export interface TlsFiles {
   cert: Buffer
@@ -20,6 +23,8 @@ export interface ListenOptions {
   headersTimeoutMs: number
   requestTimeoutMs: number
   keepAliveTimeoutMs: number
+  /** Largest request line plus headers; default DEFAULTS.maxHeaderBytes (Go's 1 MiB, as OPA). */
+  maxHeaderBytes?: number
 }
 
 export interface Listening {
@@ -32,6 +37,7 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs,
+    maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes,
   }
   const tls = options.tls
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -56,6 +62,7 @@ export async function listen(app: Hono, options: ListenOptions): Promise<Listeni
     )
     started.once('error', reject)
   })
+  answerClientErrors(server as unknown as Server)
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return {
