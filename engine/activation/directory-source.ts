@@ -12,6 +12,7 @@ import type { Clock, TimerHandle } from '../clock.js'
 import { DEFAULTS } from '../config/defaults.js'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 import { type BundleLayout, detectLayout } from './bundle-layout.js'
+import { assertNotRegoSource } from './rego-source-folder.js'
 import { createCooldown } from './cooldown.js'
 import { type DeleteMode, DirectoryScanner, type ScanMode } from './directory-scanner.js'
 import { chokidarWatch, type FileWatcher, type WatchFactory, type WatchTarget } from './file-watcher.js'
@@ -87,6 +88,7 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
     },
     async start() {
       scanner.layout = await detectSourceLayout(path)
+      if (scanner.layout !== 'archive') await assertNotRegoSource(path)
       if (watch) watcher = await watchBundlePath(options, scanner.layout, () => cooldown.trigger())
       await scan('read')
       started = true
