@@ -32,7 +32,6 @@ interface Answer {
 const KNOWN_DIFFERENCES = new Set([
   'query api',
   'compile api',
-  'policies',
   'explain notes',
   'explain full',
   'strict builtin errors',
