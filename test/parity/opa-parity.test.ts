@@ -192,10 +192,13 @@ function comparable(body: unknown, probe: Probe): unknown {
   // `ast` is a documented difference.
   if (Array.isArray(rest.result) && rest.result.every((item) => typeof item?.raw === 'string')) {
     return {
-      result: rest.result.map((item: { id: string; raw: string }) => ({
-        path: item.id.slice(item.id.indexOf('/shop/')),
-        raw: item.raw,
-      })),
+      // OPA lists policies in its store's map order, which varies from run to run
+      result: rest.result
+        .map((item: { id: string; raw: string }) => ({
+          path: item.id.slice(item.id.indexOf('/shop/')),
+          raw: item.raw,
+        }))
+        .sort((a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path)),
     }
   }
   if (codeOnly) {

@@ -78,6 +78,7 @@ async function answer(
     metrics,
     warning,
     version: deps.version,
+    provenance: queryFlag(c, 'provenance'),
   })
   return c.body(text, 200, { 'content-type': 'application/json' })
 }
