@@ -38,7 +38,8 @@ export interface OpaBundleMetrics {
 }
 
 /** RFC 3339 time to Unix nanoseconds as a float (Go's zero time, "never", is OPA's -6795364578871345152). */
-const GO_ZERO_TIME_UNIX_NS = -6795364578871345152
+// time.Time{}.UnixNano() overflows int64 in Go; this is the value OPA exports (as a float64)
+const GO_ZERO_TIME_UNIX_NS = Number(-6795364578871345152n)
 
 function unixNs(time: string): number {
   const ms = Date.parse(time)

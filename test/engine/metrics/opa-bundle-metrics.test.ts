@@ -52,7 +52,7 @@ describe("OPA's bundle metrics", () => {
       Date.parse('2025-06-01T11:59:59.000Z') * 1e6,
     )
     expect(sample(body, 'last_success_bundle_activation{name="remote",active_revision=""}')).toBe(
-      -6795364578871345152,
+      Number(-6795364578871345152n),
     )
   })
 
