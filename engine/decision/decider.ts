@@ -18,6 +18,8 @@ export interface Decision {
 export interface DecisionContext {
   requestedBy?: string | undefined
   batchDecisionId?: string | undefined
+  /** ?strict-builtin-errors: a failing builtin fails the decision (never read from or kept in the cache). */
+  strictBuiltinErrors?: boolean | undefined
 }
 
 export interface Decider {
@@ -65,13 +67,14 @@ export function createDecider({ registry, failClosed, cache }: DeciderDeps): Dec
   }
   return {
     policies,
-    async decide(path, input, set = policies()) {
+    async decide(path, input, set = policies(), context) {
       const started = nowNs()
+      const strict = context?.strictBuiltinErrors === true
       // A decision asked of an older set (one taken before an activation) never reads or fills the cache.
-      const cached = cache !== undefined && set === registry.current()
+      const cached = cache !== undefined && set === registry.current() && !strict
       let outcome = cached ? cache.get(set, path, input) : undefined
       if (outcome === undefined) {
-        outcome = await set.evaluateAsync(path, input)
+        outcome = await set.evaluateAsync(path, input, strict ? { strictBuiltinErrors: true } : undefined)
         if (cached) cache.put(set, path, input, outcome)
       }
       return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }

@@ -10,7 +10,7 @@ import { encodeJson, isRecord, parseJson, stringifyJson } from '../json/index.js
 import { isDeterministic } from './decision-cache.js'
 import { outermost, planPath, type RegoIndex, regoIndexOf } from './document-index.js'
 import { type ClosablePolicy, loadGuardedWasmPolicy, shareBytes } from './guarded-policy.js'
-import { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
+import { loadWasmPolicy, strictEntrypoint, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
 
 export interface PolicySetOptions extends WasmPolicyOptions {
   /**
@@ -23,6 +23,16 @@ export interface PolicySetOptions extends WasmPolicyOptions {
 
 /** What a path evaluates to: undefined, or the JSON text of its value. */
 export type EvalOutcome = { defined: false } | { defined: true; json: string }
+
+/** How one evaluation runs. */
+export interface EvalOptions {
+  /** A failing host builtin fails the evaluation (eval_builtin_error) instead of being undefined. */
+  strictBuiltinErrors?: boolean | undefined
+}
+
+function entrypointOf(id: number, options: EvalOptions | undefined): number {
+  return options?.strictBuiltinErrors === true ? strictEntrypoint(id) : id
+}
 
 export interface BundleSummary {
   name: string
@@ -46,12 +56,12 @@ export interface PolicySet {
    */
   readonly deterministic: boolean
   /** Evaluates `data.<path>` ("a/b/c"). Throws ClearanceError(evaluation_error) when the policy fails. */
-  evaluate(path: string, input: Uint8Array | undefined): EvalOutcome
+  evaluate(path: string, input: Uint8Array | undefined, options?: EvalOptions): EvalOutcome
   /**
    * Like evaluate, without blocking the calling thread while a time-limited policy evaluates on its own thread
    * (other requests are served meanwhile). Rejects with ClearanceError(evaluation_error).
    */
-  evaluateAsync(path: string, input: Uint8Array | undefined): Promise<EvalOutcome>
+  evaluateAsync(path: string, input: Uint8Array | undefined, options?: EvalOptions): Promise<EvalOutcome>
   /** Releases the set's evaluation threads, if any; evaluations afterwards are denied. */
   close(): void
   /**
@@ -174,19 +184,28 @@ class LoadedPolicySet implements PolicySet {
     for (const thread of this.threads) thread.close()
   }
 
-  async evaluateAsync(path: string, input: Uint8Array | undefined): Promise<EvalOutcome> {
+  async evaluateAsync(
+    path: string,
+    input: Uint8Array | undefined,
+    options?: EvalOptions,
+  ): Promise<EvalOutcome> {
     const target = this.targets.get(path)
-    if (target?.threaded === undefined) return this.evaluate(path, input)
-    return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input))
+    if (target?.threaded === undefined) return this.evaluate(path, input, options)
+    return unwrapResultSet(await target.threaded.evaluateAsync(entrypointOf(target.id, options), input))
   }
 
-  evaluate(path: string, input: Uint8Array | undefined): EvalOutcome {
+  evaluate(path: string, input: Uint8Array | undefined, options?: EvalOptions): EvalOutcome {
     const exact = this.targets.get(path)
-    if (exact !== undefined) return unwrapResultSet(exact.policy.evaluate(exact.id, input))
-    return this.evaluateSlow(path === '' ? [] : path.split('/'), input)
+    if (exact !== undefined)
+      return unwrapResultSet(exact.policy.evaluate(entrypointOf(exact.id, options), input))
+    return this.evaluateSlow(path === '' ? [] : path.split('/'), input, options)
   }
 
-  private evaluateSlow(segments: readonly string[], input: Uint8Array | undefined): EvalOutcome {
+  private evaluateSlow(
+    segments: readonly string[],
+    input: Uint8Array | undefined,
+    options: EvalOptions | undefined,
+  ): EvalOutcome {
     let base: { found: boolean; value: unknown } | undefined
     const data = (): { found: boolean; value: unknown } => {
       base ??= descend(this.dataDocument(), segments)
@@ -202,7 +221,7 @@ class LoadedPolicySet implements PolicySet {
     // 1. A path inside an entrypoint's value: evaluate the entrypoint, then descend.
     if (plan.kind === 'descend') {
       const target = this.targets.get(plan.from)!
-      const outcome = unwrapResultSet(target.policy.evaluate(target.id, input))
+      const outcome = unwrapResultSet(target.policy.evaluate(entrypointOf(target.id, options), input))
       if (!outcome.defined) return UNDEFINED
       const inner = descend(parseJson(outcome.json), segments.slice(plan.from.split('/').length))
       return inner.found ? { defined: true, json: stringifyJson(inner.value) } : UNDEFINED
@@ -223,7 +242,7 @@ class LoadedPolicySet implements PolicySet {
       : {}
     let defined = found.found
     for (const name of below) {
-      const outcome = this.evaluate(name, input)
+      const outcome = this.evaluate(name, input, options)
       if (!outcome.defined) continue
       const relative = (prefix === '' ? name : name.slice(prefix.length + 1)).split('/')
       let node = document

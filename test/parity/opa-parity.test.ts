@@ -29,13 +29,7 @@ interface Answer {
 }
 
 /** Differences that remain, by probe name; docs/opa-parity.md gives each one's reason. */
-const KNOWN_DIFFERENCES = new Set([
-  'query api',
-  'compile api',
-  'explain notes',
-  'explain full',
-  'strict builtin errors',
-])
+const KNOWN_DIFFERENCES = new Set(['query api', 'compile api', 'explain notes', 'explain full'])
 
 const alice = JSON.stringify({ input: { user: 'alice', n: 2 } })
 
@@ -88,6 +82,19 @@ const PLAIN: Probe[] = [
     method: 'POST',
     path: '/v1/data/shop/authz/allow?explain=bogus',
     body: alice,
+  },
+  {
+    name: 'failing builtin, not strict',
+    method: 'POST',
+    path: '/v1/data/shop/authz/parsed_time',
+    body: JSON.stringify({ input: { time: 'not a time' } }),
+  },
+  {
+    name: 'strict builtin errors, package',
+    method: 'POST',
+    path: '/v1/data/shop/authz?strict-builtin-errors',
+    body: JSON.stringify({ input: { time: 'not a time' } }),
+    codeOnly: true,
   },
   {
     name: 'strict builtin errors',

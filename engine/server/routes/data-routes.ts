@@ -64,6 +64,7 @@ async function answer(
   const parsed = nowNs()
   const decision = await deps.decider.decide(pathOf(c), input, undefined, {
     requestedBy: requestedBy(c),
+    strictBuiltinErrors: queryFlag(c, 'strict-builtin-errors'),
   })
   const wantMetrics = queryFlag(c, 'metrics') || queryFlag(c, 'instrument')
   const metrics = wantMetrics
