@@ -36,7 +36,8 @@ function redirect(c: Context, status: 301 | 307, location: string): Response {
 export const opaPathRedirects: MiddlewareHandler = async (c, next) => {
   const path = c.req.path
   if (isOwnPage(path)) return next()
-  const clean = cleanPath(path)
+  // Only a path with "//" or a dot segment can be unclean: the common path skips the normalize.
+  const clean = path.includes('//') || path.includes('/.') ? cleanPath(path) : path
   if (clean !== path) {
     const query = c.req.url.indexOf('?')
     return redirect(c, 307, query === -1 ? clean : clean + c.req.url.slice(query))
