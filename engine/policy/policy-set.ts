@@ -30,6 +30,25 @@ export interface EvalOptions {
   strictBuiltinErrors?: boolean | undefined
 }
 
+/**
+ * A deep copy of a JSON document's objects and arrays that keeps the codec's exact numbers (OutOfRangeNumber) as
+ * they are; structuredClone would turn them into plain objects.
+ */
+function cloneJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(cloneJson) as T
+  if (!isRecord(value) || Object.getPrototypeOf(value) !== Object.prototype) return value
+  const copy: Record<string, unknown> = {}
+  for (const [key, item] of Object.entries(value)) {
+    Object.defineProperty(copy, key, {
+      value: cloneJson(item),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  }
+  return copy as T
+}
+
 function entrypointOf(id: number, options: EvalOptions | undefined): number {
   return options?.strictBuiltinErrors === true ? strictEntrypoint(id) : id
 }
@@ -238,7 +257,7 @@ class LoadedPolicySet implements PolicySet {
       return found.found ? { defined: true, json: stringifyJson(found.value) } : UNDEFINED
     if (found.found && !isRecord(found.value)) return { defined: true, json: stringifyJson(found.value) }
     const document: Record<string, unknown> = found.found
-      ? structuredClone(found.value as Record<string, unknown>)
+      ? cloneJson(found.value as Record<string, unknown>)
       : {}
     let defined = found.found
     for (const name of below) {

@@ -269,7 +269,8 @@ function paritySuite(title: string, source: () => string, probes: readonly Probe
       it(`${probe.method} ${probe.path} (${probe.name}) ${known ? 'differs as documented' : 'answers as OPA'}`, async () => {
         const [theirs, ours] = await Promise.all([ask(opa.url, probe), ask(clearance.url, probe)])
         if (known) expect(ours).not.toEqual(theirs)
-        else expect(ours).toEqual(theirs)
+        // strict: an exact number (OutOfRangeNumber) must not equal a plain object holding its text
+        else expect(ours).toStrictEqual(theirs)
       })
     }
   })
