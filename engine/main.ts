@@ -197,6 +197,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     watch: config.watch,
   })
   await manager.start()
+  metrics.watchBundleStatus(() => manager.status().bundles)
   cluster?.start(() => ({
     ready: manager.ready(),
     reason: manager.notReadyReason(),

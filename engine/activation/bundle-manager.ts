@@ -10,7 +10,7 @@ import {
   type VerificationConfig,
 } from '../bundle/index.js'
 import { type Clock, systemClock } from '../clock.js'
-import { ClearanceError, ErrorCodes, toClearanceError } from '../errors.js'
+import { ClearanceError, describeThrown, ErrorCodes, toClearanceError } from '../errors.js'
 import {
   type HttpCredentials,
   isOciReference,
@@ -93,7 +93,7 @@ export interface BundleManagerOptions {
   /** Replaces the store persistDir would give (the primary of `--workers` tells workers of each save). */
   store?: BundleStore | undefined
   /** Told of every refused download or activation, with the error's code (for metrics). */
-  onBundleFailed?: ((name: string, code: string) => void) | undefined
+  onBundleFailed?: ((name: string, code: string, message: string) => void) | undefined
 }
 
 export type PluginState = 'OK' | 'NOT_READY' | 'ERROR'
@@ -182,12 +182,16 @@ export function createBundleManager(options: BundleManagerOptions): BundleManage
 /** Tells `onBundleFailed` of every failure the status records, with the error's code. */
 function reportFailures(
   status: ActivationStatus,
-  onBundleFailed: (name: string, code: string) => void,
+  onBundleFailed: (name: string, code: string, message: string) => void,
 ): void {
   const recordFailure = status.failed.bind(status)
   status.failed = (name, error, info) => {
     recordFailure(name, error, info)
-    onBundleFailed(name, error instanceof ClearanceError ? error.code : ErrorCodes.internalError)
+    onBundleFailed(
+      name,
+      error instanceof ClearanceError ? error.code : ErrorCodes.internalError,
+      describeThrown(error),
+    )
   }
 }
 

@@ -15,6 +15,7 @@ import { type BundleLayout, detectLayout } from './bundle-layout.js'
 import { createCooldown } from './cooldown.js'
 import { type DeleteMode, DirectoryScanner, type ScanMode } from './directory-scanner.js'
 import { chokidarWatch, type FileWatcher, type WatchFactory, type WatchTarget } from './file-watcher.js'
+import { assertNotRegoSource } from './rego-source-folder.js'
 import { createSerialQueue } from './serial-queue.js'
 import type { BundleSink, BundleSource, SourceState } from './source.js'
 
@@ -87,6 +88,7 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
     },
     async start() {
       scanner.layout = await detectSourceLayout(path)
+      if (scanner.layout !== 'archive') await assertNotRegoSource(path)
       if (watch) watcher = await watchBundlePath(options, scanner.layout, () => cooldown.trigger())
       await scan('read')
       started = true

@@ -13,6 +13,7 @@ import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 import { resolveOpaBinary } from './opa-binary.js'
 import { policyRevision } from './revision.js'
 import { allEntrypoints, indexRules } from './rule-index.js'
+import { placeWasmBeside, wasmBuildTarget } from './source-modules.js'
 import { readSourceManifest, stageSource } from './staged-source.js'
 
 const run = promisify(execFile)
@@ -118,11 +119,14 @@ export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
   // reading a rule entrypoints too, which wasm cannot have ("function … used as reference, not called"). Pruning
   // keeps the rules outside the entrypoint set out of the plans, and here there are none.
   if (selection === 'all') common.push('--prune-unused')
-  if (capabilities !== undefined) common.push('--capabilities', resolve(capabilities))
-  common.push(...signingArgs(options), ...(options.extraArgs ?? []))
-  /** Runs opa build inside the staged copy; resolves to its error text, or undefined on success. */
-  const tryBuild = async (chosen: readonly string[], to: string): Promise<string | undefined> => {
-    const args = ['build', '-t', 'wasm', '-b', '.', '-o', to, ...common, ...chosen.flatMap((e) => ['-e', e])]
+  const checks = capabilities === undefined ? [] : ['--capabilities', resolve(capabilities)]
+  const signing = signingArgs(options)
+  // The bundle build compiles the sources again (rego target): it needs how they parse, not the wasm flags.
+  const sourceArgs = ['--revision', revision, '--ignore', '*_test.rego', ...checks, ...signing]
+  if (v0Compatible) sourceArgs.push('--v0-compatible')
+  common.push(...checks, ...(options.extraArgs ?? []))
+  /** Runs opa inside the staged copy; resolves to its error text, or undefined on success. */
+  const tryOpa = async (args: readonly string[]): Promise<string | undefined> => {
     try {
       await run(opa, args, { maxBuffer: 64 * 1024 * 1024, cwd: staged.dir })
       return undefined
@@ -132,14 +136,20 @@ export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
     }
   }
   await mkdir(dirname(output), { recursive: true })
+  const wasm = await wasmBuildTarget()
   try {
-    const error = await tryBuild(entrypoints, output)
+    const wasmArgs = ['build', '-t', 'wasm', '-b', '.', '-o', wasm.output, ...common]
+    const error = await tryOpa([...wasmArgs, ...entrypoints.flatMap((e) => ['-e', e])])
     if (error !== undefined) throw buildFailure(options.source, selection, error, undefined)
+    // the user's sources as the bundle's modules (source-modules.ts)
+    await placeWasmBeside(wasm.output, staged.dir)
+    const bundleError = await tryOpa(['build', '-b', '.', '-o', output, ...sourceArgs])
+    if (bundleError !== undefined) throw buildFailure(options.source, selection, bundleError, undefined)
   } catch (thrown) {
     if (thrown instanceof ClearanceError) throw thrown
     throw buildFailure(options.source, selection, describeThrown(thrown), thrown)
   } finally {
-    await staged.remove()
+    await Promise.all([staged.remove(), wasm.remove()])
   }
   return { output, revision, entrypoints }
 }

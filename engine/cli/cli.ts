@@ -1,4 +1,4 @@
-// The `clearance` command line: serve, build, eval, replay, diff, push, map. Exit codes: 0 success, 1 failure, 2 usage
+// The `clearance` command line: serve, build, eval, test, replay, diff, push, map. Exit codes: 0 success, 1 failure, 2 usage
 // error.
 import { Command, CommanderError } from 'commander'
 import { ClearanceError, describeThrown } from '../errors.js'
@@ -10,6 +10,7 @@ import { addMapCommand } from './map-command.js'
 import { addPushCommand } from './push-command.js'
 import { registerReplayCommand } from './replay-command.js'
 import { addServeCommand } from './serve-command.js'
+import { addTestCommand } from './test-command.js'
 
 function buildProgram(): Command {
   const program = new Command('clearance')
@@ -20,6 +21,7 @@ function buildProgram(): Command {
   addServeCommand(program)
   addBuildCommand(program)
   addEvalCommand(program)
+  addTestCommand(program)
   registerReplayCommand(program)
   registerDiffCommand(program)
   addPushCommand(program)

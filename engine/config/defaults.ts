@@ -25,6 +25,8 @@ export const DEFAULTS = {
    * clients (Python's http.client, SDK pools) reuse a connection after seconds of quiet and fail when it was closed.
    */
   keepAliveTimeoutMs: 120_000,
+  /** Largest request line and headers together: Go's http.DefaultMaxHeaderBytes, so a 17 KB path is served as by OPA. */
+  maxHeaderBytes: 1024 * 1024,
   /** Smallest response body sent gzipped to a client that accepts it (OPA's server.encoding.gzip.min_length). */
   gzipMinLength: 1024,
   /** Longest one evaluation may run on its thread before it is stopped and denied; 0 turns the limit off. */

@@ -18,6 +18,8 @@ export interface Decision {
 export interface DecisionContext {
   requestedBy?: string | undefined
   batchDecisionId?: string | undefined
+  /** ?strict-builtin-errors: a failing builtin fails the decision (never read from or kept in the cache). */
+  strictBuiltinErrors?: boolean | undefined
 }
 
 export interface Decider {
@@ -67,12 +69,16 @@ export function createDecider({ registry, failClosed, cache }: DeciderDeps): Dec
     policies,
     async decide(path, input, set = policies(), context) {
       const started = nowNs()
+      const strict = context?.strictBuiltinErrors === true
       // A decision asked of an older set (one taken before an activation) never reads or fills the cache.
-      const cached = cache !== undefined && set === registry.current()
+      const cached = cache !== undefined && set === registry.current() && !strict
       let outcome = cached ? cache.get(set, path, input) : undefined
       if (outcome === undefined) {
         // The client's address without its port: evaluation threads are shared fairly per client.
-        outcome = await set.evaluate(path, input, context?.requestedBy?.replace(/:\d+$/, ''))
+        outcome = await set.evaluate(path, input, {
+          caller: context?.requestedBy?.replace(/:\d+$/, ''),
+          ...(strict ? { strictBuiltinErrors: true } : {}),
+        })
         if (cached) cache.put(set, path, input, outcome)
       }
       return { decisionId: randomUUID(), path, outcome, policies: set, evalNs: nowNs() - started }

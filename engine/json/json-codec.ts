@@ -1,4 +1,4 @@
-// JSON with exact numbers. Integers beyond 2^53 must keep their value from request to policy to response: the
+// JSON with exact numbers and OPA's decoding (last duplicate key wins, lone surrogates become U+FFFD). Integers beyond 2^53 must keep their value from request to policy to response: the
 // codec is the one @clearance/rego-builtins uses for Rego values (a lossless parse only when text may hold such an
 // integer, native JSON otherwise), so the engine and the builtins read and write numbers alike.
 import { parseJson, stringifyJson } from '@clearance/rego-builtins'

@@ -5,6 +5,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import { type DecisionCacheCounts, decisionCacheMetrics } from './decision-cache-metrics.js'
 import type { DecisionOutcome } from './decision-outcome.js'
+import { type BundleStatusFields, createOpaBundleMetrics } from './opa-bundle-metrics.js'
 import { createOpaHttpMetrics } from './opa-http-metrics.js'
 import {
   type CounterSeries,
@@ -39,7 +40,9 @@ export interface Metrics {
   /** One HTTP request answered: route pattern (never the raw path), status and duration in seconds. */
   observeRequest(method: string, route: string, status: number, seconds: number): void
   bundleActivated(name: string): void
-  bundleFailed(name: string, code: string): void
+  bundleFailed(name: string, code: string, message?: string): void
+  /** Reads every bundle's status (OPA's shape) at each scrape, for OPA's bundle gauges and loading histogram. */
+  watchBundleStatus(read: () => Record<string, BundleStatusFields>): void
   /** A request refused by authentication or authorization, by reason (e.g. missing_token, bad_signature). */
   authRefused(reason: string): void
   /** Decision-log events dropped, by reason (buffer_full, sink_buffer_full, mask_error, sampled, …). */
@@ -75,6 +78,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   // OPA's family of the same name; left out when the prefix is empty and the names would collide.
   const opaHttp = prefix === '' ? undefined : createOpaHttpMetrics(registers)
   const { activations, failures, lastSuccess, lastFailure } = bundleMetrics(prefix, registers)
+  // OPA's bundle families, on the same condition as its HTTP histogram
+  const opaBundles = prefix === '' ? undefined : createOpaBundleMetrics(registers)
   const authRefusals = new Counter({
     name: `${prefix}auth_refusals_total`,
     help: 'Requests refused by authentication or authorization, by reason.',
@@ -117,10 +122,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     bundleActivated(name) {
       activations.inc({ bundle: name })
       lastSuccess.set({ bundle: name }, now() / 1000)
+      opaBundles?.loaded(name)
     },
-    bundleFailed(name, code) {
+    bundleFailed(name, code, message = '') {
       failures.inc({ bundle: name, code })
       lastFailure.set({ bundle: name }, now() / 1000)
+      opaBundles?.failed(name, code, message)
+    },
+    watchBundleStatus(read) {
+      opaBundles?.watch(read)
     },
     authRefused(reason) {
       authRefusals.inc({ reason })

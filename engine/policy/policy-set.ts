@@ -10,7 +10,7 @@ import { encodeJson, isRecord, parseJson, stringifyJson } from '../json/index.js
 import { isDeterministic } from './decision-cache.js'
 import { outermost, planPath, type RegoIndex, regoIndexOf } from './document-index.js'
 import { type ClosablePolicy, loadGuardedWasmPolicy, shareBytes } from './guarded-policy.js'
-import { loadWasmPolicy, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
+import { loadWasmPolicy, strictEntrypoint, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
 
 export interface PolicySetOptions extends WasmPolicyOptions {
   /**
@@ -25,6 +25,37 @@ export interface PolicySetOptions extends WasmPolicyOptions {
 
 /** What a path evaluates to: undefined, or the JSON text of its value. */
 export type EvalOutcome = { defined: false } | { defined: true; json: string }
+
+/** How one evaluation runs. */
+export interface EvalOptions {
+  /** A failing host builtin fails the evaluation (eval_builtin_error) instead of being undefined. */
+  strictBuiltinErrors?: boolean | undefined
+  /** The client's address: evaluation threads are shared fairly per client (guarded-policy.ts). */
+  caller?: string | undefined
+}
+
+/**
+ * A deep copy of a JSON document's objects and arrays that keeps the codec's exact numbers (OutOfRangeNumber) as
+ * they are; structuredClone would turn them into plain objects.
+ */
+function cloneJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(cloneJson) as T
+  if (!isRecord(value) || Object.getPrototypeOf(value) !== Object.prototype) return value
+  const copy: Record<string, unknown> = {}
+  for (const [key, item] of Object.entries(value)) {
+    Object.defineProperty(copy, key, {
+      value: cloneJson(item),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  }
+  return copy as T
+}
+
+function entrypointOf(id: number, options: EvalOptions | undefined): number {
+  return options?.strictBuiltinErrors === true ? strictEntrypoint(id) : id
+}
 
 export interface BundleSummary {
   name: string
@@ -50,10 +81,10 @@ export interface PolicySet {
   /**
    * Evaluates `data.<path>` ("a/b/c"): an entrypoint, a path inside an entrypoint's value, bundle data, or a
    * document assembled from several of those (OPA's Data API). Never blocks the calling thread while a
-   * time-limited policy evaluates on its own threads, whatever the path. `caller` (the client's address) is held
-   * to fair-share limits on those threads (guarded-policy.ts). Rejects with ClearanceError(evaluation_error).
+   * time-limited policy evaluates on its own threads, whatever the path. Rejects with
+   * ClearanceError(evaluation_error).
    */
-  evaluate(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome>
+  evaluate(path: string, input: Uint8Array | undefined, options?: EvalOptions): Promise<EvalOutcome>
   /**
    * Evaluates one compiled entrypoint (a name in `entrypoints`) and returns at once, blocking the calling thread
    * while a time-limited policy evaluates: for the synchronous pipelines that cannot wait for a promise (the
@@ -103,10 +134,11 @@ export function unwrapResultSet(resultSet: string): EvalOutcome {
 async function evaluateTarget(
   target: Target,
   input: Uint8Array | undefined,
-  caller: string | undefined,
+  options: EvalOptions | undefined,
 ): Promise<EvalOutcome> {
-  if (target.threaded === undefined) return unwrapResultSet(target.policy.evaluate(target.id, input))
-  return unwrapResultSet(await target.threaded.evaluateAsync(target.id, input, caller))
+  const id = entrypointOf(target.id, options)
+  if (target.threaded === undefined) return unwrapResultSet(target.policy.evaluate(id, input))
+  return unwrapResultSet(await target.threaded.evaluateAsync(id, input, options?.caller))
 }
 
 /** Walks `segments` into a JSON value as OPA refs do: object keys, and array indexes given as integers. */
@@ -193,13 +225,16 @@ class LoadedPolicySet implements PolicySet {
     for (const thread of this.threads) thread.close()
   }
 
-  async evaluate(path: string, input: Uint8Array | undefined, caller?: string): Promise<EvalOutcome> {
+  async evaluate(path: string, input: Uint8Array | undefined, options?: EvalOptions): Promise<EvalOutcome> {
     const exact = this.targets.get(path)
     // The common case inline: an entrypoint, answered without a further promise.
-    if (exact?.threaded !== undefined)
-      return unwrapResultSet(await exact.threaded.evaluateAsync(exact.id, input, caller))
-    if (exact !== undefined) return unwrapResultSet(exact.policy.evaluate(exact.id, input))
-    return this.evaluateSlow(path === '' ? [] : path.split('/'), input, caller)
+    if (exact?.threaded !== undefined) {
+      const id = entrypointOf(exact.id, options)
+      return unwrapResultSet(await exact.threaded.evaluateAsync(id, input, options?.caller))
+    }
+    if (exact !== undefined)
+      return unwrapResultSet(exact.policy.evaluate(entrypointOf(exact.id, options), input))
+    return this.evaluateSlow(path === '' ? [] : path.split('/'), input, options)
   }
 
   evaluateEntrypoint(name: string, input: Uint8Array | undefined): EvalOutcome {
@@ -216,7 +251,7 @@ class LoadedPolicySet implements PolicySet {
   private async evaluateSlow(
     segments: readonly string[],
     input: Uint8Array | undefined,
-    caller: string | undefined,
+    options: EvalOptions | undefined,
   ): Promise<EvalOutcome> {
     let base: { found: boolean; value: unknown } | undefined
     const data = (): { found: boolean; value: unknown } => {
@@ -232,7 +267,7 @@ class LoadedPolicySet implements PolicySet {
     )
     // 1. A path inside an entrypoint's value: evaluate the entrypoint, then descend.
     if (plan.kind === 'descend') {
-      const outcome = await evaluateTarget(this.targets.get(plan.from)!, input, caller)
+      const outcome = await evaluateTarget(this.targets.get(plan.from)!, input, options)
       if (!outcome.defined) return UNDEFINED
       const inner = descend(parseJson(outcome.json), segments.slice(plan.from.split('/').length))
       return inner.found ? { defined: true, json: stringifyJson(inner.value) } : UNDEFINED
@@ -249,11 +284,11 @@ class LoadedPolicySet implements PolicySet {
       return found.found ? { defined: true, json: stringifyJson(found.value) } : UNDEFINED
     if (found.found && !isRecord(found.value)) return { defined: true, json: stringifyJson(found.value) }
     const document: Record<string, unknown> = found.found
-      ? structuredClone(found.value as Record<string, unknown>)
+      ? cloneJson(found.value as Record<string, unknown>)
       : {}
     let defined = found.found
     for (const name of below) {
-      const outcome = await this.evaluate(name, input, caller)
+      const outcome = await this.evaluate(name, input, options)
       if (!outcome.defined) continue
       const relative = (prefix === '' ? name : name.slice(prefix.length + 1)).split('/')
       let node = document

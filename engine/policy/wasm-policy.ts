@@ -10,6 +10,7 @@ import {
   bridgeHostValues,
   createBuiltins,
   isClearanceBuiltins,
+  setStrictBuiltinErrors,
   ValueDumpReader,
 } from '@clearance/rego-builtins'
 import type * as OpaWasm from '@open-policy-agent/opa-wasm'
@@ -33,6 +34,18 @@ interface OpaExports {
     heapAddr: number,
     format: number,
   ): number
+}
+
+/**
+ * A bit of the entrypoint number that asks for strict builtin errors for that one evaluation (?strict-builtin-errors).
+ * It rides in the entrypoint word so that it reaches an evaluation thread through the existing channel unchanged;
+ * entrypoint ids are small indexes, far below it.
+ */
+const STRICT_BUILTIN_ERRORS = 1 << 30
+
+/** The entrypoint number that evaluates `id` with strict builtin errors. */
+export function strictEntrypoint(id: number): number {
+  return id | STRICT_BUILTIN_ERRORS
 }
 
 export interface WasmPolicy {
@@ -107,7 +120,8 @@ class InstantiatedPolicy implements WasmPolicy {
     this.entrypoints = new Map(Object.entries(policy.entrypoints as Record<string, number>))
   }
 
-  evaluate(entrypoint: number, input: Uint8Array | undefined): string {
+  evaluate(flagged: number, input: Uint8Array | undefined): string {
+    const entrypoint = flagged & ~STRICT_BUILTIN_ERRORS
     const policy = this.policy
     const heapBase: number = policy.dataHeapPtr
     let inputAddr = 0
@@ -122,6 +136,7 @@ class InstantiatedPolicy implements WasmPolicy {
       }
       // time.now_ns and friends hold one value for exactly one evaluation
       beginEvaluation(this.options.builtins)
+      setStrictBuiltinErrors(this.options.builtins, flagged !== entrypoint)
       const resultAddr = this.exports.opa_eval(
         0,
         entrypoint,

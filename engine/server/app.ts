@@ -23,6 +23,7 @@ import {
 import { concurrencyLimit, createInFlightLimit } from './middleware/concurrency-limit.js'
 import { gzipResponse } from './middleware/gzip-response.js'
 import { opaMethods } from './middleware/opa-methods.js'
+import { opaPathRedirects } from './middleware/opa-path-redirects.js'
 import { PROBE_PATHS } from './probe-paths.js'
 import { registerBatchRoute } from './routes/batch-route.js'
 import { registerCheckRoute } from './routes/check-route.js'
@@ -79,6 +80,7 @@ export function createHttpHandlers(deps: AppDeps): HttpHandlers {
   const metrics = deps.metrics
   app.use(gzipResponse(DEFAULTS.gzipMinLength))
   if (metrics !== undefined) app.use(metricsMiddleware(metrics))
+  app.use(opaPathRedirects)
   app.use(opaMethods)
   // Every route below is behind authentication (liveness excepted, see probe-paths.ts), /metrics and /ui included;
   // the forward-auth gateway route judges its callers itself. One check and one in-flight count serve the hono

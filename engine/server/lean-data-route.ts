@@ -13,6 +13,7 @@ import { remoteAddr } from '../decision-log/index.js'
 import type { Metrics } from '../metrics/index.js'
 import { normalizePath } from '../policy/index.js'
 import { describeError } from './error-response.js'
+import { refuseExplain } from './explain-flag.js'
 import type { RequestAuthenticator } from './middleware/authentication.js'
 import type { InFlightLimit } from './middleware/concurrency-limit.js'
 import { acceptsGzip } from './middleware/gzip-response.js'
@@ -36,7 +37,7 @@ export interface LeanDataRouteDeps extends RouteDeps {
 const DATA = '/v1/data'
 /**
  * Paths hono sees exactly as written. Others (percent-encoding, dot segments, characters the URL parser
- * re-encodes, no Host header) go to hono, which normalizes them through a URL.
+ * re-encodes, no Host header, paths OPA redirects) go to hono, which normalizes or redirects them.
  */
 const PLAIN_PATH = /^[A-Za-z0-9_\-.~/]*$/
 const SLASH = 0x2f
@@ -53,6 +54,8 @@ export function createLeanDataRoute(deps: LeanDataRouteDeps): LeanRoute {
     const path = queryAt < 0 ? url : url.slice(0, queryAt)
     if (path.length > DATA.length && path.charCodeAt(DATA.length) !== SLASH) return false
     if (!PLAIN_PATH.test(path) || path.includes('/.') || req.headers.host === undefined) return false
+    // "//" and a trailing slash are redirected as OPA's router does (middleware/opa-path-redirects.ts)
+    if (path.includes('//') || path.endsWith('/')) return false
     answer(deps, req, res, path, queryAt < 0 ? undefined : url.slice(queryAt + 1)).catch((thrown) => {
       // Only writing the answer itself can get here; the client gets no answer rather than a wrong one.
       deps.log.error({ err: thrown }, 'could not write a decision answer')
@@ -87,8 +90,9 @@ async function answer(
     })
     deps.limit.enter()
     entered = true
-    const read = inputFromBody(await readRequestBytes(req, deps.config), deps)
     const query = queryText === undefined ? undefined : new URLSearchParams(queryText)
+    refuseExplain(query?.get('explain') ?? undefined)
+    const read = inputFromBody(await readRequestBytes(req, deps.config), req.headers['content-type'], deps)
     const socket = req.socket
     const text = await answerData(
       deps,
@@ -98,6 +102,8 @@ async function answer(
         metrics: flag(query, 'metrics') || flag(query, 'instrument'),
         requestedBy: remoteAddr(socket.remoteAddress, socket.remotePort),
         startedNs,
+        strictBuiltinErrors: flag(query, 'strict-builtin-errors'),
+        provenance: flag(query, 'provenance'),
       },
       read,
     )

@@ -6,6 +6,8 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
+import { DEFAULTS } from '../config/defaults.js'
+import { answerClientErrors } from './client-errors.js'
 import type { LeanRoute } from './lean-data-route.js'
 
 export interface TlsFiles {
@@ -22,6 +24,8 @@ export interface ListenOptions {
   headersTimeoutMs: number
   requestTimeoutMs: number
   keepAliveTimeoutMs: number
+  /** Largest request line plus headers; default DEFAULTS.maxHeaderBytes (Go's 1 MiB, as OPA). */
+  maxHeaderBytes?: number
 }
 
 export interface Listening {
@@ -51,6 +55,7 @@ export async function listen(app: Hono, options: ListenOptions, lean?: LeanRoute
       options.headersTimeoutMs,
       options.requestTimeoutMs,
     ),
+    maxHeaderSize: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes,
   }
   const viaHono = getRequestListener(app.fetch)
   const listener =
@@ -79,6 +84,7 @@ export async function listen(app: Hono, options: ListenOptions, lean?: LeanRoute
       resolve()
     })
   })
+  answerClientErrors(server)
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
   return {

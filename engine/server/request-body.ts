@@ -20,6 +20,14 @@ function nodeRequest(c: Context): IncomingMessage | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
 }
 
+/** A request header, read from the Node request when there is one (no web Request is built). */
+export function header(c: Context, name: string): string | undefined {
+  const incoming = nodeRequest(c)
+  if (incoming === undefined) return c.req.header(name)
+  const value = incoming.headers[name]
+  return Array.isArray(value) ? value.join(',') : value
+}
+
 /** Collects the request's bytes, refusing more than `max`; past the limit the rest is drained, not kept. */
 function readIncoming(incoming: IncomingMessage, max: number): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
@@ -116,6 +124,13 @@ export function parseJsonBytes(
   limits: JsonShapeLimits = defaultJsonShapeLimits,
 ): unknown {
   assertJsonShape(bytes, limits)
+  // Go's decoder, and so OPA, refuses a byte order mark; TextDecoder would drop it silently.
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    throw new ClearanceError(
+      ErrorCodes.invalidParameter,
+      `body contains malformed ${what}: invalid character 'ï' looking for beginning of value (a UTF-8 byte order mark)`,
+    )
+  }
   let text: string
   try {
     text = decoder.decode(bytes)

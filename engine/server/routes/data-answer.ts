@@ -4,7 +4,9 @@
 import { ClearanceError, ErrorCodes } from '../../errors.js'
 import { ESCAPED_KEY, encodeJson, isRecord, topLevelMemberSpan } from '../../json/index.js'
 import { dataResponseText, MISSING_INPUT_WARNING, type Warning } from '../decision-response.js'
-import { isBlank, parseJsonBytes } from '../request-body.js'
+import { refuseExplain } from '../explain-flag.js'
+import { isBlank } from '../request-body.js'
+import { decodeRequestDocument } from '../request-document.js'
 import type { RouteDeps } from './route-deps.js'
 
 export const nowNs = (): number => Number(process.hrtime.bigint())
@@ -16,10 +18,22 @@ export interface RequestInput {
 
 const NO_INPUT: RequestInput = { input: undefined, warning: MISSING_INPUT_WARNING }
 
-/** The input of a POST body `{"input": ...}`: its own bytes, not a re-encoding of what was parsed. */
-export function inputFromBody(bytes: Uint8Array, deps: RouteDeps): RequestInput {
+/**
+ * The input of a POST body `{"input": ...}` (JSON, or YAML by its Content-Type): the JSON's own bytes where they
+ * are exactly what the policy should read, not a re-encoding of what was parsed.
+ */
+export function inputFromBody(
+  bytes: Uint8Array,
+  contentType: string | undefined,
+  deps: RouteDeps,
+): RequestInput {
   if (isBlank(bytes)) return NO_INPUT
-  const body = parseJsonBytes(bytes, 'input document', deps.config.json)
+  const { value: body, bytesExact } = decodeRequestDocument(
+    contentType,
+    bytes,
+    'input document',
+    deps.config.json,
+  )
   if (!isRecord(body)) {
     throw new ClearanceError(
       ErrorCodes.invalidParameter,
@@ -27,7 +41,7 @@ export function inputFromBody(bytes: Uint8Array, deps: RouteDeps): RequestInput 
     )
   }
   if (!Object.hasOwn(body, 'input')) return NO_INPUT
-  const span = topLevelMemberSpan(bytes, 'input')
+  const span = bytesExact ? topLevelMemberSpan(bytes, 'input') : undefined
   const input =
     span === undefined || span === ESCAPED_KEY ? encodeJson(body.input) : bytes.subarray(span.start, span.end)
   return { input, warning: undefined }
@@ -44,6 +58,10 @@ export interface DataQuestion {
   requestedBy: string | undefined
   /** When handling began (nowNs()), before the input was read. */
   startedNs: number
+  /** ?strict-builtin-errors */
+  strictBuiltinErrors: boolean
+  /** ?provenance */
+  provenance: boolean
 }
 
 /** Decides and writes the answer's JSON text; throws a ClearanceError when no decision can be made. */
@@ -55,6 +73,7 @@ export async function answerData(
   const parsed = nowNs()
   const decision = await deps.decider.decide(question.path, read.input, undefined, {
     requestedBy: question.requestedBy,
+    strictBuiltinErrors: question.strictBuiltinErrors,
   })
   const metrics = question.metrics
     ? {
@@ -68,5 +87,6 @@ export async function answerData(
     metrics,
     warning: read.warning,
     version: deps.version,
+    provenance: question.provenance,
   })
 }

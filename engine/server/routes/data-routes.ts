@@ -4,20 +4,24 @@
 import type { Context, Hono } from 'hono'
 import { encodeJson } from '../../json/index.js'
 import { normalizePath } from '../../policy/index.js'
+import { refuseExplain } from '../explain-flag.js'
 import { queryFlag } from '../query-flags.js'
-import { parseJsonBytes, readBodyBytes } from '../request-body.js'
+import { header, parseJsonBytes, readBodyBytes } from '../request-body.js'
 import { requestedBy } from '../requested-by.js'
 import { bundleOwnedError } from './bundle-owned.js'
 import { answerData, type DataQuestion, inputFromBody, nowNs, type RequestInput } from './data-answer.js'
 import type { RouteDeps } from './route-deps.js'
 
 function questionOf(c: Context, startedNs: number): DataQuestion {
+  refuseExplain(c.req.query('explain'))
   return {
     path: normalizePath(c.req.path.slice('/v1/data'.length)),
     pretty: queryFlag(c, 'pretty'),
     metrics: queryFlag(c, 'metrics') || queryFlag(c, 'instrument'),
     requestedBy: requestedBy(c),
     startedNs,
+    strictBuiltinErrors: queryFlag(c, 'strict-builtin-errors'),
+    provenance: queryFlag(c, 'provenance'),
   }
 }
 
@@ -34,7 +38,7 @@ function inputFromQuery(c: Context, deps: RouteDeps): RequestInput {
 
 async function answerPost(c: Context, deps: RouteDeps): Promise<Response> {
   const startedNs = nowNs()
-  const read = inputFromBody(await readBodyBytes(c, deps.config), deps)
+  const read = inputFromBody(await readBodyBytes(c, deps.config), header(c, 'content-type'), deps)
   return c.body(await answerData(deps, questionOf(c, startedNs), read), 200, {
     'content-type': 'application/json',
   })

@@ -118,7 +118,15 @@ function encodeResult(value: unknown, bridged: boolean): unknown {
   return bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer
 }
 
-function wrap(name: string, impl: (...args: unknown[]) => unknown, strict: boolean): Builtin {
+/** Whether an instance's builtins fail the evaluation on an error; a request may change it (?strict-builtin-errors). */
+interface Strictness {
+  strict: boolean
+}
+
+/** The message prefix of a strict builtin failure: OPA's error code, as OPA's topdown error text starts. */
+export const BUILTIN_ERROR_PREFIX = 'eval_builtin_error: '
+
+function wrap(name: string, impl: (...args: unknown[]) => unknown, state: Strictness): Builtin {
   return (...given: unknown[]) => {
     const { args, bridged } = takeBridgedArguments(given)
     let result: unknown
@@ -126,12 +134,23 @@ function wrap(name: string, impl: (...args: unknown[]) => unknown, strict: boole
       result = impl(...args)
     } catch (error) {
       // OPA (topdown and its wasm SDK alike) makes a failed builtin call undefined unless errors are strict.
-      if (!strict) return undefined
+      if (!state.strict) return undefined
       const message = error instanceof BuiltinError ? error.message : `unexpected error: ${describe(error)}`
-      throw new Error(`${name}: ${message}`, { cause: error })
+      throw new Error(`${BUILTIN_ERROR_PREFIX}${name}: ${message}`, { cause: error })
     }
     return encodeResult(result, bridged)
   }
+}
+
+const strictness = new WeakMap<Record<string, Builtin>, Strictness>()
+
+/**
+ * Makes the host builtins of one instance strict (a failing builtin fails the evaluation) or not, for the
+ * evaluations that follow. Builtins the wasm module implements itself have no strict mode.
+ */
+export function setStrictBuiltinErrors(builtins: Record<string, Builtin>, strict: boolean): void {
+  const state = strictness.get(builtins)
+  if (state !== undefined) state.strict = strict
 }
 
 const encoder = new TextEncoder()
@@ -146,7 +165,7 @@ function replaceOpaWasmTable(host: HostContext): void {
   const replacements: Record<string, Builtin> = {}
   for (const table of families(host)) {
     for (const [name, impl] of Object.entries(table)) {
-      if (shadowed.has(name)) replacements[name] = wrap(name, impl, false)
+      if (shadowed.has(name)) replacements[name] = wrap(name, impl, { strict: false })
     }
   }
   replaceOpaWasmBuiltins(replacements)
@@ -161,14 +180,15 @@ export function createBuiltins(options: BuiltinOptions = {}): Record<string, Bui
     print: options.print ?? (() => {}),
     randomBytes: options.randomBytes ?? defaultRandomBytes,
   }
-  const strict = options.strictBuiltinErrors ?? false
+  const state: Strictness = { strict: options.strictBuiltinErrors ?? false }
   const builtins: Record<string, Builtin> = {}
   for (const table of families(host)) {
-    for (const [name, impl] of Object.entries(table)) builtins[name] = wrap(name, impl, strict)
+    for (const [name, impl] of Object.entries(table)) builtins[name] = wrap(name, impl, state)
   }
-  for (const [name, impl] of Object.entries(options.extra ?? {})) builtins[name] = wrap(name, impl, strict)
+  for (const [name, impl] of Object.entries(options.extra ?? {})) builtins[name] = wrap(name, impl, state)
   replaceOpaWasmTable(host)
   scopes.set(builtins, scope)
+  strictness.set(builtins, state)
   return builtins
 }
 
