@@ -4,6 +4,9 @@ import type { MapSnapshot } from '../engine/service-map/map-source.js'
 import { type ObservedEdge, renderMapSvg } from '../engine/service-map/map-svg.js'
 import { type EdgeTotals, shadowText, shadowTotal } from './traffic-window.js'
 
+/** Below this scale an 11px label is under 5px high: not worth laying out. */
+const FAR_SCALE = 0.4
+
 export type Selection = { kind: 'node' | 'edge'; id: string } | undefined
 
 export class MapView {
@@ -54,17 +57,15 @@ export class MapView {
     if (changed) this.draw()
   }
 
-  /** Writes the window's counts onto the edges. */
+  /** Writes the window's counts onto the edges (their text elements are made on an edge's first traffic). */
   annotate(totals: Map<string, EdgeTotals>): void {
     for (const g of this.container.querySelectorAll<SVGGElement>('g.edge')) {
       const total = totals.get(g.dataset.edge ?? '')
-      const traffic = g.querySelector('.traffic')
+      let traffic = g.querySelector('.traffic')
       let shadow = g.querySelector('.shadow')
-      if (shadow === null && total !== undefined && traffic !== null) {
-        shadow = traffic.cloneNode() as Element
-        shadow.setAttribute('class', 'shadow')
-        shadow.setAttribute('y', String(Number(traffic.getAttribute('y')) + 13))
-        g.append(shadow)
+      if (total !== undefined && traffic === null) {
+        traffic = countText(g, 'traffic', 0)
+        shadow = countText(g, 'shadow', 13)
       }
       const changes = total === undefined ? 0 : shadowTotal(total.shadow)
       g.classList.toggle('active', total !== undefined)
@@ -75,6 +76,7 @@ export class MapView {
       if (shadow !== null) shadow.textContent = changes > 0 ? `shadow: ${shadowText(total!.shadow)}` : ''
       g.dataset.allow = String(total?.allow ?? 0)
       g.dataset.deny = String(total?.deny ?? 0)
+      g.dataset.shadow = String(changes)
     }
   }
 
@@ -84,25 +86,33 @@ export class MapView {
     this.applyScale()
   }
 
-  private applyScale(): void {
+  /**
+   * Sizes the drawing to the window's scale; `available` is the container's width when the caller read it before
+   * changing the DOM (reading it after inserting a large SVG would force a layout of it, then another).
+   * Far out, where an edge label would be a few pixels high, labels and meta lines are not laid out at all: the
+   * accessible names and the details panel still say them.
+   */
+  private applyScale(available = this.container.clientWidth): void {
     const svg = this.container.querySelector('svg')
     if (svg === null) return
     const width = Number(svg.getAttribute('width'))
     const height = Number(svg.getAttribute('height'))
-    const fit = Math.min(1, (this.container.clientWidth - 4) / width)
+    const fit = Math.min(1, (available - 4) / width)
     const scale = this.fitted ? fit : this.scale * fit
     svg.style.width = `${Math.round(width * scale)}px`
     svg.style.height = `${Math.round(height * scale)}px`
+    svg.classList.toggle('far', scale < FAR_SCALE)
   }
 
   private draw(): void {
     if (this.snapshot === undefined) return
     const { graph, layout } = this.snapshot
+    const available = this.container.clientWidth
     this.container.innerHTML = renderMapSvg(graph, layout, {
       observed: [...this.observed.values()],
       interactive: true,
     })
-    this.applyScale()
+    this.applyScale(available)
     this.mark()
   }
 
@@ -122,4 +132,15 @@ export class MapView {
     const attr = this.selection.kind === 'node' ? 'data-node' : 'data-edge'
     this.container.querySelector(`[${attr}="${CSS.escape(this.selection.id)}"]`)?.classList.add('selected')
   }
+}
+
+/** A text element for an edge's live counts, where the drawing left room for them (data-lx, data-ly). */
+function countText(edge: SVGGElement, kind: 'traffic' | 'shadow', dy: number): SVGTextElement {
+  const text = document.createElementNS('http://www.w3.org/2000/svg', 'text')
+  text.setAttribute('class', kind)
+  text.setAttribute('x', edge.dataset.lx ?? '0')
+  text.setAttribute('y', String(Number(edge.dataset.ly ?? 0) + dy))
+  text.setAttribute('text-anchor', 'middle')
+  edge.append(text)
+  return text
 }
