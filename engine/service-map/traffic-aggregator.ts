@@ -1,8 +1,9 @@
 // Live traffic for the map: every decision is attributed to an edge (caller → callee) and counted per edge per
 // second, server-side, so a page receives one small frame a second however many decisions were made. The request
 // path only appends references to a bounded list (O(1), and nothing at all while no page watches); the once-a-
-// second flush decodes, attributes and counts, and masks and describes only the last few decisions per edge. A call the catalog does not declare — a deny with no grant,
-// an unknown caller or callee — gets an edge of its own, marked undeclared.
+// second flush decodes, attributes and counts, and masks and describes only the last few decisions per edge. A
+// call the catalog does not declare — a deny with no grant, an unknown caller or callee — gets an edge of its own,
+// marked undeclared. A shadow bundle's divergences arrive after their decisions and are counted on the same edges.
 import { classifyResult } from '../metrics/index.js'
 import type { ServiceGraph } from './catalog-graph.js'
 import { edgeId } from './catalog-graph.js'
@@ -13,11 +14,15 @@ export type ShadowChange = 'unchanged' | 'newly_allowed' | 'newly_denied' | 'cha
 export type ShadowCounts = Partial<Record<Exclude<ShadowChange, 'unchanged'>, number>>
 
 /**
- * What the aggregator reads beside the decision. Structural, so the decider's context can carry the shadow
- * comparison when shadow bundles are wired in, without this module changing.
+ * A decision the shadow bundle answered differently (engine/shadow reports each, after the response): its edge
+ * is found from the same input, and counted as a shadow change without counting the decision again.
  */
-export interface TrafficExtras {
-  shadow?: { change: ShadowChange } | undefined
+export interface ShadowDivergence {
+  decisionId: string
+  input: Uint8Array | string | undefined
+  /** The enforced result's JSON text (decides allow or deny for the edge's kind). */
+  result: string | undefined
+  change: Exclude<ShadowChange, 'unchanged'>
 }
 
 /** The parts of a decision the aggregator reads (engine/decision's Decision fits). */
@@ -63,14 +68,15 @@ export interface RecentDecision {
 }
 
 export interface TrafficAggregator {
-  decided(decision: ObservedDecision, input: Uint8Array | string | undefined, extras?: TrafficExtras): void
+  decided(decision: ObservedDecision, input: Uint8Array | string | undefined): void
   failed(
     path: string,
     input: Uint8Array | string | undefined,
     error: { code: string; message: string },
     elapsedNs: number,
-    extras?: TrafficExtras,
   ): void
+  /** The shadow bundle would decide this decision differently. */
+  shadowed(divergence: ShadowDivergence): void
   /** Frames every second while at least one listener is subscribed. */
   subscribe(listener: (frame: TrafficFrame) => void): () => void
   /** The most recent decisions on an edge (masked), newest first. */
@@ -100,6 +106,7 @@ interface Pending {
   input: Uint8Array | string | undefined
   result: string | undefined
   error: { code: string; message: string } | undefined
+  /** Set on a shadow divergence: counted as a shadow change only (the decision itself was counted already). */
   shadow: ShadowChange | undefined
   at: number
 }
@@ -248,9 +255,10 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
     } else if (edge.kind === 'implicit' && !allow) {
       edge.kind = 'undeclared'
     }
-    if (allow) edge.allow++
-    else edge.deny++
-    if (entry.shadow !== undefined && entry.shadow !== 'unchanged') {
+    if (entry.shadow === undefined || entry.shadow === 'unchanged') {
+      if (allow) edge.allow++
+      else edge.deny++
+    } else {
       edge.shadow ??= {}
       edge.shadow[entry.shadow] = (edge.shadow[entry.shadow] ?? 0) + 1
     }
@@ -281,7 +289,6 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
     if (operation !== undefined) recent.operation = operation
     const purpose = str(maskedInput.purpose)
     if (purpose !== undefined) recent.purpose = purpose
-    if (entry.shadow !== undefined) recent.shadow = entry.shadow
     if (masked.applied.length > 0) recent.masked = masked.applied
     return recent
   }
@@ -297,9 +304,15 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
     if (graph !== undefined) {
       // every decision is counted; only the last few per edge are masked and described for the details panel
       const kept = new Map<string, { entry: Pending; input: Json; allow: boolean }[]>()
+      const shadowLater: [string, Pending][] = []
       for (const entry of batch) {
         const seen = attribute(entry, graph, counts)
         if (seen === undefined) continue
+        if (entry.shadow !== undefined) {
+          // the decision is described already (or is about to be, when it came in the same second)
+          shadowLater.push([seen.id, entry])
+          continue
+        }
         let list = kept.get(seen.id)
         if (list === undefined) {
           list = []
@@ -314,6 +327,10 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
           if (recent !== undefined) remember(id, recent)
         }
       }
+      for (const [id, entry] of shadowLater) {
+        const recent = recents.get(id)?.find((r) => r.decision_id === entry.decisionId)
+        if (recent !== undefined) recent.shadow = entry.shadow
+      }
     }
     const frame: TrafficFrame = {
       t: Math.floor(now() / 1000) * 1000,
@@ -324,25 +341,36 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
   }
 
   return {
-    decided(decision, input, extras) {
+    decided(decision, input) {
       if (listeners.size === 0) return
       push({
         decisionId: decision.decisionId,
         input,
         result: decision.outcome.defined ? decision.outcome.json : undefined,
         error: undefined,
-        shadow: extras?.shadow?.change,
+        shadow: undefined,
         at: now(),
       })
     },
-    failed(_path, input, error, _elapsedNs, extras) {
+    failed(_path, input, error) {
       if (listeners.size === 0) return
       push({
         decisionId: '',
         input,
         result: undefined,
         error: { code: error.code, message: error.message },
-        shadow: extras?.shadow?.change,
+        shadow: undefined,
+        at: now(),
+      })
+    },
+    shadowed(divergence) {
+      if (listeners.size === 0) return
+      push({
+        decisionId: divergence.decisionId,
+        input: divergence.input,
+        result: divergence.result,
+        error: undefined,
+        shadow: divergence.change,
         at: now(),
       })
     },

@@ -101,18 +101,40 @@ describe('createTrafficAggregator', () => {
     expect(frames[0]!.edges[0]).toMatchObject({ id: 'web>catalog', kind: 'implicit', allow: 1 })
   })
 
-  it('counts shadow changes per edge, leaving unchanged ones out', () => {
+  it("counts shadow divergences on their decision's edge without counting the decision twice", () => {
     const { aggregator, frames } = setup()
     const charge = input(ORDERS, 'payments', 'payments.v1.Payments/Charge')
-    aggregator.decided(decision(true), charge, { shadow: { change: 'newly_denied' } })
-    aggregator.decided(decision(true), charge, { shadow: { change: 'newly_denied' } })
-    aggregator.decided(decision(true), charge, { shadow: { change: 'unchanged' } })
-    aggregator.decided(decision(false), charge, { shadow: { change: 'error' } })
+    const made = [decision(true), decision(true), decision(true), decision(false)]
+    for (const d of made) aggregator.decided(d, charge)
     aggregator.flush()
-    expect(frames[0]!.edges[0]!.shadow).toEqual({ newly_denied: 2, error: 1 })
+    // the shadow recorder reports after the response: here in the next second
+    const diverged = (d: (typeof made)[number], change: 'newly_denied' | 'error') =>
+      aggregator.shadowed({
+        decisionId: d.decisionId,
+        input: charge,
+        result: d.outcome.json,
+        change,
+      })
+    diverged(made[0]!, 'newly_denied')
+    diverged(made[1]!, 'newly_denied')
+    diverged(made[3]!, 'error')
+    aggregator.flush()
+    expect(frames[0]!.edges[0]).toMatchObject({ id: 'orders>payments', allow: 3, deny: 1 })
+    expect(frames[0]!.edges[0]!.shadow).toBeUndefined()
+    expect(frames[1]!.edges).toEqual([
+      {
+        id: 'orders>payments',
+        from: 'orders',
+        to: 'payments',
+        kind: 'declared',
+        allow: 0,
+        deny: 0,
+        shadow: { newly_denied: 2, error: 1 },
+      },
+    ])
     expect(aggregator.recent('orders>payments').map((d) => d.shadow)).toEqual([
       'error',
-      'unchanged',
+      undefined,
       'newly_denied',
       'newly_denied',
     ])
