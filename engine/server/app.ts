@@ -27,7 +27,7 @@ import { registerOpaReadRoutes } from './routes/opa-read-routes.js'
 import type { HttpConfig } from './routes/route-deps.js'
 import { registerShadowRoute } from './routes/shadow-route.js'
 import { registerStatusRoute } from './routes/status-route.js'
-import { registerUiRoutes, type UiDeps } from './ui/index.js'
+import { createUiSession, registerUiRoutes, registerUiSessionRoutes, type UiDeps } from './ui/index.js'
 
 export interface AppDeps {
   decider: Decider
@@ -58,6 +58,17 @@ export interface AppDeps {
   ui?: UiDeps
 }
 
+/** With token authentication, a browser signs in to the service map once and holds a session cookie. */
+function serviceMapSession(deps: AppDeps) {
+  const auth = deps.authentication
+  if (deps.ui === undefined || auth?.mode !== 'token' || (auth.tokens ?? []).length === 0) return undefined
+  return createUiSession({
+    tokens: auth.tokens ?? [],
+    ttlMs: DEFAULTS.ui.sessionTtlMs,
+    onRefused: auth.onRefused,
+  })
+}
+
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
   const metrics = deps.metrics
@@ -70,7 +81,12 @@ export function createApp(deps: AppDeps): Hono {
     })
   }
   app.use(opaMethods)
-  const authenticate = authentication(deps.authentication ?? { mode: 'off' })
+  const uiSession = serviceMapSession(deps)
+  if (uiSession !== undefined) registerUiSessionRoutes(app, uiSession)
+  const authenticate = authentication({
+    ...(deps.authentication ?? { mode: 'off' }),
+    vouched: uiSession?.vouches,
+  })
   app.use(deps.forwardAuth === undefined ? authenticate : exceptPath(FORWARD_AUTH_ROUTE, authenticate))
   app.use(concurrencyLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent))
   const gatewayMetrics = createGatewayMetrics(metrics)

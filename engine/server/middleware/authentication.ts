@@ -4,7 +4,7 @@
 // handshake, so the refusal is an OPA error body and is counted.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
 
 export type AuthenticationMode = 'off' | 'token' | 'tls'
@@ -15,6 +15,8 @@ export interface AuthenticationOptions {
   tokens?: readonly string[]
   /** Called with the reason of every refusal, for metrics. */
   onRefused?: (reason: string) => void
+  /** Requests let in without a bearer token (the service map's session cookie, on the page's own requests). */
+  vouched?: ((c: Context) => boolean) | undefined
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
@@ -36,6 +38,7 @@ export function authentication(options: AuthenticationOptions): MiddlewareHandle
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return next()
     if (options.mode === 'token') {
+      if (options.vouched?.(c) === true) return next()
       const header = c.req.header('authorization')
       const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header)
       if (match === null) refuse('missing_token', 'missing bearer token', options.onRefused)
