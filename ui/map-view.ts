@@ -14,6 +14,10 @@ export class MapView {
   private observed = new Map<string, ObservedEdge>()
   private scale = 1
   private fitted = true
+  /** What the current drawing holds: labels and meta lines, or the outline drawn when far out. */
+  private detail: 'full' | 'outline' = 'full'
+  /** The counts last written, written again onto a redrawn map. */
+  private totals = new Map<string, EdgeTotals>()
   selection: Selection
 
   constructor(
@@ -59,6 +63,7 @@ export class MapView {
 
   /** Writes the window's counts onto the edges (their text elements are made on an edge's first traffic). */
   annotate(totals: Map<string, EdgeTotals>): void {
+    this.totals = totals
     for (const g of this.container.querySelectorAll<SVGGElement>('g.edge')) {
       const total = totals.get(g.dataset.edge ?? '')
       let traffic = g.querySelector('.traffic')
@@ -83,36 +88,50 @@ export class MapView {
   zoom(factor: number | 'fit'): void {
     this.fitted = factor === 'fit'
     this.scale = factor === 'fit' ? 1 : Math.min(4, Math.max(0.1, this.scale * factor))
-    this.applyScale()
+    // zoomed in from far out: draw the labels now
+    if (this.snapshot !== undefined && this.detailAt(this.container.clientWidth) !== this.detail) this.draw()
+    else this.applyScale()
+  }
+
+  /** The scale the map is shown at in a container `available` pixels wide. */
+  private scaleAt(available: number, width: number): number {
+    const fit = Math.min(1, (available - 4) / width)
+    return this.fitted ? fit : this.scale * fit
+  }
+
+  private detailAt(available: number): 'full' | 'outline' {
+    const width = this.snapshot?.layout.width ?? 0
+    return width > 0 && this.scaleAt(available, width) < FAR_SCALE ? 'outline' : 'full'
   }
 
   /**
    * Sizes the drawing to the window's scale; `available` is the container's width when the caller read it before
    * changing the DOM (reading it after inserting a large SVG would force a layout of it, then another).
-   * Far out, where an edge label would be a few pixels high, labels and meta lines are not laid out at all: the
-   * accessible names and the details panel still say them.
+   * Far out, where an edge label would be a few pixels high, the map is drawn without labels and meta lines (the
+   * outline); the accessible names and the details panel still say them, and zooming in draws them.
    */
   private applyScale(available = this.container.clientWidth): void {
     const svg = this.container.querySelector('svg')
     if (svg === null) return
     const width = Number(svg.getAttribute('width'))
     const height = Number(svg.getAttribute('height'))
-    const fit = Math.min(1, (available - 4) / width)
-    const scale = this.fitted ? fit : this.scale * fit
+    const scale = this.scaleAt(available, width)
     svg.style.width = `${Math.round(width * scale)}px`
     svg.style.height = `${Math.round(height * scale)}px`
-    svg.classList.toggle('far', scale < FAR_SCALE)
   }
 
   private draw(): void {
     if (this.snapshot === undefined) return
     const { graph, layout } = this.snapshot
     const available = this.container.clientWidth
+    this.detail = this.detailAt(available)
     this.container.innerHTML = renderMapSvg(graph, layout, {
       observed: [...this.observed.values()],
       interactive: true,
+      detail: this.detail,
     })
     this.applyScale(available)
+    this.annotate(this.totals)
     this.mark()
   }
 

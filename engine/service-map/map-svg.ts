@@ -20,6 +20,11 @@ export interface SvgOptions {
   observed?: readonly ObservedEdge[]
   /** Adds tabindex and roles so every node and edge is a control (the page); off for files. */
   interactive?: boolean
+  /**
+   * outline: no edge labels and no meta lines — for a page showing the map so far out that they would be a few
+   * pixels high (a thousand services); every node and edge keeps its full text as its accessible name.
+   */
+  detail?: 'full' | 'outline'
 }
 
 const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -112,6 +117,7 @@ function nodeLabel(service: MapService): string {
 
 export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: SvgOptions = {}): string {
   const interactive = options.interactive === true
+  const outline = interactive && options.detail === 'outline'
   const control = (label: string): string =>
     interactive ? ` tabindex="0" role="button" aria-label="${esc(label)}"` : ''
   // a file's hover text; on the page the accessible name says it and the details panel shows it (a thousand
@@ -171,6 +177,16 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
     ...Object.values(layout.zones).map((z) => ({ x: z.x + 10, y: z.y + 8, width: 170, height: 24 })),
   ])
   const pairs = new Set([...graph.edges.map((e) => e.id), ...observed.map((e) => e.id)])
+  const bendOf = (from: string, to: string): number => (pairs.has(`${to}>${from}`) ? 34 : 14)
+  if (!outline) {
+    // every line is known before any label is placed, so each label keeps off the lines drawn after it too
+    for (const edge of [...graph.edges, ...observed]) {
+      const a = boxes[edge.from]
+      const b = boxes[edge.to]
+      if (a !== undefined && b !== undefined)
+        labels.line(edge.id, curve(a, b, bendOf(edge.from, edge.to)).curve)
+    }
+  }
   const drawEdge = (
     id: string,
     from: string,
@@ -182,13 +198,13 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
     const a = boxes[from]
     const b = boxes[to]
     if (a === undefined || b === undefined) return
-    const bend = pairs.has(`${to}>${from}`) ? 34 : 14
-    const { d, curve: line } = curve(a, b, bend)
+    const { d, curve: line } = curve(a, b, bendOf(from, to))
     const red = classes.includes('undeclared')
     // the page keeps a row under the label for the live counts
     const rows = lines.length + (interactive ? 1 : 0)
     const chars = Math.max(interactive ? 14 : 0, ...lines.map((l) => l.length))
-    const spot = rows === 0 ? undefined : labels.place(line, chars * LABEL_CHAR_WIDTH + 8, rows * LINE + 4)
+    const spot =
+      rows === 0 ? undefined : labels.place(line, chars * LABEL_CHAR_WIDTH + 8, rows * LINE + 4, id)
     const cx = spot === undefined ? 0 : round(spot.x + spot.width / 2)
     const top = spot?.y ?? 0
     const counts = interactive ? ` data-lx="${cx}" data-ly="${round(top + 12 + lines.length * LINE)}"` : ''
@@ -213,7 +229,7 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
         `${g.operation}${g.purpose ? ` · ${g.purpose}` : ''}${g.expired ? ' (expired)' : g.expiresAt ? ` until ${g.expiresAt}` : ''}`,
     )
     const label = `${edge.deny ? `Explicit deny: ${edge.from} may not call ${edge.to}. ` : ''}${grants.length > 0 ? `Grant ${edge.from} to ${edge.to}: ${grants.join('; ')}` : ''}`
-    drawEdge(edge.id, edge.from, edge.to, classes.join(' '), grantLines(edge), label)
+    drawEdge(edge.id, edge.from, edge.to, classes.join(' '), outline ? [] : grantLines(edge), label)
   }
   for (const edge of observed) {
     const fromLabel = edge.labels?.[edge.from] ?? edge.from
@@ -236,7 +252,9 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
       `<g class="${classes}" data-node="${esc(service.id)}" data-zone="${esc(service.zone)}"${control(nodeLabel(service))}>`,
       `<rect x="${round(box.x)}" y="${round(box.y)}" width="${round(box.width)}" height="${round(box.height)}"/>`,
       `<text class="name" x="${round(box.x + 12)}" y="${round(box.y + 22)}">${esc(service.name)}</text>`,
-      `<text class="meta" x="${round(box.x + 12)}" y="${round(box.y + 40)}">${esc(nodeMeta(service))}</text>`,
+      outline
+        ? ''
+        : `<text class="meta" x="${round(box.x + 12)}" y="${round(box.y + 40)}">${esc(nodeMeta(service))}</text>`,
       service.revoked.length > 0
         ? `<text class="badge" x="${round(box.x + box.width)}" y="${round(box.y - 5)}" text-anchor="end">⊘ ${service.revoked.length} revoked identit${service.revoked.length === 1 ? 'y' : 'ies'}</text>`
         : '',

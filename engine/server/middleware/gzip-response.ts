@@ -5,11 +5,14 @@ import type { MiddlewareHandler } from 'hono'
 
 const ACCEPTS_GZIP = /(^|,)\s*gzip\s*(;\s*q=(?!0(\.0+)?\s*(,|$))[\d.]+)?\s*(,|$)/i
 
+/** Whether an Accept-Encoding header takes gzip (for routes that keep their answer compressed already). */
+export const acceptsGzip = (header: string | undefined): boolean =>
+  header !== undefined && ACCEPTS_GZIP.test(header)
+
 export function gzipResponse(minLength: number): MiddlewareHandler {
   return async (c, next) => {
     await next()
-    const accept = c.req.header('accept-encoding')
-    if (accept === undefined || !ACCEPTS_GZIP.test(accept)) return
+    if (!acceptsGzip(c.req.header('accept-encoding'))) return
     const res = c.res
     if (res.body === null || res.headers.has('content-encoding') || c.req.method === 'HEAD') return
     const type = res.headers.get('content-type') ?? ''

@@ -1,5 +1,6 @@
 // The /ui/ routes on the app: the page and its assets, the map of the active revision, the live stream of traffic
 // frames and revisions, all behind the app's authentication.
+import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPolicyRegistry } from '../../../../engine/activation/index.js'
 import { loadBundleFromPath } from '../../../../engine/bundle/index.js'
@@ -87,6 +88,11 @@ describe('/ui/ routes', () => {
     expect(body.revision).toBe('clearance=ui-routes')
     expect(body.graph.services.map((s) => s.id)).toContain('payments')
     expect(body.layout.nodes.payments).toBeDefined()
+    // compressed once per revision for clients that take gzip: the same document
+    const zipped = await ctx.app.request('/ui/api/map', { headers: { 'accept-encoding': 'gzip' } })
+    expect(zipped.headers.get('content-encoding')).toBe('gzip')
+    const unzipped = gunzipSync(new Uint8Array(await zipped.arrayBuffer())).toString('utf8')
+    expect(JSON.parse(unzipped)).toEqual(body)
   }, 30_000)
 
   it('streams a traffic frame with the edge of a decision made through /v1/check', async () => {
