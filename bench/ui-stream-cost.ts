@@ -34,7 +34,8 @@ const graph = catalogGraph(
 )
 const identityOf = new Map<string, string>()
 for (const [identity, service] of Object.entries(graph.identities)) {
-  if (!identityOf.has(service)) identityOf.set(service, identity)
+  // the input schema takes SPIFFE ids in spiffe_id (certificate fingerprints go in cert_fingerprint)
+  if (identity.startsWith('spiffe://') && !identityOf.has(service)) identityOf.set(service, identity)
 }
 const template = bundle.inputs[0] as { subject: object; target: object }
 const bodies = graph.edges.flatMap((edge) => {
