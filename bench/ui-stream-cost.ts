@@ -5,8 +5,11 @@
 // besides decisions/s it reports the server's CPU time per decision, which contention from other processes on a
 // shared machine disturbs far less than throughput.
 // Usage: npx tsx bench/ui-stream-cost.ts [--rounds 4] [--seconds 8] [--connections 16] [--services 1000]
+import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { catalogGraph } from '../engine/service-map/index.js'
 import { catalogBundle } from './support/bundles.js'
 import { runClosedLoop } from './support/load.js'
 import { startClearance } from './support/servers.js'
@@ -24,8 +27,36 @@ const seconds = Number(values.seconds)
 const connections = Number(values.connections)
 
 const bundle = await catalogBundle(Number(values.services))
-// decisions across the whole catalog: many edges, allows and denies
-const bodies = bundle.inputs.slice(0, 500).map((input) => JSON.stringify(input))
+// decisions across the whole catalog: one input per declared grant (its caller's identity, the operation and the
+// purpose), so a page watches a thousand live edges, as on a busy mesh — not the handful of example inputs
+const graph = catalogGraph(
+  JSON.parse(readFileSync(join(bundle.source, 'clearance', 'catalog', 'data.json'), 'utf8')),
+)
+const identityOf = new Map<string, string>()
+for (const [identity, service] of Object.entries(graph.identities)) {
+  // the input schema takes SPIFFE ids in spiffe_id (certificate fingerprints go in cert_fingerprint)
+  if (identity.startsWith('spiffe://') && !identityOf.has(service)) identityOf.set(service, identity)
+}
+const template = bundle.inputs[0] as { subject: object; target: object }
+const bodies = graph.edges.flatMap((edge) => {
+  const caller = identityOf.get(edge.from)
+  const grant = edge.grants[0]
+  if (caller === undefined || grant === undefined) return []
+  const http = /^([A-Z]+) (\/.*)$/.exec(grant.operation)
+  return [
+    JSON.stringify({
+      ...template,
+      subject: { ...template.subject, spiffe_id: caller },
+      target: {
+        ...template.target,
+        service: edge.to,
+        operation: http === null ? { rpc: grant.operation } : { method: http[1], path: http[2] },
+      },
+      purpose: grant.purpose,
+    }),
+  ]
+})
+console.log(`${bodies.length} inputs over as many edges`)
 const server = await startClearance({ bundle: bundle.wasm, serveArgs: ['--ui', 'on'] })
 
 /** A page's stream: reads frames until closed; resolves the number of traffic frames and edge counts seen. */

@@ -209,8 +209,15 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     metrics.watchDecisionLog(() => decisionLog.stats())
     await decisionLog.start()
   }
-  const shadow = await createShadow(config, { metrics, decisionLog, registry, instanceId, log })
   const ui = serviceMapUi(config, registry, log)
+  const shadow = await createShadow(config, {
+    metrics,
+    decisionLog,
+    registry,
+    instanceId,
+    log,
+    onDivergence: ui?.shadowed,
+  })
   const logged = createDecisionObserver({ metrics, decisionLog: shadow?.recorder ?? decisionLog })
   const observer = ui === undefined ? logged : ui.observe(logged)
 

@@ -5,13 +5,13 @@ import type { Logger } from 'pino'
 import type { PolicyRegistry } from './activation/index.js'
 import { DEFAULTS } from './config/index.js'
 import type { Decision, DecisionContext } from './decision/index.js'
-import { logPolicyEvaluators, type MaskRule } from './decision-log/index.js'
+import { type DecisionRecord, logPolicyEvaluators, type MaskRule } from './decision-log/index.js'
 import { loadUiAssets, type UiDeps } from './server/index.js'
 import {
   createPageMasker,
   createServiceMapSource,
   createTrafficAggregator,
-  type TrafficExtras,
+  type ShadowDivergence,
 } from './service-map/index.js'
 
 /** What observeDecisions reports to (the decision log's and metrics' observer). */
@@ -30,13 +30,10 @@ export interface ServiceMapUi {
   deps: UiDeps
   /** The observer that reports to `inner` and to the live traffic. */
   observe(inner: DecisionObserverLike): DecisionObserverLike
+  /** The shadow recorder's report of a divergent decision: marked on the decision's edge. */
+  shadowed(event: DecisionRecord, change: ShadowDivergence['change']): void
   stop(): void
 }
-
-// The decision context carries the shadow comparison once shadow bundles report one (`context.shadow.change`);
-// until then there is none, and the aggregator's shadow counts stay empty.
-const trafficExtras = (context: DecisionContext | undefined): TrafficExtras | undefined =>
-  context as TrafficExtras | undefined
 
 export function createServiceMapUi(deps: {
   registry: PolicyRegistry
@@ -67,13 +64,15 @@ export function createServiceMapUi(deps: {
     observe: (inner) => ({
       decided(decision, input, extras) {
         inner.decided(decision, input, extras)
-        traffic.decided(decision, input, trafficExtras(extras))
+        traffic.decided(decision, input)
       },
       failed(path, input, error, elapsedNs, extras) {
         inner.failed(path, input, error, elapsedNs, extras)
-        traffic.failed(path, input, error, elapsedNs, trafficExtras(extras))
+        traffic.failed(path, input, error, elapsedNs)
       },
     }),
+    shadowed: (event, change) =>
+      traffic.shadowed({ decisionId: event.decisionId, input: event.input, result: event.result, change }),
     stop() {
       traffic.stop()
       source.stop()

@@ -4,6 +4,9 @@ import type { MapSnapshot } from '../engine/service-map/map-source.js'
 import { type ObservedEdge, renderMapSvg } from '../engine/service-map/map-svg.js'
 import { type EdgeTotals, shadowText, shadowTotal } from './traffic-window.js'
 
+/** Below this scale an 11px label is under 5px high: not worth laying out. */
+const FAR_SCALE = 0.4
+
 export type Selection = { kind: 'node' | 'edge'; id: string } | undefined
 
 export class MapView {
@@ -11,6 +14,10 @@ export class MapView {
   private observed = new Map<string, ObservedEdge>()
   private scale = 1
   private fitted = true
+  /** What the current drawing holds: labels and meta lines, or the outline drawn when far out. */
+  private detail: 'full' | 'outline' = 'full'
+  /** The counts last written, written again onto a redrawn map. */
+  private totals = new Map<string, EdgeTotals>()
   selection: Selection
 
   constructor(
@@ -54,17 +61,16 @@ export class MapView {
     if (changed) this.draw()
   }
 
-  /** Writes the window's counts onto the edges. */
+  /** Writes the window's counts onto the edges (their text elements are made on an edge's first traffic). */
   annotate(totals: Map<string, EdgeTotals>): void {
+    this.totals = totals
     for (const g of this.container.querySelectorAll<SVGGElement>('g.edge')) {
       const total = totals.get(g.dataset.edge ?? '')
-      const traffic = g.querySelector('.traffic')
+      let traffic = g.querySelector('.traffic')
       let shadow = g.querySelector('.shadow')
-      if (shadow === null && total !== undefined && traffic !== null) {
-        shadow = traffic.cloneNode() as Element
-        shadow.setAttribute('class', 'shadow')
-        shadow.setAttribute('y', String(Number(traffic.getAttribute('y')) + 13))
-        g.append(shadow)
+      if (total !== undefined && traffic === null) {
+        traffic = countText(g, 'traffic', 0)
+        shadow = countText(g, 'shadow', 13)
       }
       const changes = total === undefined ? 0 : shadowTotal(total.shadow)
       g.classList.toggle('active', total !== undefined)
@@ -75,22 +81,41 @@ export class MapView {
       if (shadow !== null) shadow.textContent = changes > 0 ? `shadow: ${shadowText(total!.shadow)}` : ''
       g.dataset.allow = String(total?.allow ?? 0)
       g.dataset.deny = String(total?.deny ?? 0)
+      g.dataset.shadow = String(changes)
     }
   }
 
   zoom(factor: number | 'fit'): void {
     this.fitted = factor === 'fit'
     this.scale = factor === 'fit' ? 1 : Math.min(4, Math.max(0.1, this.scale * factor))
-    this.applyScale()
+    // zoomed in from far out: draw the labels now
+    if (this.snapshot !== undefined && this.detailAt(this.container.clientWidth) !== this.detail) this.draw()
+    else this.applyScale()
   }
 
-  private applyScale(): void {
+  /** The scale the map is shown at in a container `available` pixels wide. */
+  private scaleAt(available: number, width: number): number {
+    const fit = Math.min(1, (available - 4) / width)
+    return this.fitted ? fit : this.scale * fit
+  }
+
+  private detailAt(available: number): 'full' | 'outline' {
+    const width = this.snapshot?.layout.width ?? 0
+    return width > 0 && this.scaleAt(available, width) < FAR_SCALE ? 'outline' : 'full'
+  }
+
+  /**
+   * Sizes the drawing to the window's scale; `available` is the container's width when the caller read it before
+   * changing the DOM (reading it after inserting a large SVG would force a layout of it, then another).
+   * Far out, where an edge label would be a few pixels high, the map is drawn without labels and meta lines (the
+   * outline); the accessible names and the details panel still say them, and zooming in draws them.
+   */
+  private applyScale(available = this.container.clientWidth): void {
     const svg = this.container.querySelector('svg')
     if (svg === null) return
     const width = Number(svg.getAttribute('width'))
     const height = Number(svg.getAttribute('height'))
-    const fit = Math.min(1, (this.container.clientWidth - 4) / width)
-    const scale = this.fitted ? fit : this.scale * fit
+    const scale = this.scaleAt(available, width)
     svg.style.width = `${Math.round(width * scale)}px`
     svg.style.height = `${Math.round(height * scale)}px`
   }
@@ -98,11 +123,15 @@ export class MapView {
   private draw(): void {
     if (this.snapshot === undefined) return
     const { graph, layout } = this.snapshot
+    const available = this.container.clientWidth
+    this.detail = this.detailAt(available)
     this.container.innerHTML = renderMapSvg(graph, layout, {
       observed: [...this.observed.values()],
       interactive: true,
+      detail: this.detail,
     })
-    this.applyScale()
+    this.applyScale(available)
+    this.annotate(this.totals)
     this.mark()
   }
 
@@ -122,4 +151,15 @@ export class MapView {
     const attr = this.selection.kind === 'node' ? 'data-node' : 'data-edge'
     this.container.querySelector(`[${attr}="${CSS.escape(this.selection.id)}"]`)?.classList.add('selected')
   }
+}
+
+/** A text element for an edge's live counts, where the drawing left room for them (data-lx, data-ly). */
+function countText(edge: SVGGElement, kind: 'traffic' | 'shadow', dy: number): SVGTextElement {
+  const text = document.createElementNS('http://www.w3.org/2000/svg', 'text')
+  text.setAttribute('class', kind)
+  text.setAttribute('x', edge.dataset.lx ?? '0')
+  text.setAttribute('y', String(Number(edge.dataset.ly ?? 0) + dy))
+  text.setAttribute('text-anchor', 'middle')
+  edge.append(text)
+  return text
 }

@@ -107,7 +107,14 @@ export const DEFAULTS = {
   /** Decisions waiting for the shadow bundle before more go unshadowed. */
   shadowQueueEvents: 10_000,
   /** The service map page (`--ui`): auto serves it on loopback addresses only; where its catalog sits. */
-  ui: { mode: 'auto', catalogPath: 'clearance/catalog', recentPerEdge: 20, maxPendingDecisions: 20_000 },
+  ui: {
+    mode: 'auto',
+    catalogPath: 'clearance/catalog',
+    recentPerEdge: 20,
+    maxPendingDecisions: 20_000,
+    /** How long a browser's sign-in to the map lasts under --authentication token. */
+    sessionTtlMs: 8 * 60 * 60 * 1000,
+  },
   /** Processes serving the port. */
   workers: '1',
   /** Policy folder `clearance build` compiles, and the bundle it writes. */

@@ -24,6 +24,7 @@ import { concurrencyLimit, createInFlightLimit } from './middleware/concurrency-
 import { gzipResponse } from './middleware/gzip-response.js'
 import { opaMethods } from './middleware/opa-methods.js'
 import { opaPathRedirects } from './middleware/opa-path-redirects.js'
+import { allows } from './middleware/token-scopes.js'
 import { PROBE_PATHS } from './probe-paths.js'
 import { registerBatchRoute } from './routes/batch-route.js'
 import { registerCheckRoute } from './routes/check-route.js'
@@ -34,7 +35,7 @@ import { registerOpaReadRoutes } from './routes/opa-read-routes.js'
 import type { HttpConfig } from './routes/route-deps.js'
 import { registerShadowRoute } from './routes/shadow-route.js'
 import { registerStatusRoute } from './routes/status-route.js'
-import { registerUiRoutes, type UiDeps } from './ui/index.js'
+import { createUiSession, registerUiRoutes, registerUiSessionRoutes, type UiDeps } from './ui/index.js'
 
 export interface AppDeps {
   decider: Decider
@@ -71,6 +72,26 @@ export interface HttpHandlers {
   lean: LeanRoute
 }
 
+/**
+ * With token authentication, a browser signs in to the service map once and holds a session cookie. The page
+ * reads (the map) and decides (the what-if panel asks POST /v1/check), so only a token allowed both may sign in.
+ */
+function serviceMapSession(deps: AppDeps) {
+  const auth = deps.authentication
+  const tokens = (auth?.tokens ?? [])
+    .filter(
+      (entry) =>
+        typeof entry === 'string' || (allows(entry.scopes, 'read') && allows(entry.scopes, 'decide')),
+    )
+    .map((entry) => (typeof entry === 'string' ? entry : entry.token))
+  if (deps.ui === undefined || auth?.mode !== 'token' || tokens.length === 0) return undefined
+  return createUiSession({
+    tokens,
+    ttlMs: DEFAULTS.ui.sessionTtlMs,
+    onRefused: auth.onRefused,
+  })
+}
+
 export function createApp(deps: AppDeps): Hono {
   return createHttpHandlers(deps).app
 }
@@ -85,7 +106,9 @@ export function createHttpHandlers(deps: AppDeps): HttpHandlers {
   // Every route below is behind authentication (liveness excepted, see probe-paths.ts), /metrics and /ui included;
   // the forward-auth gateway route judges its callers itself. One check and one in-flight count serve the hono
   // stack and the lean route.
-  const authenticationOptions = deps.authentication ?? { mode: 'off' }
+  const uiSession = serviceMapSession(deps)
+  if (uiSession !== undefined) registerUiSessionRoutes(app, uiSession)
+  const authenticationOptions = { ...(deps.authentication ?? { mode: 'off' }), vouched: uiSession?.vouches }
   const check = createAuthenticator(authenticationOptions)
   const limit = createInFlightLimit(deps.maxConcurrent ?? DEFAULTS.maxConcurrent)
   const authenticate = authentication(authenticationOptions, check)

@@ -38,8 +38,8 @@ export {
   type RecentDecision,
   type ShadowChange,
   type ShadowCounts,
+  type ShadowDivergence,
   type TrafficAggregator,
   type TrafficAggregatorOptions,
-  type TrafficExtras,
   type TrafficFrame,
 } from './traffic-aggregator.js'

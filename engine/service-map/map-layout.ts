@@ -115,7 +115,7 @@ export async function layoutGraph(graph: ServiceGraph): Promise<MapLayout> {
       'elk.direction': 'RIGHT',
       'elk.padding': '[top=16,left=16,bottom=16,right=16]',
       'elk.spacing.nodeNode': '48',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '130',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '190',
       'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
     },
     children: zones,

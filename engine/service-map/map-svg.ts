@@ -2,6 +2,7 @@
 // svg` writes it, so both show the same picture. Everything the picture shows is SVG text (names, teams, tags,
 // grants, crossings), readable by screen readers and tests. Browser-safe: this file imports only types.
 import { type MapEdge, type MapService, nodeMeta, type ServiceGraph } from './catalog-graph.js'
+import { type Curve, createLabelPlacer } from './label-placer.js'
 import type { Box, MapLayout } from './map-layout.js'
 
 /** A call seen in traffic that the declared map does not draw. */
@@ -19,6 +20,11 @@ export interface SvgOptions {
   observed?: readonly ObservedEdge[]
   /** Adds tabindex and roles so every node and edge is a control (the page); off for files. */
   interactive?: boolean
+  /**
+   * outline: no edge labels and no meta lines — for a page showing the map so far out that they would be a few
+   * pixels high (a thousand services); every node and edge keeps its full text as its accessible name.
+   */
+  detail?: 'full' | 'outline'
 }
 
 const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -66,24 +72,23 @@ function border(box: Box, tx: number, ty: number): { x: number; y: number } {
 }
 
 const round = (n: number): number => Math.round(n * 10) / 10
+/** An edge label's line height and average character width (11px system-ui). */
+const LINE = 13
+const LABEL_CHAR_WIDTH = 6.1
 
-/** A gently curved path between two boxes (more curved when the reverse edge exists), and its midpoint. */
-function curve(a: Box, b: Box, bend: number): { d: string; mx: number; my: number } {
+/** A gently curved path between two boxes (more curved when the reverse edge exists). */
+function curve(a: Box, b: Box, bend: number): { d: string; curve: Curve } {
   const ca = center(a)
   const cb = center(b)
   const dx = cb.x - ca.x
   const dy = cb.y - ca.y
   const len = Math.hypot(dx, dy) || 1
-  const cx = (ca.x + cb.x) / 2 - (dy / len) * bend
-  const cy = (ca.y + cb.y) / 2 + (dx / len) * bend
-  const p = border(a, cx, cy)
-  const q = border(b, cx, cy)
-  const mx = 0.25 * p.x + 0.5 * cx + 0.25 * q.x
-  const my = 0.25 * p.y + 0.5 * cy + 0.25 * q.y
+  const c = { x: (ca.x + cb.x) / 2 - (dy / len) * bend, y: (ca.y + cb.y) / 2 + (dx / len) * bend }
+  const p = border(a, c.x, c.y)
+  const q = border(b, c.x, c.y)
   return {
-    d: `M${round(p.x)},${round(p.y)} Q${round(cx)},${round(cy)} ${round(q.x)},${round(q.y)}`,
-    mx,
-    my,
+    d: `M${round(p.x)},${round(p.y)} Q${round(c.x)},${round(c.y)} ${round(q.x)},${round(q.y)}`,
+    curve: { p, c, q },
   }
 }
 
@@ -112,8 +117,12 @@ function nodeLabel(service: MapService): string {
 
 export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: SvgOptions = {}): string {
   const interactive = options.interactive === true
+  const outline = interactive && options.detail === 'outline'
   const control = (label: string): string =>
     interactive ? ` tabindex="0" role="button" aria-label="${esc(label)}"` : ''
+  // a file's hover text; on the page the accessible name says it and the details panel shows it (a thousand
+  // <title> elements would double the nodes the browser builds)
+  const tooltip = (label: string): string => (interactive ? '' : `<title>${esc(label)}</title>`)
   const boxes: Record<string, Box> = { ...layout.nodes }
   const observed = options.observed ?? []
   // parties the catalog does not know get a column of their own, left of the map
@@ -162,7 +171,22 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
     )
   }
   out.push('</g><g class="edges">')
+  // labels avoid the nodes, the zones' titles and each other
+  const labels = createLabelPlacer([
+    ...Object.values(boxes),
+    ...Object.values(layout.zones).map((z) => ({ x: z.x + 10, y: z.y + 8, width: 170, height: 24 })),
+  ])
   const pairs = new Set([...graph.edges.map((e) => e.id), ...observed.map((e) => e.id)])
+  const bendOf = (from: string, to: string): number => (pairs.has(`${to}>${from}`) ? 34 : 14)
+  if (!outline) {
+    // every line is known before any label is placed, so each label keeps off the lines drawn after it too
+    for (const edge of [...graph.edges, ...observed]) {
+      const a = boxes[edge.from]
+      const b = boxes[edge.to]
+      if (a !== undefined && b !== undefined)
+        labels.line(edge.id, curve(a, b, bendOf(edge.from, edge.to)).curve)
+    }
+  }
   const drawEdge = (
     id: string,
     from: string,
@@ -174,23 +198,27 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
     const a = boxes[from]
     const b = boxes[to]
     if (a === undefined || b === undefined) return
-    const bend = pairs.has(`${to}>${from}`) ? 34 : 14
-    const { d, mx, my } = curve(a, b, bend)
+    const { d, curve: line } = curve(a, b, bendOf(from, to))
     const red = classes.includes('undeclared')
+    // the page keeps a row under the label for the live counts
+    const rows = lines.length + (interactive ? 1 : 0)
+    const chars = Math.max(interactive ? 14 : 0, ...lines.map((l) => l.length))
+    const spot =
+      rows === 0 ? undefined : labels.place(line, chars * LABEL_CHAR_WIDTH + 8, rows * LINE + 4, id)
+    const cx = spot === undefined ? 0 : round(spot.x + spot.width / 2)
+    const top = spot?.y ?? 0
+    const counts = interactive ? ` data-lx="${cx}" data-ly="${round(top + 12 + lines.length * LINE)}"` : ''
     out.push(
-      `<g class="edge ${classes}" data-edge="${esc(id)}" data-from="${esc(from)}" data-to="${esc(to)}"${control(label)}>`,
-      `<title>${esc(label)}</title><path d="${d}" marker-end="url(#${red ? 'arrow-red' : 'arrow'})"/>`,
+      `<g class="edge ${classes}" data-edge="${esc(id)}" data-from="${esc(from)}" data-to="${esc(to)}"${counts}${control(label)}>`,
+      `${tooltip(label)}<path d="${d}" marker-end="url(#${red ? 'arrow-red' : 'arrow'})"/>`,
     )
-    lines.forEach((line, i) => {
+    lines.forEach((text, i) => {
       out.push(
-        `<text class="label" x="${round(mx)}" y="${round(my - 4 + (i - (lines.length - 1) / 2) * 13)}" text-anchor="middle">${esc(line)}</text>`,
+        `<text class="label" x="${cx}" y="${round(top + 11 + i * LINE)}" text-anchor="middle">${esc(text)}</text>`,
       )
     })
-    // where live counts go (the page adds the text elements when there is traffic: a thousand empty ones cost)
-    out.push(
-      `<text class="traffic" x="${round(mx)}" y="${round(my + 6 + ((lines.length + 1) / 2) * 13)}" text-anchor="middle"></text>`,
-      '</g>',
-    )
+    // the live counts' text is added by the page where data-lx/ly say, once there is traffic
+    out.push('</g>')
   }
   for (const edge of graph.edges) {
     const classes = ['declared']
@@ -201,7 +229,7 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
         `${g.operation}${g.purpose ? ` · ${g.purpose}` : ''}${g.expired ? ' (expired)' : g.expiresAt ? ` until ${g.expiresAt}` : ''}`,
     )
     const label = `${edge.deny ? `Explicit deny: ${edge.from} may not call ${edge.to}. ` : ''}${grants.length > 0 ? `Grant ${edge.from} to ${edge.to}: ${grants.join('; ')}` : ''}`
-    drawEdge(edge.id, edge.from, edge.to, classes.join(' '), grantLines(edge), label)
+    drawEdge(edge.id, edge.from, edge.to, classes.join(' '), outline ? [] : grantLines(edge), label)
   }
   for (const edge of observed) {
     const fromLabel = edge.labels?.[edge.from] ?? edge.from
@@ -224,11 +252,13 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
       `<g class="${classes}" data-node="${esc(service.id)}" data-zone="${esc(service.zone)}"${control(nodeLabel(service))}>`,
       `<rect x="${round(box.x)}" y="${round(box.y)}" width="${round(box.width)}" height="${round(box.height)}"/>`,
       `<text class="name" x="${round(box.x + 12)}" y="${round(box.y + 22)}">${esc(service.name)}</text>`,
-      `<text class="meta" x="${round(box.x + 12)}" y="${round(box.y + 40)}">${esc(nodeMeta(service))}</text>`,
+      outline
+        ? ''
+        : `<text class="meta" x="${round(box.x + 12)}" y="${round(box.y + 40)}">${esc(nodeMeta(service))}</text>`,
       service.revoked.length > 0
         ? `<text class="badge" x="${round(box.x + box.width)}" y="${round(box.y - 5)}" text-anchor="end">⊘ ${service.revoked.length} revoked identit${service.revoked.length === 1 ? 'y' : 'ies'}</text>`
         : '',
-      `<title>${esc(nodeLabel(service))}</title>`,
+      tooltip(nodeLabel(service)),
       '</g>',
     )
   }

@@ -1,8 +1,10 @@
 // Live traffic for the map: every decision is attributed to an edge (caller → callee) and counted per edge per
 // second, server-side, so a page receives one small frame a second however many decisions were made. The request
 // path only appends references to a bounded list (O(1), and nothing at all while no page watches); the once-a-
-// second flush decodes, attributes and counts, and masks and describes only the last few decisions per edge. A call the catalog does not declare — a deny with no grant,
-// an unknown caller or callee — gets an edge of its own, marked undeclared.
+// second flush decodes, attributes and counts each decision and holds the last few per edge, which are masked and
+// described only when a page asks for them (a busy map with a thousand live edges masks nothing it is not shown). A
+// call the catalog does not declare — a deny with no grant, an unknown caller or callee — gets an edge of its own,
+// marked undeclared. A shadow bundle's divergences arrive after their decisions and are counted on the same edges.
 import { classifyResult } from '../metrics/index.js'
 import type { ServiceGraph } from './catalog-graph.js'
 import { edgeId } from './catalog-graph.js'
@@ -13,11 +15,15 @@ export type ShadowChange = 'unchanged' | 'newly_allowed' | 'newly_denied' | 'cha
 export type ShadowCounts = Partial<Record<Exclude<ShadowChange, 'unchanged'>, number>>
 
 /**
- * What the aggregator reads beside the decision. Structural, so the decider's context can carry the shadow
- * comparison when shadow bundles are wired in, without this module changing.
+ * A decision the shadow bundle answered differently (engine/shadow reports each, after the response): its edge
+ * is found from the same input, and counted as a shadow change without counting the decision again.
  */
-export interface TrafficExtras {
-  shadow?: { change: ShadowChange } | undefined
+export interface ShadowDivergence {
+  decisionId: string
+  input: Uint8Array | string | undefined
+  /** The enforced result's JSON text (decides allow or deny for the edge's kind). */
+  result: string | undefined
+  change: Exclude<ShadowChange, 'unchanged'>
 }
 
 /** The parts of a decision the aggregator reads (engine/decision's Decision fits). */
@@ -63,14 +69,15 @@ export interface RecentDecision {
 }
 
 export interface TrafficAggregator {
-  decided(decision: ObservedDecision, input: Uint8Array | string | undefined, extras?: TrafficExtras): void
+  decided(decision: ObservedDecision, input: Uint8Array | string | undefined): void
   failed(
     path: string,
     input: Uint8Array | string | undefined,
     error: { code: string; message: string },
     elapsedNs: number,
-    extras?: TrafficExtras,
   ): void
+  /** The shadow bundle would decide this decision differently. */
+  shadowed(divergence: ShadowDivergence): void
   /** Frames every second while at least one listener is subscribed. */
   subscribe(listener: (frame: TrafficFrame) => void): () => void
   /** The most recent decisions on an edge (masked), newest first. */
@@ -89,6 +96,8 @@ export interface TrafficAggregatorOptions {
   recentPerEdge?: number
   /** Edges whose recent decisions are kept. */
   maxEdges?: number
+  /** Bytes of input and result held for decisions not yet described (default 16 MiB); the oldest edges go first. */
+  maxKeptBytes?: number
   now?: () => number
   /** Injected timers (tests); defaults to a 1 s interval. */
   setInterval?: (fn: () => void, ms: number) => unknown
@@ -100,8 +109,19 @@ interface Pending {
   input: Uint8Array | string | undefined
   result: string | undefined
   error: { code: string; message: string } | undefined
+  /** Set on a shadow divergence: counted as a shadow change only (the decision itself was counted already). */
   shadow: ShadowChange | undefined
   at: number
+}
+
+/** A decision held for the details panel: its view is made on the first request for it, then its bytes go. */
+interface Kept {
+  entry: Pending
+  allow: boolean
+  bytes: number
+  shadow?: ShadowChange
+  /** The masked description; null when the mask could not be applied (never shown). */
+  view: RecentDecision | null | undefined
 }
 
 type Json = Record<string, unknown>
@@ -109,6 +129,9 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined)
 const decoder = new TextDecoder()
+
+const sizeOf = (text: Uint8Array | string | undefined): number =>
+  text === undefined ? 0 : typeof text === 'string' ? text.length : text.byteLength
 
 function parse(text: Uint8Array | string | undefined): unknown {
   if (text === undefined) return undefined
@@ -176,7 +199,10 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
   const listeners = new Set<(frame: TrafficFrame) => void>()
   let pending: Pending[] = []
   let dropped = 0
-  const recents = new Map<string, RecentDecision[]>()
+  const maxKeptBytes = options.maxKeptBytes ?? 16 * 1024 * 1024
+  /** Per edge, its last decisions, newest first: held as they came, masked and described when a page asks. */
+  const recents = new Map<string, Kept[]>()
+  let keptBytes = 0
   let timer: unknown
   const every = options.setInterval ?? ((fn, ms) => setInterval(fn, ms).unref())
   const cancel = options.clearInterval ?? ((handle) => clearInterval(handle as NodeJS.Timeout))
@@ -190,15 +216,34 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
     pending.push(entry)
   }
 
-  const remember = (edge: string, decision: RecentDecision): void => {
+  const release = (kept: Kept): void => {
+    keptBytes -= kept.bytes
+    kept.bytes = 0
+    kept.entry.input = undefined
+    kept.entry.result = undefined
+  }
+  const dropEdge = (edge: string): void => {
+    for (const kept of recents.get(edge) ?? []) release(kept)
+    recents.delete(edge)
+  }
+  /** Holds a decision as the newest of its edge: a few array moves, no parse, no mask. */
+  const keep = (edge: string, entry: Pending, allow: boolean): void => {
     let list = recents.get(edge)
     if (list === undefined) {
-      if (recents.size >= maxEdges) recents.delete(recents.keys().next().value as string)
+      if (recents.size >= maxEdges) dropEdge(recents.keys().next().value as string)
       list = []
       recents.set(edge, list)
     }
-    list.unshift(decision)
-    if (list.length > recentPerEdge) list.length = recentPerEdge
+    const bytes = sizeOf(entry.input) + (entry.result?.length ?? 0)
+    list.unshift({ entry, allow, bytes, view: undefined })
+    keptBytes += bytes
+    while (list.length > recentPerEdge) release(list.pop()!)
+    // over the byte bound: the edges that were first seen longest ago give up their decisions
+    while (keptBytes > maxKeptBytes && recents.size > 1) {
+      const oldest = recents.keys().next().value as string
+      if (oldest === edge) break
+      dropEdge(oldest)
+    }
   }
 
   /** Attributes and counts one decision; returns its edge id, or undefined when the input names no target. */
@@ -248,9 +293,10 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
     } else if (edge.kind === 'implicit' && !allow) {
       edge.kind = 'undeclared'
     }
-    if (allow) edge.allow++
-    else edge.deny++
-    if (entry.shadow !== undefined && entry.shadow !== 'unchanged') {
+    if (entry.shadow === undefined || entry.shadow === 'unchanged') {
+      if (allow) edge.allow++
+      else edge.deny++
+    } else {
       edge.shadow ??= {}
       edge.shadow[entry.shadow] = (edge.shadow[entry.shadow] ?? 0) + 1
     }
@@ -258,7 +304,9 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
   }
 
   /** The page's view of one decision, masked; undefined when the mask cannot be applied (it is not shown). */
-  function describe(entry: Pending, input: Json, allow: boolean): RecentDecision | undefined {
+  function describe(entry: Pending, allow: boolean): RecentDecision | undefined {
+    const input = parse(entry.input)
+    if (!isObject(input)) return undefined
     const masked = options.mask(entry.decisionId, input, parse(entry.result))
     if (masked === undefined) return undefined
     const maskedResult = isObject(masked.result) ? masked.result : {}
@@ -281,7 +329,6 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
     if (operation !== undefined) recent.operation = operation
     const purpose = str(maskedInput.purpose)
     if (purpose !== undefined) recent.purpose = purpose
-    if (entry.shadow !== undefined) recent.shadow = entry.shadow
     if (masked.applied.length > 0) recent.masked = masked.applied
     return recent
   }
@@ -295,23 +342,19 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
     const graph = options.graph()
     const counts = new Map<string, EdgeTraffic>()
     if (graph !== undefined) {
-      // every decision is counted; only the last few per edge are masked and described for the details panel
-      const kept = new Map<string, { entry: Pending; input: Json; allow: boolean }[]>()
+      // every decision is counted and held as its edge's newest; masked and described only when a page asks
       for (const entry of batch) {
         const seen = attribute(entry, graph, counts)
         if (seen === undefined) continue
-        let list = kept.get(seen.id)
-        if (list === undefined) {
-          list = []
-          kept.set(seen.id, list)
+        if (entry.shadow === undefined) {
+          keep(seen.id, entry, seen.allow)
+          continue
         }
-        list.push({ entry, input: seen.input, allow: seen.allow })
-        if (list.length > recentPerEdge * 2) list.splice(0, list.length - recentPerEdge)
-      }
-      for (const [id, list] of kept) {
-        for (const { entry, input, allow } of list.slice(-recentPerEdge)) {
-          const recent = describe(entry, input, allow)
-          if (recent !== undefined) remember(id, recent)
+        // a divergence: the decision is held already (or was just now, when it came in the same second)
+        const kept = recents.get(seen.id)?.find((k) => k.entry.decisionId === entry.decisionId)
+        if (kept !== undefined) {
+          kept.shadow = entry.shadow
+          if (kept.view) kept.view.shadow = entry.shadow
         }
       }
     }
@@ -324,25 +367,36 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
   }
 
   return {
-    decided(decision, input, extras) {
+    decided(decision, input) {
       if (listeners.size === 0) return
       push({
         decisionId: decision.decisionId,
         input,
         result: decision.outcome.defined ? decision.outcome.json : undefined,
         error: undefined,
-        shadow: extras?.shadow?.change,
+        shadow: undefined,
         at: now(),
       })
     },
-    failed(_path, input, error, _elapsedNs, extras) {
+    failed(_path, input, error) {
       if (listeners.size === 0) return
       push({
         decisionId: '',
         input,
         result: undefined,
         error: { code: error.code, message: error.message },
-        shadow: extras?.shadow?.change,
+        shadow: undefined,
+        at: now(),
+      })
+    },
+    shadowed(divergence) {
+      if (listeners.size === 0) return
+      push({
+        decisionId: divergence.decisionId,
+        input: divergence.input,
+        result: divergence.result,
+        error: undefined,
+        shadow: divergence.change,
         at: now(),
       })
     },
@@ -359,7 +413,18 @@ export function createTrafficAggregator(options: TrafficAggregatorOptions): Traf
         }
       }
     },
-    recent: (edge) => recents.get(edge) ?? [],
+    recent(edge) {
+      const views: RecentDecision[] = []
+      for (const kept of recents.get(edge) ?? []) {
+        if (kept.view === undefined) {
+          kept.view = describe(kept.entry, kept.allow) ?? null
+          if (kept.view !== null && kept.shadow !== undefined) kept.view.shadow = kept.shadow
+          release(kept)
+        }
+        if (kept.view !== null) views.push(kept.view)
+      }
+      return views
+    },
     flush,
     stop() {
       listeners.clear()

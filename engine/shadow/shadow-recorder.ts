@@ -39,6 +39,8 @@ export interface ShadowRecorderOptions {
   /** Divergent decisions kept for GET /v1/shadow/divergences (default 100). */
   recentDivergences?: number
   onShadowDecision?: ((path: string, change: DecisionChange) => void) | undefined
+  /** Each decision the shadow bundle answers differently, once compared (the service map counts them per edge). */
+  onDivergence?: ((event: DecisionRecord, change: Exclude<DecisionChange, 'unchanged'>) => void) | undefined
   onDropped?: ((reason: 'queue_full' | 'not_active') => void) | undefined
   log: Logger
   now?: () => number
@@ -129,7 +131,14 @@ export function createShadowRecorder(options: ShadowRecorderOptions): ShadowReco
     event.shadow = outcome
     counts[change]++
     options.onShadowDecision?.(event.path, change)
-    if (change !== 'unchanged') remember(event)
+    if (change !== 'unchanged') {
+      remember(event)
+      try {
+        options.onDivergence?.(event, change)
+      } catch (thrown) {
+        log.error({ err: describeThrown(thrown) }, 'shadow divergence listener failed')
+      }
+    }
     pass(event)
   }
 

@@ -14,7 +14,12 @@ import type { Metrics } from '../metrics/index.js'
 import { createShadowMetrics } from '../metrics/index.js'
 import { VERSION } from '../version.js'
 import { divergenceView } from './divergence-view.js'
-import { createShadowRecorder, type ShadowRecorder, type ShadowStatus } from './shadow-recorder.js'
+import {
+  createShadowRecorder,
+  type ShadowRecorder,
+  type ShadowRecorderOptions,
+  type ShadowStatus,
+} from './shadow-recorder.js'
 
 const STOP_WAIT_MS = 2000
 
@@ -32,6 +37,8 @@ export interface ShadowDeps {
   registry: PolicyRegistry
   instanceId: string
   log: Logger
+  /** Told of each divergent decision (the service map's shadow overlay). */
+  onDivergence?: ShadowRecorderOptions['onDivergence']
 }
 
 /** The shadow side of the server, or undefined when no --shadow-bundle is configured. */
@@ -68,6 +75,7 @@ export async function createShadow(config: ServeConfig, deps: ShadowDeps): Promi
     queue: { maxEvents: config.shadowQueueEvents },
     onShadowDecision: shadowMetrics.shadowDecision,
     onDropped: shadowMetrics.shadowDropped,
+    onDivergence: deps.onDivergence,
     log,
   })
   const { evaluateMask } = logPolicyEvaluators(() => deps.registry.current())

@@ -119,7 +119,8 @@ describe('the service map page in headless Chromium', () => {
 
   it('draws a grant as a directed edge labelled with its operation and purpose, expired and denied ones marked', async () => {
     const edge = page.locator('g.edge[data-edge="orders>payments"]')
-    await expect(edge.textContent()).resolves.toContain('payments.v1.Payments/Charge · checkout')
+    await expect(edge.textContent()).resolves.toContain('Charge · checkout')
+    await expect(edge.getAttribute('aria-label')).resolves.toContain('payments.v1.Payments/Charge · checkout')
     await expect(edge.getAttribute('data-from')).resolves.toBe('orders')
     await expect(page.locator('g.edge.denied[data-edge="analytics>payments"]').count()).resolves.toBe(1)
     await expect(page.locator('g.node.revoked[data-node="reporting-job"]').count()).resolves.toBe(1)
@@ -257,6 +258,22 @@ describe('the service map page in headless Chromium', () => {
     await expect
       .poll(() => page.locator('#details').textContent(), { timeout: 3_000 })
       .toContain('Service payments')
+  })
+
+  it('draws the outline when zoomed far out and the labels again when zoomed in, counts kept', async () => {
+    const labels = page.locator('g.edge.declared text.label')
+    await expect(labels.count()).resolves.toBeGreaterThan(0)
+    for (let i = 0; i < 5; i++) await page.click('#zoom-out')
+    await expect.poll(() => labels.count(), { timeout: 3_000 }).toBe(0)
+    await expect(page.locator('g.node.service .meta').count()).resolves.toBe(0)
+    await expect(
+      page.locator('g.edge[data-edge="orders>payments"]').getAttribute('aria-label'),
+    ).resolves.toContain('payments.v1.Payments/Charge · checkout')
+    await page.click('#zoom-fit')
+    await expect.poll(() => labels.count(), { timeout: 3_000 }).toBeGreaterThan(0)
+    await expect(page.locator('g.edge[data-edge="orders>payments"] .traffic').textContent()).resolves.toMatch(
+      /✓ \d+/,
+    )
   })
 
   it('writes a screenshot of the map', async () => {

@@ -5,7 +5,7 @@
 // (token-scopes.ts): outside them the answer is 403.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
 import { LIVENESS_PATH } from '../probe-paths.js'
 import { allows, type ScopedToken, scopeOf } from './token-scopes.js'
@@ -18,6 +18,8 @@ export interface AuthenticationOptions {
   tokens?: readonly (string | ScopedToken)[]
   /** Called with the reason of every refusal, for metrics. */
   onRefused?: (reason: string) => void
+  /** Requests let in without a bearer token (the service map's session cookie, on the page's own requests). */
+  vouched?: ((c: Context) => boolean) | undefined
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest()
@@ -94,6 +96,8 @@ export function authentication(
   if (check === undefined) return async (_c, next) => next()
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return next()
+    // The service map's session cookie, on the page's own requests (token mode; ui/ui-session.ts).
+    if (options.mode === 'token' && options.vouched?.(c) === true) return next()
     const socket = (c.env as { incoming?: { socket?: TLSSocket } } | undefined)?.incoming?.socket
     check({ authorization: c.req.header('authorization'), socket, method: c.req.method, path: c.req.path })
     return next()

@@ -2,10 +2,17 @@
 // decisions on an edge and the live stream (Server-Sent Events: one traffic frame a second, aggregated server-side
 // per edge, and a revision event on hot reload). Read-only; registered after the app's authentication middleware,
 // so it answers 401 like every API route when authentication is on.
+import { gzipSync } from 'node:zlib'
 import type { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { ClearanceError, ErrorCodes } from '../../errors.js'
-import type { ServiceMapSource, TrafficAggregator, TrafficFrame } from '../../service-map/index.js'
+import type {
+  MapSnapshot,
+  ServiceMapSource,
+  TrafficAggregator,
+  TrafficFrame,
+} from '../../service-map/index.js'
+import { acceptsGzip } from '../middleware/gzip-response.js'
 import type { UiAssets } from './ui-assets.js'
 
 export interface UiDeps {
@@ -42,12 +49,25 @@ export function registerUiRoutes(app: Hono, deps: UiDeps): void {
       'cache-control': 'no-cache',
     })
   })
+  // a thousand services make a megabyte of JSON: written and compressed once per revision, not once per page
+  const bodies = new WeakMap<
+    MapSnapshot,
+    { plain: Uint8Array<ArrayBuffer>; zipped: Uint8Array<ArrayBuffer> }
+  >()
   app.get('/ui/api/map', async (c) => {
     const snapshot = await deps.source.snapshot()
     if (snapshot === undefined) {
       throw new ClearanceError(ErrorCodes.internalError, 'no policy bundle is active yet; there is no map')
     }
-    return c.json(snapshot, 200, { 'cache-control': 'no-store' })
+    let body = bodies.get(snapshot)
+    if (body === undefined) {
+      const plain = new TextEncoder().encode(JSON.stringify(snapshot))
+      body = { plain, zipped: new Uint8Array(gzipSync(plain)) }
+      bodies.set(snapshot, body)
+    }
+    const headers = { 'content-type': 'application/json', 'cache-control': 'no-store' }
+    if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(body.plain, 200, headers)
+    return c.body(body.zipped, 200, { ...headers, 'content-encoding': 'gzip', vary: 'Accept-Encoding' })
   })
   app.get('/ui/api/edges/:id/decisions', (c) =>
     c.json({ decisions: deps.traffic.recent(c.req.param('id')) }, 200, { 'cache-control': 'no-store' }),

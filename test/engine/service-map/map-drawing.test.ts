@@ -54,6 +54,21 @@ describe('service map drawings', () => {
     expect(svg).not.toContain('tabindex')
   }, 30_000)
 
+  it("draws the page's far-out outline without edge labels or meta lines, every grant kept as an accessible name", async () => {
+    const layout = await layoutGraph(graph)
+    const full = renderMapSvg(graph, layout, { interactive: true })
+    const outline = renderMapSvg(graph, layout, { interactive: true, detail: 'outline' })
+    expect(full).toContain('class="label"')
+    expect(full).toContain('class="meta"')
+    expect(outline).not.toContain('class="label"')
+    expect(outline).not.toContain('class="meta"')
+    for (const edge of graph.edges) {
+      expect(outline).toContain(`data-edge="${edge.id.replace('>', '&#62;')}"`)
+      for (const grant of edge.grants) expect(outline).toContain(grant.operation)
+    }
+    for (const service of graph.services) expect(outline).toContain(`>${service.name}</text>`)
+  })
+
   it('escapes catalog text in the SVG', async () => {
     const hostile = catalogGraph({
       zones: { internal: {} },

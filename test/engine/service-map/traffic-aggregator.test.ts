@@ -101,18 +101,40 @@ describe('createTrafficAggregator', () => {
     expect(frames[0]!.edges[0]).toMatchObject({ id: 'web>catalog', kind: 'implicit', allow: 1 })
   })
 
-  it('counts shadow changes per edge, leaving unchanged ones out', () => {
+  it("counts shadow divergences on their decision's edge without counting the decision twice", () => {
     const { aggregator, frames } = setup()
     const charge = input(ORDERS, 'payments', 'payments.v1.Payments/Charge')
-    aggregator.decided(decision(true), charge, { shadow: { change: 'newly_denied' } })
-    aggregator.decided(decision(true), charge, { shadow: { change: 'newly_denied' } })
-    aggregator.decided(decision(true), charge, { shadow: { change: 'unchanged' } })
-    aggregator.decided(decision(false), charge, { shadow: { change: 'error' } })
+    const made = [decision(true), decision(true), decision(true), decision(false)]
+    for (const d of made) aggregator.decided(d, charge)
     aggregator.flush()
-    expect(frames[0]!.edges[0]!.shadow).toEqual({ newly_denied: 2, error: 1 })
+    // the shadow recorder reports after the response: here in the next second
+    const diverged = (d: (typeof made)[number], change: 'newly_denied' | 'error') =>
+      aggregator.shadowed({
+        decisionId: d.decisionId,
+        input: charge,
+        result: d.outcome.json,
+        change,
+      })
+    diverged(made[0]!, 'newly_denied')
+    diverged(made[1]!, 'newly_denied')
+    diverged(made[3]!, 'error')
+    aggregator.flush()
+    expect(frames[0]!.edges[0]).toMatchObject({ id: 'orders>payments', allow: 3, deny: 1 })
+    expect(frames[0]!.edges[0]!.shadow).toBeUndefined()
+    expect(frames[1]!.edges).toEqual([
+      {
+        id: 'orders>payments',
+        from: 'orders',
+        to: 'payments',
+        kind: 'declared',
+        allow: 0,
+        deny: 0,
+        shadow: { newly_denied: 2, error: 1 },
+      },
+    ])
     expect(aggregator.recent('orders>payments').map((d) => d.shadow)).toEqual([
       'error',
-      'unchanged',
+      undefined,
       'newly_denied',
       'newly_denied',
     ])
@@ -229,5 +251,71 @@ describe('createTrafficAggregator', () => {
     aggregator.flush()
     expect(frames[0]!.edges[0]!.allow).toBe(2)
     expect(frames[0]!.dropped).toBe(3)
+  })
+
+  it('masks and describes a decision only when a page asks for its edge, once', () => {
+    const masked: string[] = []
+    const inner = createPageMasker()
+    const aggregator = createTrafficAggregator({
+      graph: () => graph,
+      mask: (id, i, r) => {
+        masked.push(id)
+        return inner(id, i, r)
+      },
+      setInterval: () => 1,
+      clearInterval: () => {},
+    })
+    aggregator.subscribe(() => {})
+    const made = [decision(true), decision(false)]
+    for (const d of made) aggregator.decided(d, input(ORDERS, 'payments', 'payments.v1.Payments/Charge'))
+    aggregator.flush()
+    expect(masked).toEqual([])
+    expect(aggregator.recent('orders>payments').map((d) => d.decision_id)).toEqual([
+      made[1]!.decisionId,
+      made[0]!.decisionId,
+    ])
+    aggregator.recent('orders>payments')
+    expect(masked).toEqual([made[1]!.decisionId, made[0]!.decisionId])
+  })
+
+  it('holds decisions up to its byte bound, a described one no longer counting against it', () => {
+    const charge = input(ORDERS, 'payments', 'payments.v1.Payments/Charge')
+    const order = input('spiffe://shop.example/ns/prod/sa/web', 'orders', 'orders.v1/Create')
+    const denied = [decision(false), decision(false), decision(false)]
+    const orderBytes = order.byteLength + denied[0]!.outcome.json.length
+    const aggregator = createTrafficAggregator({
+      graph: () => graph,
+      mask: createPageMasker(),
+      // room for the three decisions on web → orders, not for one more
+      maxKeptBytes: orderBytes * 3 + 10,
+      setInterval: () => 1,
+      clearInterval: () => {},
+    })
+    aggregator.subscribe(() => {})
+    aggregator.decided(decision(true), charge)
+    aggregator.flush()
+    expect(aggregator.recent('orders>payments')).toHaveLength(1)
+    for (const d of denied) aggregator.decided(d, order)
+    aggregator.flush()
+    expect(aggregator.recent('web>orders')).toHaveLength(3)
+    expect(aggregator.recent('orders>payments')).toHaveLength(1)
+  })
+
+  it("keeps the newest edge's decisions when it alone is past the byte bound, and evicts older edges first", () => {
+    const charge = input(ORDERS, 'payments', 'payments.v1.Payments/Charge')
+    const order = input('spiffe://shop.example/ns/prod/sa/web', 'orders', 'orders.v1/Create')
+    const aggregator = createTrafficAggregator({
+      graph: () => graph,
+      mask: createPageMasker(),
+      maxKeptBytes: 100,
+      setInterval: () => 1,
+      clearInterval: () => {},
+    })
+    aggregator.subscribe(() => {})
+    aggregator.decided(decision(true), charge)
+    aggregator.decided(decision(false), order)
+    aggregator.flush()
+    expect(aggregator.recent('orders>payments')).toEqual([])
+    expect(aggregator.recent('web>orders')).toHaveLength(1)
   })
 })

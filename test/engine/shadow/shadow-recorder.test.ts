@@ -34,7 +34,7 @@ const record = (id: string, input: object, result: string | undefined): Decision
   revisions: { main: 'r1' },
 })
 
-function setUp(maxEvents = 100) {
+function setUp(maxEvents = 100, onDivergence?: (event: DecisionRecord, change: string) => void) {
   const registry = createPolicyRegistry()
   registry.activate(fakeSet('s1', (input) => ({ defined: true, json: String(input.ok === true) })))
   const passed: DecisionRecord[] = []
@@ -45,6 +45,7 @@ function setUp(maxEvents = 100) {
     queue: { maxEvents },
     log: silentLog,
     defer: (run) => turns.push(run),
+    onDivergence,
   })
   const drain = async (): Promise<void> => {
     while (turns.length > 0) turns.shift()!()
@@ -78,6 +79,21 @@ describe('shadow recorder', () => {
     })
     expect(recorder.recentDivergences().map((e) => e.decisionId)).toEqual(['failed', 'allowed', 'denied'])
     expect(recorder.recentDivergences(1)[0]!.shadow?.error?.message).toContain('shadow policy failed')
+  })
+
+  it('reports each divergent decision, and only those, to its listener', async () => {
+    const reported: string[] = []
+    const { recorder, passed, drain } = setUp(100, (event, change) => {
+      reported.push(`${event.decisionId}:${change}`)
+      if (event.decisionId === 'allowed') throw new Error('listener failed')
+    })
+    recorder.record(record('same', { ok: true }, 'true'))
+    recorder.record(record('denied', { ok: false }, 'true'))
+    recorder.record(record('allowed', { ok: true }, 'false'))
+    await drain()
+    expect(reported).toEqual(['denied:newly_denied', 'allowed:newly_allowed'])
+    // a failing listener changes nothing downstream
+    expect(passed.map((e) => e.decisionId)).toEqual(['same', 'denied', 'allowed'])
   })
 
   it('drops and counts shadow work past the queue bound, still passing every event on', async () => {

@@ -1,5 +1,6 @@
 // The /ui/ routes on the app: the page and its assets, the map of the active revision, the live stream of traffic
 // frames and revisions, all behind the app's authentication.
+import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPolicyRegistry } from '../../../../engine/activation/index.js'
 import { loadBundleFromPath } from '../../../../engine/bundle/index.js'
@@ -87,6 +88,11 @@ describe('/ui/ routes', () => {
     expect(body.revision).toBe('clearance=ui-routes')
     expect(body.graph.services.map((s) => s.id)).toContain('payments')
     expect(body.layout.nodes.payments).toBeDefined()
+    // compressed once per revision for clients that take gzip: the same document
+    const zipped = await ctx.app.request('/ui/api/map', { headers: { 'accept-encoding': 'gzip' } })
+    expect(zipped.headers.get('content-encoding')).toBe('gzip')
+    const unzipped = gunzipSync(new Uint8Array(await zipped.arrayBuffer())).toString('utf8')
+    expect(JSON.parse(unzipped)).toEqual(body)
   }, 30_000)
 
   it('streams a traffic frame with the edge of a decision made through /v1/check', async () => {
@@ -127,6 +133,18 @@ describe('/ui/ routes', () => {
 })
 
 describe('/ui/ behind authentication', () => {
+  const signIn = (app: Awaited<ReturnType<typeof setup>>['app'], token: string, origin?: string) =>
+    app.request('http://localhost/ui/session', {
+      method: 'POST',
+      headers: {
+        host: 'localhost',
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(origin === undefined ? {} : { origin }),
+      },
+      body: new URLSearchParams({ token }).toString(),
+    })
+  const cookieOf = (res: Response): string => (res.headers.get('set-cookie') ?? '').split(';')[0]!
+
   it('answers 401 without credentials and the page with them', async () => {
     const { app, traffic } = await setup({ mode: 'token', tokens: ['s3cret'] })
     for (const path of ['/ui/', '/ui/api/map', '/ui/api/stream', '/ui/assets/app.js']) {
@@ -134,5 +152,62 @@ describe('/ui/ behind authentication', () => {
     }
     expect((await app.request('/ui/', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200)
     traffic.stop()
+  }, 60_000)
+
+  it('answers GET /ui/ without credentials with a token form that reveals nothing else, the API with 401 JSON', async () => {
+    const { app, traffic } = await setup({ mode: 'token', tokens: ['s3cret'] })
+    const page = await app.request('/ui/')
+    expect(page.status).toBe(401)
+    const html = await page.text()
+    expect(html).toContain('<form method="post" action="/ui/session">')
+    for (const secret of ['app.js', 'payments', 'orders', 's3cret']) expect(html).not.toContain(secret)
+    const api = await app.request('/ui/api/map')
+    expect(api.status).toBe(401)
+    await expect(api.json()).resolves.toMatchObject({ code: 'unauthorized' })
+    traffic.stop()
+  }, 60_000)
+
+  it('signs a browser in with a token posted in a form: an HttpOnly SameSite=Strict cookie that is not the token', async () => {
+    const { app, traffic } = await setup({ mode: 'token', tokens: ['other', 's3cret'] })
+    const refused = await signIn(app, 'wrong')
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('set-cookie')).toBeNull()
+    const res = await signIn(app, 's3cret')
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe('/ui/')
+    const setCookie = res.headers.get('set-cookie') ?? ''
+    expect(setCookie).toMatch(
+      /^clearance_ui=\d+\.[\w-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/,
+    )
+    expect(setCookie).not.toContain('s3cret')
+    const cookie = { cookie: cookieOf(res) }
+    expect((await app.request('/ui/', { headers: cookie })).status).toBe(200)
+    expect((await app.request('/ui/api/map', { headers: cookie })).status).toBe(200)
+    const check = await app.request('/v1/check', { method: 'POST', headers: cookie, body: charge })
+    expect(check.status).toBe(200)
+    // the cookie is for the page's own requests only: the rest of the API still wants the bearer token
+    expect((await app.request('/v1/data', { headers: cookie })).status).toBe(401)
+    expect((await app.request('/v1/status', { headers: cookie })).status).toBe(401)
+    traffic.stop()
+  }, 60_000)
+
+  it('refuses a forged cookie, a cookie of a token no longer accepted and a sign-in posted from another site', async () => {
+    const first = await setup({ mode: 'token', tokens: ['s3cret'] })
+    const issued = cookieOf(await signIn(first.app, 's3cret'))
+    const [name, value] = issued.split('=') as [string, string]
+    const [expires, mac] = value.split('.') as [string, string]
+    const forged = `${name}=${Number(expires) + 1000}.${mac}`
+    expect((await first.app.request('/ui/api/map', { headers: { cookie: forged } })).status).toBe(401)
+    expect((await first.app.request('/ui/api/map', { headers: { cookie: `${name}=s3cret` } })).status).toBe(
+      401,
+    )
+    const crossSite = await signIn(first.app, 's3cret', 'https://evil.example')
+    expect(crossSite.status).toBe(401)
+    expect(crossSite.headers.get('set-cookie')).toBeNull()
+    first.traffic.stop()
+    // the token file changed: sessions signed with the removed token end
+    const second = await setup({ mode: 'token', tokens: ['n3w'] })
+    expect((await second.app.request('/ui/api/map', { headers: { cookie: issued } })).status).toBe(401)
+    second.traffic.stop()
   }, 60_000)
 })
