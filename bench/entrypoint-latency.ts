@@ -57,11 +57,11 @@ for (const mode of ['annotated', 'all'] as const) {
   // In-process first (no HTTP, no other process): the policy set's own cost for the path.
   const set = await createPolicySet([await loadBundleFromPath(mode, bundle)])
   const input = new TextEncoder().encode(JSON.stringify(JSON.parse(body).input))
-  for (let i = 0; i < 2000; i++) set.evaluate(values.path, input)
+  for (let i = 0; i < 2000; i++) set.evaluateEntrypoint(values.path, input)
   const inProcess: number[] = []
   for (let round = 0; round < 5; round++) {
     const started = process.hrtime.bigint()
-    for (let i = 0; i < 5000; i++) set.evaluate(values.path, input)
+    for (let i = 0; i < 5000; i++) set.evaluateEntrypoint(values.path, input)
     inProcess.push(Number(process.hrtime.bigint() - started) / 1e3 / 5000)
   }
   set.close()

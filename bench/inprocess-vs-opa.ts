@@ -45,7 +45,10 @@ if ((await local.check(input)).allow !== true) throw new Error('the example inpu
 
 const variants: Array<{ name: string; call: () => unknown }> = [
   { name: 'raw opa_eval (wasm-policy, pre-encoded input)', call: () => raw.evaluate(entrypoint, inputBytes) },
-  { name: 'policy set evaluate(path, bytes)', call: () => policySet.evaluate(decisionPath, inputBytes) },
+  {
+    name: 'policy set evaluateEntrypoint(path, bytes)',
+    call: () => policySet.evaluateEntrypoint(decisionPath, inputBytes),
+  },
   { name: 'SDK local evaluator evaluate()', call: () => local.evaluate(decisionPath, input) },
   { name: 'SDK local evaluator check()', call: () => local.check(input) },
 ]

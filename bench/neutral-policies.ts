@@ -170,11 +170,11 @@ async function inProcessRun(subject: NeutralPolicy): Promise<PolicyResult['inPro
   const loaded = await loadBundleFromPath('bench', subject.wasm)
   const set = await createPolicySet([loaded])
   const bytes = encodeJson(subject.inputs[0])
-  for (let i = 0; i < 2000; i++) set.evaluate(subject.path, bytes)
+  for (let i = 0; i < 2000; i++) set.evaluateEntrypoint(subject.path, bytes)
   const samples = new Float64Array(decisions)
   for (let i = 0; i < decisions; i++) {
     const t0 = process.hrtime.bigint()
-    set.evaluate(subject.path, bytes)
+    set.evaluateEntrypoint(subject.path, bytes)
     samples[i] = Number(process.hrtime.bigint() - t0) / 1000
   }
   set.close()
