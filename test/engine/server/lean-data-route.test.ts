@@ -123,7 +123,6 @@ describe('lean POST /v1/data route', () => {
       ['no input key', '/v1/data/example/authz/allow', { body: '{}' }],
       ['an empty body', '/v1/data/example/authz/allow', { body: '' }],
       ['the data root', '/v1/data', { body: '{"input":{}}' }],
-      ['a trailing slash', '/v1/data/example/authz/allow/', { body: '{"input":{"user":"alice"}}' }],
       ['?pretty', '/v1/data/example/authz/allow?pretty', { body: '{"input":{"user":"alice"}}' }],
       ['?pretty=false', '/v1/data/example/authz/allow?pretty=false', { body: '{"input":{"user":"alice"}}' }],
       ['malformed JSON', '/v1/data/example/authz/allow', { body: '{"input":' }],
@@ -284,6 +283,38 @@ describe('lean route: authentication and the in-flight limit', () => {
       'missing_token',
       'missing_token',
     ])
+  })
+
+  it('holds a scoped token to its scopes as the middleware does: a read-only token may not decide', async () => {
+    const authentication = {
+      mode: 'token' as const,
+      tokens: [
+        { token: 'reader', scopes: new Set(['read'] as const) },
+        { token: 'decider', scopes: new Set(['decide'] as const) },
+      ],
+    }
+    const served = await serve(basic, { authentication })
+    const path = '/v1/data/example/authz/allow'
+    const body = '{"input":{"user":"alice"}}'
+    const headers = { authorization: 'Bearer reader' }
+    const lean = await send(`${served.url}${path}`, { body, headers })
+    const hono = await served.hono.request(path, { method: 'POST', body, headers })
+    expect(lean.status).toBe(403)
+    expect(JSON.parse(lean.body.toString())).toEqual(await hono.json())
+    const ok = await send(`${served.url}${path}`, { body, headers: { authorization: 'Bearer decider' } })
+    expect(JSON.parse(ok.body.toString()).result).toBe(true)
+    expect(served.taken).toEqual([true, true])
+  })
+
+  it("redirects '//' and a trailing slash through hono, as OPA's router does", async () => {
+    const served = await serve(basic, {})
+    const body = '{"input":{"user":"alice"}}'
+    const doubled = await send(`${served.url}/v1/data//example/authz/allow`, { body })
+    const trailing = await send(`${served.url}/v1/data/example/authz/allow/`, { body })
+    expect(served.taken).toEqual([false, false])
+    expect(doubled.status).toBe(307)
+    expect(doubled.headers.location).toBe('/v1/data/example/authz/allow')
+    expect(trailing.status).toBe(301)
   })
 
   it('answers 429 past --max-concurrent, sharing one count with the hono routes', async () => {
