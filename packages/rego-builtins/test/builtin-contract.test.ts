@@ -14,7 +14,7 @@ describe('host builtin contract', () => {
   it('fails the call with the builtin name in the message when builtin errors are strict', () => {
     const call = builtinCaller({ strictBuiltinErrors: true })
     expect(() => call('time.parse_duration_ns', 'soon')).toThrow(
-      /^time\.parse_duration_ns: time: invalid duration "soon"/,
+      /^eval_builtin_error: time\.parse_duration_ns: time: invalid duration "soon"/,
     )
   })
 

@@ -118,6 +118,8 @@ describe('route exposure', () => {
     for (const route of routes) {
       const path = concrete(route.path)
       if (path === LIVENESS_PATH) continue
+      // The service map's sign-in reads the token from its form, not the header (test/engine/server/ui/).
+      if (route.method === 'POST' && path === '/ui/session') continue
       const needed = scopeOf(route.method, path)
       for (const token of ['reader', 'decider', 'root']) {
         const init: RequestInit = { headers: { authorization: `Bearer ${token}` } }
