@@ -6,7 +6,7 @@ import { createPolicyRegistry } from '../../../../engine/activation/index.js'
 import { loadBundleFromPath } from '../../../../engine/bundle/index.js'
 import { createDecider, observeDecisions } from '../../../../engine/decision/index.js'
 import { createPolicySet } from '../../../../engine/policy/index.js'
-import { createApp, loadUiAssets } from '../../../../engine/server/index.js'
+import { type AuthenticationOptions, createApp, loadUiAssets } from '../../../../engine/server/index.js'
 import {
   createPageMasker,
   createServiceMapSource,
@@ -25,7 +25,7 @@ const charge = JSON.stringify({
   time: '2025-06-01T12:00:00Z',
 })
 
-async function setup(authentication?: { mode: 'token'; tokens: string[] }) {
+async function setup(authentication?: AuthenticationOptions) {
   const uiDir = await tempDir()
   await buildUi(uiDir)
   const registry = createPolicyRegistry()
@@ -188,6 +188,23 @@ describe('/ui/ behind authentication', () => {
     // the cookie is for the page's own requests only: the rest of the API still wants the bearer token
     expect((await app.request('/v1/data', { headers: cookie })).status).toBe(401)
     expect((await app.request('/v1/status', { headers: cookie })).status).toBe(401)
+    traffic.stop()
+  }, 60_000)
+
+  it('signs in only a token allowed to read and decide (the page reads the map and asks /v1/check)', async () => {
+    const { app, traffic } = await setup({
+      mode: 'token',
+      tokens: [
+        { token: 'reader', scopes: new Set(['read'] as const) },
+        { token: 'both', scopes: new Set(['read', 'decide'] as const) },
+      ],
+    })
+    const refused = await signIn(app, 'reader')
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('set-cookie')).toBeNull()
+    const res = await signIn(app, 'both')
+    expect(res.status).toBe(303)
+    expect((await app.request('/ui/api/map', { headers: { cookie: cookieOf(res) } })).status).toBe(200)
     traffic.stop()
   }, 60_000)
 
