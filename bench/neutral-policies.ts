@@ -4,7 +4,7 @@
 //           reads the body and answers a constant, bench/support/node-http-floor-server.ts): a closed loop at fixed
 //           concurrency (rounds alternate the servers so all see the same machine), then an open loop at half of
 //           OPA's rate. The load generator runs in this process and shares the cores: its CPU is reported.
-//   in-process  Clearance's policy set evaluate(path, bytes) (no cache) and the SDK's evaluate() with the decision
+//   in-process  Clearance's policy set evaluateEntrypoint(path, bytes) (no cache) and the SDK's evaluate() with the decision
 //           cache on (a repeated input: every call after the first is a hit) and off, against `opa bench`.
 // The HTTP and SDK rows with the cache on answer the few bench inputs from memory after their first decision: they
 // measure the cache's best case, the rows with it off the evaluation. bench/decision-cache-hit-rate.ts measures what
