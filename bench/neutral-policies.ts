@@ -31,8 +31,8 @@ import {
   repoRoot,
 } from './support/bundles.js'
 import { canonical, writeJson } from './support/json-output.js'
-import { type LoadResult, runClosedLoop, runOpenLoop } from './support/load.js'
-import { FLOOR, neutralMarkdown, OPA, type PolicyResult, type ServerRow } from './support/neutral-report.js'
+import { runClosedLoop, runOpenLoop } from './support/load.js'
+import { neutralMarkdown, OPA, type PolicyResult, type ServerRow } from './support/neutral-report.js'
 import { opaBench } from './support/opa-bench.js'
 import { type ServerProcess, startClearance, startNodeHttpFloor, startOpa } from './support/servers.js'
 import { median, summarize } from './support/stats.js'

@@ -4,7 +4,6 @@
 import { ClearanceError, ErrorCodes } from '../../errors.js'
 import { ESCAPED_KEY, encodeJson, isRecord, topLevelMemberSpan } from '../../json/index.js'
 import { dataResponseText, MISSING_INPUT_WARNING, type Warning } from '../decision-response.js'
-import { refuseExplain } from '../explain-flag.js'
 import { isBlank } from '../request-body.js'
 import { decodeRequestDocument } from '../request-document.js'
 import type { RouteDeps } from './route-deps.js'
