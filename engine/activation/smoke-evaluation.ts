@@ -19,23 +19,34 @@ export function isFatalEvaluationError(thrown: unknown): boolean {
 /**
  * Evaluates the entrypoints of the bundles named in `bundles`; rejects with ClearanceError(bundle_error) on a
  * fatal one. Only the outermost are run: a package's entrypoint evaluates every rule below it, so its rules' own
- * entrypoints would run the same code again. Time-limited policies evaluate on their own threads, so serving goes
+ * entrypoints would run the same code again — unless it stopped on an ordinary error, which may leave rules below
+ * it unrun: then those are run on their own. Time-limited policies evaluate on their own threads, so serving goes
  * on meanwhile.
  */
 export async function smokeEvaluate(set: PolicySet, bundles: ReadonlySet<string>): Promise<void> {
   for (const summary of set.bundles) {
-    if (!bundles.has(summary.name)) continue
-    for (const entrypoint of outermost(summary.entrypoints)) {
-      try {
-        await set.evaluate(entrypoint, EMPTY_INPUT)
-      } catch (thrown) {
-        if (!isFatalEvaluationError(thrown)) continue
+    if (bundles.has(summary.name)) await smokeEntrypoints(set, summary.name, summary.entrypoints)
+  }
+}
+
+async function smokeEntrypoints(
+  set: PolicySet,
+  bundle: string,
+  entrypoints: readonly string[],
+): Promise<void> {
+  for (const entrypoint of outermost(entrypoints)) {
+    try {
+      await set.evaluate(entrypoint, EMPTY_INPUT)
+    } catch (thrown) {
+      if (isFatalEvaluationError(thrown)) {
         throw new ClearanceError(
           ErrorCodes.bundleError,
-          `bundle "${summary.name}": entrypoint "${entrypoint}" cannot run: ${describeThrown(thrown)}`,
+          `bundle "${bundle}": entrypoint "${entrypoint}" cannot run: ${describeThrown(thrown)}`,
           { cause: thrown },
         )
       }
+      const below = entrypoints.filter((name) => name.startsWith(`${entrypoint}/`))
+      await smokeEntrypoints(set, bundle, below)
     }
   }
 }

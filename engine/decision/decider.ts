@@ -77,7 +77,7 @@ export function createDecider({ registry, failClosed, cache }: DeciderDeps): Dec
         // The client's address without its port: evaluation threads are shared fairly per client.
         outcome = await set.evaluate(path, input, {
           caller: context?.requestedBy?.replace(/:\d+$/, ''),
-          ...(strict ? { strictBuiltinErrors: true } : {}),
+          strictBuiltinErrors: strict,
         })
         if (cached) cache.put(set, path, input, outcome)
       }

@@ -36,14 +36,18 @@ export function createOverrunBreaker({
   const until = new Map<string, number>()
   return {
     refusal(entrypoint, input) {
-      if (until.size === 0 || cooldownMs <= 0) return undefined
+      if (cooldownMs <= 0) return undefined
+      // Every entry has the same cool-down, so the map's insertion order is deadline order: what has cooled down
+      // is at the front. Forgetting it keeps the common case (nothing overran lately) free of the digest.
+      const at = now()
+      for (const [key, deadline] of until) {
+        if (deadline > at) break
+        until.delete(key)
+      }
+      if (until.size === 0) return undefined
       const key = keyOf(entrypoint, input)
       const deadline = until.get(key)
       if (deadline === undefined) return undefined
-      if (deadline <= now()) {
-        until.delete(key)
-        return undefined
-      }
       return `this evaluation ran past the ${timeoutMs} ms time limit within the last ${Math.round(cooldownMs / 1000)} s; denied without running it again`
     },
     record(entrypoint, input) {

@@ -11,7 +11,7 @@ import { serveConfigFromOptions } from '../../engine/config/config.js'
 import { type RunningServer, startServer } from '../../engine/main.js'
 import { buildUi } from '../../scripts/build-ui.mjs'
 import { silentLog } from '../helpers/app.js'
-import { launchChromium } from '../helpers/browser.js'
+import { launchChromium, openServiceMap } from '../helpers/browser.js'
 import { tempDir } from '../helpers/fixtures.js'
 import { POLICIES } from '../helpers/policy-bundle.js'
 
@@ -80,16 +80,7 @@ describe('the map’s shadow overlay in headless Chromium', () => {
       silentLog,
     )
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } })
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text())
-    })
-    page.on('pageerror', (error) => consoleErrors.push(error.message))
-    await page.goto(`${server.url}/ui/`)
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 })
-    await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live', undefined, {
-      timeout: 10_000,
-    })
+    page = await openServiceMap(browser, server.url, consoleErrors)
   }, 90_000)
 
   afterAll(async () => {

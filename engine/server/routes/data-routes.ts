@@ -36,26 +36,25 @@ function inputFromQuery(c: Context, deps: RouteDeps): RequestInput {
   return { input: encodeJson(value), warning: undefined }
 }
 
-async function answerPost(c: Context, deps: RouteDeps): Promise<Response> {
+/** Reads the input (`read`, from the body or the query) and answers with the decision. */
+async function answer(
+  c: Context,
+  deps: RouteDeps,
+  read: () => Promise<RequestInput> | RequestInput,
+): Promise<Response> {
   const startedNs = nowNs()
-  const read = inputFromBody(await readBodyBytes(c, deps.config), header(c, 'content-type'), deps)
-  return c.body(await answerData(deps, questionOf(c, startedNs), read), 200, {
-    'content-type': 'application/json',
-  })
-}
-
-async function answerGet(c: Context, deps: RouteDeps): Promise<Response> {
-  const startedNs = nowNs()
-  const read = inputFromQuery(c, deps)
-  return c.body(await answerData(deps, questionOf(c, startedNs), read), 200, {
-    'content-type': 'application/json',
-  })
+  const text = await answerData(deps, questionOf(c, startedNs), await read())
+  return c.body(text, 200, { 'content-type': 'application/json' })
 }
 
 export function registerDataRoutes(app: Hono, deps: RouteDeps): void {
   for (const route of ['/v1/data', '/v1/data/*']) {
-    app.post(route, (c) => answerPost(c, deps))
-    app.get(route, (c) => answerGet(c, deps))
+    app.post(route, (c) =>
+      answer(c, deps, async () =>
+        inputFromBody(await readBodyBytes(c, deps.config), header(c, 'content-type'), deps),
+      ),
+    )
+    app.get(route, (c) => answer(c, deps, () => inputFromQuery(c, deps)))
     app.on(['PUT', 'PATCH', 'DELETE'], route, () => {
       throw bundleOwnedError(deps)
     })

@@ -6,7 +6,7 @@
 // for the page's own requests — /ui/… and the what-if's POST to the check path — until it expires or its token is
 // removed from the token file; every other API route still wants the bearer token. Stateless, so it holds across
 // --workers.
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
 import type { Context, Hono } from 'hono'
 
 export interface UiSession {
@@ -61,6 +61,8 @@ function hostOf(origin: string): string | undefined {
   }
 }
 
+const digest = (token: string): Buffer => createHash('sha256').update(token).digest()
+
 const sign = (token: string, expires: number): Buffer =>
   createHmac('sha256', token).update(`clearance-ui-session:${expires}`).digest()
 
@@ -69,6 +71,7 @@ export function createUiSession(options: UiSessionOptions): UiSession & {
   issue(token: string): { value: string; maxAgeSeconds: number } | undefined
 } {
   const now = options.now ?? Date.now
+  const tokenDigests = options.tokens.map(digest)
   const signatures = (expires: number): Buffer[] => options.tokens.map((token) => sign(token, expires))
   const valid = (value: string | undefined): boolean => {
     const match = value === undefined ? null : /^(\d{1,15})\.([A-Za-z0-9_-]{43})$/.exec(value)
@@ -89,13 +92,12 @@ export function createUiSession(options: UiSessionOptions): UiSession & {
       return pageRequest && valid(cookieOf(c))
     },
     issue(token) {
-      // every accepted token is compared, in constant time, whichever matches
-      const presented = Buffer.from(token)
+      // every accepted token is compared, in constant time, whichever matches: digests of equal length, so
+      // neither the content nor the length of a token shows in the time taken
+      const presented = digest(token)
       let match: string | undefined
-      for (const candidate of options.tokens) {
-        const same =
-          presented.length === candidate.length && timingSafeEqual(presented, Buffer.from(candidate))
-        if (same) match = candidate
+      for (const [i, candidate] of options.tokens.entries()) {
+        if (timingSafeEqual(presented, tokenDigests[i]!)) match = candidate
       }
       if (match === undefined) {
         options.onRefused?.('wrong_token')

@@ -69,6 +69,24 @@ describe('bundle registry', () => {
     expect(bundles.names()).toEqual(['reload'])
   })
 
+  it('refuses it also when the package evaluation stops on an ordinary error before reaching that rule', async () => {
+    const registry = createPolicyRegistry()
+    const bundles = createBundleRegistry({ registry })
+    await bundles.apply([{ name: 'reload', bundle: await version(1) }])
+    const hidden = loadBundle(
+      'unsupported',
+      await readArchive(await buildUnrestricted('unsupported-after-error')),
+    )
+    const [outcome] = await bundles.apply([{ name: 'unsupported', bundle: hidden }])
+    expect(outcome?.ok).toBe(false)
+    if (outcome?.ok === false) {
+      expect(outcome.error.message).toMatch(
+        /entrypoint "unsupported\/z_answer" cannot run: .*not implemented/,
+      )
+    }
+    expect(bundles.names()).toEqual(['reload'])
+  })
+
   it('activates the good bundles of a batch when one of them is bad', async () => {
     const registry = createPolicyRegistry()
     const bundles = createBundleRegistry({ registry })
