@@ -1,16 +1,18 @@
 // Entry of an evaluation worker thread: instantiates one policy.wasm with its data, reports its entrypoints, then
-// serves evaluations over the shared-memory channel until the main thread terminates it. The thread blocks between
-// requests and never returns to its event loop, so a request costs one wake-up each way.
+// serves batches of evaluations over the shared-memory channel until the main thread terminates it. The thread
+// blocks between batches and never returns to its event loop, so a batch costs one wake-up each way.
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads'
 import { describeThrown, ErrorCodes, toClearanceError } from '../errors.js'
 import {
   Control,
+  copyBytes,
   type EvaluationChannel,
   NO_INPUT,
   openEvaluationChannel,
+  readRecord,
   Status,
   VIA_PORT,
-  writeText,
+  writeTextRecord,
 } from './evaluation-channel.js'
 import { isMemoryExhaustion, loadWasmPolicy, type WasmPolicy } from './wasm-policy.js'
 
@@ -29,41 +31,80 @@ export type EvaluationWorkerReady =
   | { ok: true; entrypoints: Array<[string, number]>; builtins: string[] }
   | { ok: false; code: string; message: string }
 
-function takeInput(channel: EvaluationChannel, port: MessagePort): Uint8Array | undefined {
-  const length = channel.control[Control.inputLength]!
-  if (length === NO_INPUT) return undefined
-  if (length === VIA_PORT) {
-    const message = receiveMessageOnPort(port)?.message
-    if (!(message instanceof Uint8Array)) throw new Error('the input of this evaluation went missing')
-    return message
+/** The batch's inputs, copied out of the channel: its byte area is reused for the results. */
+function takeBatch(
+  channel: EvaluationChannel,
+  port: MessagePort,
+): Array<{ entrypoint: number; input: Uint8Array | undefined }> {
+  const count = channel.control[Control.count]!
+  const batch: Array<{ entrypoint: number; input: Uint8Array | undefined }> = []
+  let offset = 0
+  for (let slot = 0; slot < count; slot++) {
+    const record = readRecord(channel, offset)
+    offset = record.next
+    let input: Uint8Array | undefined
+    if (record.length === VIA_PORT) {
+      const message = receiveMessageOnPort(port)?.message
+      if (!(message instanceof Uint8Array)) throw new Error('the input of this evaluation went missing')
+      input = message
+    } else if (record.length !== NO_INPUT) input = copyBytes(channel, record.start, record.length)
+    batch.push({ entrypoint: record.first, input })
   }
-  return channel.bytes.slice(0, length)
+  return batch
 }
 
-function respond(channel: EvaluationChannel, port: MessagePort, status: number, text: string): void {
-  const written = writeText(channel, text)
-  if (written === undefined) port.postMessage(text)
-  channel.control[Control.status] = status
-  channel.control[Control.resultLength] = written ?? VIA_PORT
-  Atomics.store(channel.control, Control.response, 1)
-  Atomics.notify(channel.control, Control.response)
+function evaluateOne(
+  policy: WasmPolicy,
+  entrypoint: number,
+  input: Uint8Array | undefined,
+): { status: number; text: string } {
+  try {
+    return { status: Status.ok, text: policy.evaluate(entrypoint, input) }
+  } catch (thrown) {
+    const cause = thrown instanceof Error ? thrown.cause : undefined
+    const trapped =
+      cause instanceof WebAssembly.RuntimeError || cause instanceof RangeError || isMemoryExhaustion(cause)
+    // The runtime's own words (the cause), so the caller's side can give a conflict OPA's shape again.
+    return { status: trapped ? Status.trap : Status.error, text: describeThrown(cause ?? thrown) }
+  }
 }
 
+/**
+ * Answers batches until the thread is terminated: each slot's start time is published before it runs (the serving
+ * thread's timer measures each evaluation from it) and `done` raised after its result is written, so a batch cut
+ * short by the time limit still gives back every answer before the slot that overran. A trap stops the batch: the
+ * instance may be broken, and the serving thread replaces the thread and requeues the slots after it.
+ */
 function serve(policy: WasmPolicy, channel: EvaluationChannel, port: MessagePort): never {
-  const control = channel.control
+  const { control, starts } = channel
   for (;;) {
     Atomics.wait(control, Control.request, 0)
     Atomics.store(control, Control.request, 0)
+    const taken = performance.now()
+    let batch: Array<{ entrypoint: number; input: Uint8Array | undefined }>
     try {
-      const input = takeInput(channel, port)
-      respond(channel, port, Status.ok, policy.evaluate(control[Control.entrypoint]!, input))
+      batch = takeBatch(channel, port)
     } catch (thrown) {
-      const cause = thrown instanceof Error ? thrown.cause : undefined
-      const trapped =
-        cause instanceof WebAssembly.RuntimeError || cause instanceof RangeError || isMemoryExhaustion(cause)
-      // The runtime's own words (the cause), so the caller's side can give a conflict OPA's shape again.
-      respond(channel, port, trapped ? Status.trap : Status.error, describeThrown(cause ?? thrown))
+      batch = []
+      // The port may hold inputs out of order now: reported as a trap, so the thread is replaced.
+      if (writeTextRecord(channel, 0, Status.trap, describeThrown(thrown)).viaPort) {
+        port.postMessage(describeThrown(thrown))
+      }
+      Atomics.store(control, Control.done, 1)
     }
+    let offset = 0
+    for (let slot = 0; slot < batch.length; slot++) {
+      Atomics.store(starts, slot, Math.round((performance.now() - taken) * 1000))
+      const { entrypoint, input } = batch[slot]!
+      const { status, text } = evaluateOne(policy, entrypoint, input)
+      const written = writeTextRecord(channel, offset, status, text)
+      if (written.viaPort) port.postMessage(text)
+      offset = written.next
+      Atomics.store(control, Control.done, slot + 1)
+      if (status === Status.trap) break
+    }
+    Atomics.store(control, Control.response, 1)
+    Atomics.notify(control, Control.response)
   }
 }
 

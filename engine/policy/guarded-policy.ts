@@ -17,10 +17,13 @@ import {
   Control,
   createEvaluationChannel,
   type EvaluationChannel,
-  NO_INPUT,
+  MAX_BATCH,
+  NOT_STARTED,
+  readRecord,
   readText,
   Status,
   VIA_PORT,
+  writeRecord,
 } from './evaluation-channel.js'
 import type { EvaluationWorkerData, EvaluationWorkerReady } from './evaluation-worker.js'
 import { evaluationFailure } from './opa-eval-errors.js'
@@ -121,12 +124,29 @@ interface Pending {
   reject: (error: ClearanceError) => void
 }
 
-/** One evaluation thread of the pool, and the asynchronous evaluation it is working on. */
+/** Evaluations handed to a thread at once, in slot order, and the timer that holds each of them to the limit. */
+interface Batch {
+  thread: Thread
+  pendings: Pending[]
+  sentAt: number
+  timer: NodeJS.Timeout | undefined
+  /** Callers with evaluations in the batch. */
+  callers: Set<string>
+}
+
+/** One evaluation thread of the pool, and the batch it is working on. */
 interface Lane {
   thread: Thread | undefined
   /** Why this lane has no thread (being replaced), when it has none. */
   unavailable: string | undefined
-  inFlight: { pending: Pending; timer: NodeJS.Timeout; deadline: number } | undefined
+  inFlight: Batch | undefined
+}
+
+/** How a batch ended early: the slot that overran or whose thread died, and what its caller is told. */
+interface Stop {
+  slot: number
+  error: ClearanceError
+  overran: boolean
 }
 
 const closedMessage = 'policy was closed'
@@ -145,11 +165,11 @@ class GuardedPolicy implements ClosablePolicy {
   private readonly lanes: Lane[]
   private closed = false
   /** Asynchronous evaluations waiting for a thread, in arrival order. */
-  private readonly queue: Pending[] = []
+  private queue: Pending[] = []
   private readonly breaker: OverrunBreaker
   private readonly timeoutMs: number
-  /** Caller → evaluations of theirs on a thread right now. */
-  private readonly callerInFlight = new Map<string, number>()
+  /** Caller → lanes with evaluations of theirs in flight. */
+  private readonly callerLanes = new Map<string, number>()
   /** Callers whose evaluations overran recently → how often, and until when they are held to the limits below. */
   private readonly probation = new Map<string, { until: number; overruns: number }>()
   private readonly cooldownMs: number
@@ -173,21 +193,35 @@ class GuardedPolicy implements ClosablePolicy {
   evaluate(entrypoint: number, input: Uint8Array | undefined): string {
     try {
       this.refuseKnownOverrun(entrypoint, input)
-      // An idle thread if there is one; otherwise the asynchronous evaluation on one finishes first (blocking,
+      // An idle thread if there is one; otherwise the batch on one finishes first (blocking, each evaluation
       // within its own limit).
       let lane = this.lanes.find(
         (candidate) => candidate.thread !== undefined && candidate.inFlight === undefined,
       )
       if (lane === undefined) {
         lane = this.lanes.find((candidate) => candidate.thread !== undefined)
-        if (lane !== undefined) this.drainInFlight(lane)
+        if (lane !== undefined) this.block(lane)
       }
       const thread = lane?.thread
       if (lane === undefined || thread === undefined) throw this.unavailableError()
-      this.send(thread, entrypoint, input)
-      const result = this.await(lane, thread, this.timeoutMs, entrypoint, input)
-      if (typeof result === 'string') return result
-      throw result
+      let outcome: string | ClearanceError = this.unavailableError()
+      const pending: Pending = {
+        entrypoint,
+        input,
+        caller: undefined,
+        resolve: (resultSet) => {
+          outcome = resultSet
+        },
+        reject: (error) => {
+          outcome = error
+        },
+      }
+      this.start(lane, thread, [pending], false)
+      this.block(lane)
+      // A slot the thread never ran is queued again by conclude(); this caller is not waiting on the queue.
+      this.queue = this.queue.filter((queued) => queued !== pending)
+      if (typeof outcome === 'string') return outcome
+      throw outcome
     } finally {
       // Whatever happened, evaluations queued meanwhile go on (or are denied) without waiting for another caller.
       if (this.queue.length > 0) queueMicrotask(() => this.pump())
@@ -225,28 +259,69 @@ class GuardedPolicy implements ClosablePolicy {
   }
 
   /**
-   * Hands queued evaluations to idle threads, oldest first among those that may run now; with no thread alive at
-   * all, denies them. Per caller: no more than all threads but one at once (another caller always finds one), and
-   * a caller whose evaluation overran within the cool-down runs on the first thread only, and only while another
-   * thread is alive: it can stop and replace that one thread, never the last one.
+   * Hands queued evaluations to idle threads, a batch per thread: the oldest that may run now, and after it every
+   * queued evaluation that may share its thread (up to MAX_BATCH). Per caller: no more than all threads but one at
+   * once (another caller always finds one), and a caller whose evaluation overran within the cool-down runs alone,
+   * on the first thread only, and only while another thread is alive: it can stop and replace that one thread,
+   * never the last one. With no thread alive at all, queued evaluations are denied.
    */
   private pump(): void {
-    if (this.queue.length === 0) return
-    if (!this.lanes.some((lane) => lane.thread !== undefined)) {
-      for (const pending of this.queue.splice(0)) pending.reject(this.unavailableError())
-      return
-    }
-    for (let index = 0; index < this.queue.length; ) {
-      const pending = this.queue[index]!
-      const lane = this.laneFor(pending.caller)
-      if (lane === 'none-idle') return
-      if (lane === undefined) {
-        index++
-        continue
+    while (this.queue.length > 0) {
+      if (!this.lanes.some((lane) => lane.thread !== undefined)) {
+        const denied = this.queue
+        this.queue = []
+        for (const pending of denied) pending.reject(this.unavailableError())
+        return
       }
-      this.queue.splice(index, 1)
-      this.start(lane, lane.thread!, pending)
+      let started = false
+      for (let index = 0; index < this.queue.length; index++) {
+        const lane = this.laneFor(this.queue[index]!.caller)
+        if (lane === 'none-idle') return
+        if (lane === undefined) continue
+        this.start(lane, lane.thread!, this.gather(index), true)
+        started = true
+        break
+      }
+      if (!started) return
     }
+  }
+
+  /** Takes the queued evaluation at `index` and those after it that may join its batch out of the queue. */
+  private gather(index: number): Pending[] {
+    const first = this.queue[index]!
+    const batch = [first]
+    const callers = new Set<string>()
+    const alone = first.caller !== undefined && this.onProbation(first.caller)
+    if (first.caller !== undefined) callers.add(first.caller)
+    const kept = this.queue.slice(0, index)
+    for (let at = index + 1; at < this.queue.length; at++) {
+      const pending = this.queue[at]!
+      if (!alone && batch.length < MAX_BATCH && this.mayJoin(pending.caller, callers)) {
+        batch.push(pending)
+        if (pending.caller !== undefined) callers.add(pending.caller)
+      } else kept.push(pending)
+    }
+    this.queue = kept
+    return batch
+  }
+
+  /** Whether a queued evaluation may join a batch that holds `callers`' evaluations (see laneFor). */
+  private mayJoin(caller: string | undefined, callers: ReadonlySet<string>): boolean {
+    if (caller === undefined) return true
+    if (this.onProbation(caller)) return false
+    return (
+      callers.has(caller) ||
+      this.lanes.length === 1 ||
+      (this.callerLanes.get(caller) ?? 0) < this.lanes.length - 1
+    )
+  }
+
+  private onProbation(caller: string): boolean {
+    const record = this.probation.get(caller)
+    if (record === undefined) return false
+    if (record.until > performance.now()) return true
+    this.probation.delete(caller)
+    return false
   }
 
   /** An idle lane this caller may use now; undefined when it must wait; 'none-idle' when no lane is idle. */
@@ -254,91 +329,153 @@ class GuardedPolicy implements ClosablePolicy {
     const idle = (lane: Lane): boolean => lane.thread !== undefined && lane.inFlight === undefined
     if (!this.lanes.some(idle)) return 'none-idle'
     if (caller === undefined || this.lanes.length === 1) return this.lanes.find(idle)
-    if ((this.callerInFlight.get(caller) ?? 0) >= this.lanes.length - 1) return undefined
-    const record = this.probation.get(caller)
-    if (record !== undefined) {
+    if ((this.callerLanes.get(caller) ?? 0) >= this.lanes.length - 1) return undefined
+    if (this.onProbation(caller)) {
       // On probation: the first thread only, and only while another thread is alive to serve everyone else.
-      if (record.until > performance.now()) {
-        const others = this.lanes.some((lane, index) => index > 0 && lane.thread !== undefined)
-        return others && idle(this.lanes[0]!) ? this.lanes[0] : undefined
-      }
-      this.probation.delete(caller)
+      const others = this.lanes.some((lane, index) => index > 0 && lane.thread !== undefined)
+      return others && idle(this.lanes[0]!) ? this.lanes[0] : undefined
     }
     // Callers in good standing leave the first thread to those on probation when another is idle.
     return this.lanes.find((lane, index) => index > 0 && idle(lane)) ?? this.lanes.find(idle)
   }
 
-  private start(lane: Lane, thread: Thread, pending: Pending): void {
-    if (pending.caller !== undefined) {
-      this.callerInFlight.set(pending.caller, (this.callerInFlight.get(pending.caller) ?? 0) + 1)
+  /**
+   * Hands `pendings` to the lane's thread. An asynchronous batch is settled when the thread answers (waitAsync) and
+   * held to the time limit by a timer; a synchronous caller blocks on it instead (block()).
+   */
+  private start(lane: Lane, thread: Thread, pendings: Pending[], asynchronous: boolean): void {
+    const callers = new Set<string>()
+    for (const { caller } of pendings) {
+      if (caller === undefined || callers.has(caller)) continue
+      callers.add(caller)
+      this.callerLanes.set(caller, (this.callerLanes.get(caller) ?? 0) + 1)
     }
-    this.send(thread, pending.entrypoint, pending.input)
+    this.send(thread, pendings)
+    const batch: Batch = { thread, pendings, sentAt: performance.now(), timer: undefined, callers }
+    lane.inFlight = batch
+    if (!asynchronous) return
     // The timer holds the event loop open (a pending waitAsync does not) and enforces the limit.
-    const timer = setTimeout(
-      () => this.settleInFlight(lane, pending, this.overrun(lane, pending)),
-      this.timeoutMs,
-    )
-    lane.inFlight = { pending, timer, deadline: performance.now() + this.timeoutMs }
+    batch.timer = setTimeout(() => this.check(lane, batch), this.timeoutMs)
     const waiting = waitAsync(thread.channel.control, Control.response, 0)
     const settle = (): void => {
-      // Only the evaluation still waiting reads the answer; one already settled another way reads nothing.
-      if (lane.inFlight?.pending === pending && lane.thread === thread) {
-        const result = this.receive(lane, thread)
-        // A trap or an exhausted allocator cost the module this thread, as an overrun does: same probation.
-        if (lane.thread !== thread) this.probate(pending.caller)
-        this.settleInFlight(lane, pending, result)
-      }
+      // Only a batch still in flight is read; one already concluded another way reads nothing.
+      if (lane.inFlight !== batch) return
+      this.conclude(lane, batch)
+      this.pump()
     }
     if (waiting.async) void waiting.value.then(settle)
     else queueMicrotask(settle)
   }
 
-  private settleInFlight(lane: Lane, pending: Pending, result: string | ClearanceError): void {
-    // Already settled by the timer, by a synchronous caller draining it, or by close().
-    if (lane.inFlight?.pending !== pending) return
-    this.finishInFlight(lane, result)
+  /** The batch's timer: concludes it if the evaluation running now has passed the limit, else waits for that. */
+  private check(lane: Lane, batch: Batch): void {
+    if (lane.inFlight !== batch) return
+    const stop = this.overdue(batch)
+    if (stop === undefined && Atomics.load(batch.thread.channel.control, Control.response) !== 1) {
+      batch.timer = setTimeout(() => this.check(lane, batch), this.remainingMs(batch))
+      return
+    }
+    this.conclude(lane, batch, stop)
     this.pump()
   }
 
-  /** Blocks until the lane's in-flight evaluation answers (within what is left of its limit) and settles it. */
-  private drainInFlight(lane: Lane): void {
-    const inFlight = lane.inFlight
-    if (inFlight === undefined) return
-    const thread = lane.thread
-    const { entrypoint, input } = inFlight.pending
-    this.finishInFlight(
-      lane,
-      thread === undefined
-        ? this.unavailableError()
-        : this.await(lane, thread, Math.max(0, inFlight.deadline - performance.now()), entrypoint, input),
-    )
-  }
-
-  private finishInFlight(lane: Lane, result: string | ClearanceError): void {
-    const inFlight = lane.inFlight
-    if (inFlight === undefined) return
-    clearTimeout(inFlight.timer)
-    lane.inFlight = undefined
-    const caller = inFlight.pending.caller
-    if (caller !== undefined) {
-      const count = (this.callerInFlight.get(caller) ?? 1) - 1
-      if (count <= 0) this.callerInFlight.delete(caller)
-      else this.callerInFlight.set(caller, count)
+  /** Blocks until the lane's batch is answered, each evaluation within its own limit, and concludes it. */
+  private block(lane: Lane): void {
+    const batch = lane.inFlight
+    if (batch === undefined) return
+    const control = batch.thread.channel.control
+    for (;;) {
+      const waitMs = this.remainingMs(batch)
+      if (Atomics.wait(control, Control.response, 0, Math.max(0, waitMs)) !== 'timed-out') break
+      const stop = this.overdue(batch)
+      if (stop !== undefined) {
+        this.conclude(lane, batch, stop)
+        return
+      }
     }
-    if (typeof result === 'string') inFlight.pending.resolve(result)
-    else inFlight.pending.reject(result)
+    this.conclude(lane, batch)
   }
 
-  /** Blocks until the thread answers the request just sent, or the limit passes (then the thread is replaced). */
-  private await(
-    lane: Lane,
-    thread: Thread,
-    timeoutMs: number,
-    entrypoint: number,
-    input: Uint8Array | undefined,
-  ): string | ClearanceError {
-    const timedOut = Atomics.wait(thread.channel.control, Control.response, 0, timeoutMs) === 'timed-out'
-    return timedOut ? this.overrun(lane, { entrypoint, input }) : this.receive(lane, thread)
+  /**
+   * The slot running now, if it has passed the limit (and the batch is still running); measured from when the
+   * thread started it (published in the channel), or for a batch the thread has not taken yet, from the hand-over.
+   */
+  private overdue(batch: Batch): Stop | undefined {
+    const { control } = batch.thread.channel
+    if (Atomics.load(control, Control.response) === 1) return undefined
+    const slot = Atomics.load(control, Control.done)
+    if (this.remainingMs(batch) > 0 || Atomics.load(control, Control.done) !== slot) return undefined
+    if (Atomics.load(control, Control.response) === 1 || slot >= batch.pendings.length) return undefined
+    return {
+      slot,
+      overran: true,
+      error: new ClearanceError(
+        ErrorCodes.evaluationError,
+        `evaluation exceeded the ${this.timeoutMs} ms time limit and was stopped`,
+      ),
+    }
+  }
+
+  /** Milliseconds left to the evaluation running now on the batch's thread. */
+  private remainingMs(batch: Batch): number {
+    const { control, starts } = batch.thread.channel
+    const slot = Atomics.load(control, Control.done)
+    if (slot >= batch.pendings.length) return this.timeoutMs
+    const startedUs = Atomics.load(starts, slot)
+    const now = performance.now()
+    // Not started: the thread has not taken the batch (counted from the hand-over), or is between two slots.
+    const startedAt =
+      startedUs !== NOT_STARTED ? batch.sentAt + startedUs / 1000 : slot === 0 ? batch.sentAt : now
+    return startedAt + this.timeoutMs - now
+  }
+
+  /**
+   * Settles a batch: every answered slot with its answer; a slot stopped (overran, or its thread died) with the
+   * stop's error; the slots the thread never ran go back to the front of the queue. A trap or an overrun costs the
+   * module the thread: it is replaced, and the caller that cost it is put on probation.
+   */
+  private conclude(lane: Lane, batch: Batch, stop?: Stop): void {
+    if (lane.inFlight !== batch) return
+    clearTimeout(batch.timer)
+    lane.inFlight = undefined
+    for (const caller of batch.callers) {
+      const count = (this.callerLanes.get(caller) ?? 1) - 1
+      if (count <= 0) this.callerLanes.delete(caller)
+      else this.callerLanes.set(caller, count)
+    }
+    const { thread, pendings } = batch
+    const answered = Math.min(
+      stop?.slot ?? Atomics.load(thread.channel.control, Control.done),
+      pendings.length,
+    )
+    const outcomes = this.receive(thread, answered)
+    const trapped = outcomes.findIndex((outcome) => outcome.status === Status.trap)
+    const stopped = stop !== undefined && stop.slot < pendings.length ? stop : undefined
+    if (stopped?.overran) {
+      const pending = pendings[stopped.slot]!
+      this.breaker.record(pending.entrypoint, pending.input)
+      this.probate(pending.caller)
+      this.replaceThread(lane, thread, `an evaluation ran past the ${this.timeoutMs} ms limit`)
+    }
+    if (trapped >= 0) {
+      // A trap or an exhausted allocator cost the module this thread, as an overrun does: same probation. A
+      // trapped or memory-exhausted instance may have grown its memory to the ceiling; a fresh thread gives all
+      // of it back, where a fresh instance on the same thread would leave it to a garbage collection that, on a
+      // thread blocked between requests, may not come.
+      this.probate(pendings[trapped]!.caller)
+      this.replaceThread(lane, thread, 'an evaluation trapped or ran out of memory')
+    }
+    const rerun = pendings.slice(stopped === undefined ? answered : stopped.slot + 1)
+    if (rerun.length > 0) this.queue = [...rerun, ...this.queue]
+    outcomes.forEach((outcome, slot) => {
+      const pending = pendings[slot]!
+      if (outcome.status === Status.ok) pending.resolve(outcome.text)
+      else if (outcome.status === Status.trap) {
+        pending.reject(evaluationFailure(outcome.text, { cause: new WebAssembly.RuntimeError(outcome.text) }))
+      } else if (outcome.status === Status.error) pending.reject(evaluationFailure(outcome.text))
+      else pending.reject(new ClearanceError(ErrorCodes.internalError, outcome.text))
+    })
+    if (stopped !== undefined) pendings[stopped.slot]!.reject(stopped.error)
   }
 
   private unavailableError(): ClearanceError {
@@ -347,56 +484,41 @@ class GuardedPolicy implements ClosablePolicy {
     return new ClearanceError(ErrorCodes.evaluationError, reason ?? 'policy is not available')
   }
 
-  private send(thread: Thread, entrypoint: number, input: Uint8Array | undefined): void {
-    const { control, bytes } = thread.channel
-    control[Control.entrypoint] = entrypoint
-    if (input === undefined) control[Control.inputLength] = NO_INPUT
-    else if (input.byteLength <= bytes.byteLength) {
-      bytes.set(input)
-      control[Control.inputLength] = input.byteLength
-    } else {
-      thread.port.postMessage(input)
-      control[Control.inputLength] = VIA_PORT
-    }
+  private send(thread: Thread, pendings: readonly Pending[]): void {
+    const { control, starts } = thread.channel
+    let offset = 0
+    pendings.forEach((pending, slot) => {
+      starts[slot] = NOT_STARTED
+      const written = writeRecord(thread.channel, offset, pending.entrypoint, pending.input)
+      if (written.viaPort) thread.port.postMessage(pending.input)
+      offset = written.next
+    })
+    control[Control.count] = pendings.length
+    Atomics.store(control, Control.done, 0)
     Atomics.store(control, Control.response, 0)
     Atomics.store(control, Control.request, 1)
     Atomics.notify(control, Control.request)
   }
 
-  private receive(lane: Lane, thread: Thread): string | ClearanceError {
-    const { control } = thread.channel
-    const length = control[Control.resultLength]!
-    let text: string
-    if (length === VIA_PORT) {
-      const message = receiveMessageOnPort(thread.port)?.message
-      if (typeof message !== 'string') {
-        return new ClearanceError(ErrorCodes.internalError, 'evaluation thread answer went missing')
+  /** The first `answered` results of the thread's batch, in slot order (status -1: the answer went missing). */
+  private receive(thread: Thread, answered: number): Array<{ status: number; text: string }> {
+    const outcomes: Array<{ status: number; text: string }> = []
+    let offset = 0
+    for (let slot = 0; slot < answered; slot++) {
+      const record = readRecord(thread.channel, offset)
+      offset = record.next
+      if (record.length !== VIA_PORT) {
+        outcomes.push({ status: record.first, text: readText(thread.channel, record.start, record.length) })
+        continue
       }
-      text = message
-    } else text = readText(thread.channel, length)
-    const status = control[Control.status]
-    if (status === Status.ok) return text
-    if (status === Status.trap) {
-      // A trapped or memory-exhausted instance may have grown its memory to the ceiling; a fresh thread gives all
-      // of it back, where a fresh instance on the same thread would leave it to a garbage collection that, on a
-      // thread blocked between requests, may not come.
-      this.replaceThread(lane, 'an evaluation trapped or ran out of memory')
-      return evaluationFailure(text, { cause: new WebAssembly.RuntimeError(text) })
+      const message = receiveMessageOnPort(thread.port)?.message
+      outcomes.push(
+        typeof message === 'string'
+          ? { status: record.first, text: message }
+          : { status: -1, text: 'evaluation thread answer went missing' },
+      )
     }
-    return evaluationFailure(text)
-  }
-
-  private overrun(
-    lane: Lane,
-    pending: Pick<Pending, 'entrypoint' | 'input'> & { caller?: string | undefined },
-  ): ClearanceError {
-    this.breaker.record(pending.entrypoint, pending.input)
-    this.probate(pending.caller)
-    this.replaceThread(lane, `an evaluation ran past the ${this.timeoutMs} ms limit`)
-    return new ClearanceError(
-      ErrorCodes.evaluationError,
-      `evaluation exceeded the ${this.timeoutMs} ms time limit and was stopped`,
-    )
+    return outcomes
   }
 
   /** Puts a caller whose evaluation cost the module a thread on probation (see laneFor), or extends it. */
@@ -414,8 +536,11 @@ class GuardedPolicy implements ClosablePolicy {
     for (const lane of this.lanes) {
       lane.unavailable = closedMessage
       this.stopThread(lane)
-      if (lane.inFlight !== undefined)
-        this.settleInFlight(lane, lane.inFlight.pending, this.unavailableError())
+      const batch = lane.inFlight
+      if (batch !== undefined) {
+        this.conclude(lane, batch, { slot: 0, overran: false, error: this.unavailableError() })
+        // Nothing is run again after close: the slots after the first are denied too.
+      }
     }
     this.pump()
   }
@@ -428,9 +553,14 @@ class GuardedPolicy implements ClosablePolicy {
     void thread.worker.terminate()
   }
 
-  private replaceThread(lane: Lane, reason: string, attempt = 1): void {
+  /** Stops `thread` if it is still the lane's, and starts its replacement in the background. */
+  private replaceThread(lane: Lane, thread: Thread, reason: string): void {
+    if (lane.thread !== thread) return
     this.stopThread(lane)
-    if (this.closed) return
+    if (!this.closed) this.respawn(lane, reason, 1)
+  }
+
+  private respawn(lane: Lane, reason: string, attempt: number): void {
     lane.unavailable = `policy instance is being replaced (${reason}); decisions are denied until it is ready`
     startThread(this.wasm, this.data, this.options).then(
       ({ thread }) => {
@@ -449,25 +579,28 @@ class GuardedPolicy implements ClosablePolicy {
         lane.unavailable = `policy instance could not be replaced: ${String(error)}; retrying`
         const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7))
         setTimeout(() => {
-          if (!this.closed) this.replaceThread(lane, reason, attempt + 1)
+          if (!this.closed) this.respawn(lane, reason, attempt + 1)
         }, delayMs).unref()
       },
     )
   }
 
-  /** A thread that dies on its own (out of memory, a crash) is replaced; an evaluation on it is denied. */
+  /** A thread that dies on its own (out of memory, a crash) is replaced; the evaluation running on it is denied. */
   private watch(lane: Lane, thread: Thread): void {
     thread.worker.once('exit', (exitCode) => {
       if (lane.thread !== thread) return
       const reason = `the evaluation thread exited (exit code ${exitCode})`
-      this.replaceThread(lane, reason)
-      if (lane.inFlight !== undefined) {
-        this.settleInFlight(
-          lane,
-          lane.inFlight.pending,
-          new ClearanceError(ErrorCodes.evaluationError, reason),
-        )
+      const batch = lane.inFlight
+      if (batch !== undefined) {
+        const slot = Atomics.load(thread.channel.control, Control.done)
+        this.conclude(lane, batch, {
+          slot,
+          overran: false,
+          error: new ClearanceError(ErrorCodes.evaluationError, reason),
+        })
       }
+      this.replaceThread(lane, thread, reason)
+      this.pump()
     })
   }
 }

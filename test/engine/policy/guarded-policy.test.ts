@@ -101,6 +101,50 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
     })
   })
 
+  it('holds each evaluation of a batch to the limit on its own, not the batch as a whole', async () => {
+    // A quick first call takes the idle thread; the sixteen queued behind it are handed over as one batch, which
+    // runs past the limit in total (each ~75–155 ms on this machine, the limit 800 ms).
+    const paced = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      timeoutMs: 800,
+      threads: 1,
+      overrunCooldownMs: 0,
+    })
+    try {
+      const pairs = paced.entrypoints.get('slow/pairs')!
+      const started = performance.now()
+      const first = paced.evaluateAsync(paced.entrypoints.get('slow/echo')!, encodeJson(0))
+      const batch = Array.from({ length: 16 }, () => paced.evaluateAsync(pairs, encodeJson({ n: 400 })))
+      expect(await first).toBe('[{"result":0}]')
+      expect(await Promise.all(batch)).toEqual(Array.from({ length: 16 }, () => '[{"result":true}]'))
+      expect(performance.now() - started).toBeGreaterThan(800)
+    } finally {
+      paced.close()
+    }
+  })
+
+  it('answers the rest of a batch when one of its evaluations overruns: before it from the thread, after it again elsewhere', async () => {
+    const pool = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      timeoutMs: 800,
+      threads: 2,
+      overrunCooldownMs: 0,
+    })
+    try {
+      const echo = pool.entrypoints.get('slow/echo')!
+      // Both threads busy, then three queued: they go as one batch to the first thread that is free.
+      const busy = [pool.evaluateAsync(echo, encodeJson(1)), pool.evaluateAsync(echo, encodeJson(2))]
+      const before = pool.evaluateAsync(echo, encodeJson({ before: true }))
+      const runaway = pool.evaluateAsync(pool.entrypoints.get('slow/pairs')!, encodeJson({ n: 4000 }))
+      const after = pool.evaluateAsync(echo, encodeJson({ after: true }))
+      expect(await Promise.all(busy)).toEqual(['[{"result":1}]', '[{"result":2}]'])
+      expect(await before).toBe('[{"result":{"before":true}}]')
+      await expect(runaway).rejects.toThrow('evaluation exceeded the 800 ms time limit and was stopped')
+      // Never run on the stopped thread: queued again and answered by the other one, not denied.
+      expect(await after).toBe('[{"result":{"after":true}}]')
+    } finally {
+      pool.close()
+    }
+  })
+
   it('lets a synchronous caller in while an asynchronous evaluation is on the thread, and both get their answer', async () => {
     const queued = [1, 2, 3].map((i) => policy.evaluateAsync(id('echo'), encodeJson({ queued: i })))
     expect(policy.evaluate(id('echo'), encodeJson({ sync: true }))).toBe('[{"result":{"sync":true}}]')
