@@ -40,6 +40,19 @@ export const DEFAULTS = {
   evalThreads: 2,
   /** How long an evaluation (entrypoint and input) that overran is denied without running it again. */
   overrunCooldownMs: 60_000,
+  /**
+   * Evaluation on the serving thread, metered (engine/policy/loop-fuel.ts), for modules that call no host builtin
+   * and whose data is small: `fuel` loop iterations per evaluation (the reference decision takes ~7,200; 50,000
+   * is well under 10 ms of the heaviest loops measured), past which the evaluation goes to its thread under the
+   * time limit. A module whose evaluations run out more than `exhaustionsPerSecond` times a second, and a client
+   * whose evaluation ran out (for `clientCooldownMs`), go to the threads directly. `fuel` 0 turns it off.
+   */
+  inlineEvaluation: {
+    fuel: 50_000,
+    maxDataBytes: 1 * MiB,
+    exhaustionsPerSecond: 10,
+    clientCooldownMs: 10_000,
+  },
   authentication: 'off',
   /** What a watched bundle's deletion does. */
   onDelete: 'drop',

@@ -26,9 +26,11 @@ import {
   writeRecord,
 } from './evaluation-channel.js'
 import type { EvaluationWorkerData, EvaluationWorkerReady } from './evaluation-worker.js'
+import { createFuelGuard, type FuelGuard } from './fuel-guard.js'
+import { defaultInlineOptions, type InlineOptions, loadInlinePolicy } from './inline-policy.js'
 import { evaluationFailure } from './opa-eval-errors.js'
 import { createOverrunBreaker, type OverrunBreaker } from './overrun-breaker.js'
-import type { WasmPolicy, WasmPolicyOptions } from './wasm-policy.js'
+import { FuelExhausted, isMemoryExhaustion, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
 
 /** A wasm policy that holds a thread, released by close(). */
 export interface ClosablePolicy extends WasmPolicy {
@@ -173,6 +175,7 @@ class GuardedPolicy implements ClosablePolicy {
   /** Callers whose evaluations overran recently → how often, and until when they are held to the limits below. */
   private readonly probation = new Map<string, { until: number; overruns: number }>()
   private readonly cooldownMs: number
+  private readonly fuelGuard: FuelGuard = createFuelGuard(DEFAULTS.inlineEvaluation)
 
   constructor(
     readonly entrypoints: ReadonlyMap<string, number>,
@@ -182,6 +185,8 @@ class GuardedPolicy implements ClosablePolicy {
     private readonly data: Uint8Array,
     private readonly options: WasmPolicyOptions,
     guard: GuardOptions,
+    /** The serving thread's metered instance (inline-policy.ts), when the module qualifies. */
+    private inline: WasmPolicy | undefined,
   ) {
     this.timeoutMs = guard.timeoutMs
     this.cooldownMs = guard.overrunCooldownMs
@@ -193,6 +198,9 @@ class GuardedPolicy implements ClosablePolicy {
   evaluate(entrypoint: number, input: Uint8Array | undefined): string {
     try {
       this.refuseKnownOverrun(entrypoint, input)
+      const inline = this.evaluateInline(entrypoint, input, undefined)
+      if (typeof inline === 'string') return inline
+      if (inline !== undefined) throw inline
       // An idle thread if there is one; otherwise the batch on one finishes first (blocking, each evaluation
       // within its own limit).
       let lane = this.lanes.find(
@@ -240,9 +248,42 @@ class GuardedPolicy implements ClosablePolicy {
         reject(thrown as ClearanceError)
         return
       }
-      this.queue.push({ entrypoint, input, caller, resolve, reject })
-      this.pump()
+      const inline = this.evaluateInline(entrypoint, input, caller)
+      if (typeof inline === 'string') resolve(inline)
+      else if (inline !== undefined) reject(inline)
+      else {
+        this.queue.push({ entrypoint, input, caller, resolve, reject })
+        this.pump()
+      }
     })
+  }
+
+  /**
+   * The answer from the serving thread's metered instance, or undefined when the evaluation is the threads' to
+   * make: no such instance, the fuel guard says no, or the evaluation ran out of fuel (its work so far is
+   * dropped). A trap drops the instance for good; the threads evaluate it again, under their guards.
+   */
+  private evaluateInline(
+    entrypoint: number,
+    input: Uint8Array | undefined,
+    caller: string | undefined,
+  ): string | ClearanceError | undefined {
+    const inline = this.inline
+    if (inline === undefined || this.closed || !this.fuelGuard.allows(caller)) return undefined
+    try {
+      return inline.evaluate(entrypoint, input)
+    } catch (thrown) {
+      if (thrown instanceof FuelExhausted) {
+        this.fuelGuard.exhausted(caller)
+        return undefined
+      }
+      const cause = thrown instanceof Error ? thrown.cause : undefined
+      const trapped =
+        cause instanceof WebAssembly.RuntimeError || cause instanceof RangeError || isMemoryExhaustion(cause)
+      if (!trapped && thrown instanceof ClearanceError) return thrown
+      this.inline = undefined
+      return undefined
+    }
   }
 
   private refuseKnownOverrun(entrypoint: number, input: Uint8Array | undefined, caller?: string): void {
@@ -613,7 +654,13 @@ class GuardedPolicy implements ClosablePolicy {
 export async function loadGuardedWasmPolicy(
   wasm: Uint8Array,
   data: Uint8Array,
-  options: WasmPolicyOptions & { timeoutMs: number; threads?: number; overrunCooldownMs?: number },
+  options: WasmPolicyOptions & {
+    timeoutMs: number
+    threads?: number
+    overrunCooldownMs?: number
+    /** Evaluation on the serving thread (DEFAULTS.inlineEvaluation); `{ fuel: 0 }` evaluates on the threads only. */
+    inline?: Partial<InlineOptions>
+  },
 ): Promise<ClosablePolicy> {
   if (options.builtins !== undefined) {
     throw new ClearanceError(
@@ -625,6 +672,7 @@ export async function loadGuardedWasmPolicy(
     timeoutMs,
     threads = DEFAULTS.evalThreads,
     overrunCooldownMs = DEFAULTS.overrunCooldownMs,
+    inline: inlineOptions,
     ...wasmOptions
   } = options
   const sharedWasm = shareBytes(wasm)
@@ -645,6 +693,11 @@ export async function loadGuardedWasmPolicy(
   const ready = started.map(
     (outcome) => (outcome as PromiseFulfilledResult<Awaited<ReturnType<typeof startThread>>>).value,
   )
+  const inline = await loadInlinePolicy(sharedWasm, sharedData, ready[0]!.builtins, {
+    ...wasmOptions,
+    ...defaultInlineOptions,
+    ...inlineOptions,
+  })
   return new GuardedPolicy(
     ready[0]!.entrypoints,
     ready[0]!.builtins,
@@ -653,5 +706,6 @@ export async function loadGuardedWasmPolicy(
     sharedData,
     wasmOptions,
     { timeoutMs, threads: ready.length, overrunCooldownMs },
+    inline,
   )
 }

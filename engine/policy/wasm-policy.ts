@@ -15,6 +15,7 @@ import {
 } from '@clearance/rego-builtins'
 import type * as OpaWasm from '@open-policy-agent/opa-wasm'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
+import { FUEL_EXPORT, UNMETERED_FUEL } from './loop-fuel.js'
 import { evaluationFailure } from './opa-eval-errors.js'
 
 type LoadedPolicy = OpaWasm.LoadedPolicy
@@ -71,6 +72,18 @@ export interface WasmPolicyOptions {
    * taking the process down. Default: the initial size plus 1 GiB, within wasm32's 4 GiB.
    */
   maxMemoryPages?: number
+  /**
+   * For a module metered by meterLoops: the loop iterations one evaluation may take. An evaluation that runs out
+   * throws FuelExhausted, and the instance serves on (each evaluation starts OPA's heap over).
+   */
+  fuel?: number
+}
+
+/** A metered evaluation ran out of fuel: it stopped part-way, and its work is to be done again without the meter. */
+export class FuelExhausted extends Error {
+  constructor() {
+    super('evaluation ran out of fuel')
+  }
 }
 
 const PAGE_SIZE = 64 * 1024
@@ -105,6 +118,7 @@ class InstantiatedPolicy implements WasmPolicy {
   readonly entrypoints: ReadonlyMap<string, number>
   private policy: LoadedPolicy
   private exports: OpaExports
+  private fuel: WebAssembly.Global | undefined
   private readonly results = new ValueDumpReader()
 
   constructor(
@@ -113,10 +127,11 @@ class InstantiatedPolicy implements WasmPolicy {
     private readonly module: WebAssembly.Module,
     /** The data document's bytes as given (on an evaluation thread, a view of memory shared with the caller). */
     private readonly data: Uint8Array,
-    private readonly options: Required<WasmPolicyOptions>,
+    private readonly options: Required<Omit<WasmPolicyOptions, 'fuel'>> & { fuel: number | undefined },
   ) {
     this.policy = policy
     this.exports = instanceOf(policy).exports as unknown as OpaExports
+    this.fuel = fuelOf(policy, options.fuel)
     this.entrypoints = new Map(Object.entries(policy.entrypoints as Record<string, number>))
   }
 
@@ -137,6 +152,7 @@ class InstantiatedPolicy implements WasmPolicy {
       // time.now_ns and friends hold one value for exactly one evaluation
       beginEvaluation(this.options.builtins)
       setStrictBuiltinErrors(this.options.builtins, flagged !== entrypoint)
+      if (this.fuel !== undefined) this.fuel.value = this.options.fuel
       const resultAddr = this.exports.opa_eval(
         0,
         entrypoint,
@@ -146,8 +162,18 @@ class InstantiatedPolicy implements WasmPolicy {
         heapBase + inputLen,
         VALUE_DUMP_FORMAT,
       )
+      // Out of fuel, even where a builtin caught the trap: the result cannot be trusted.
+      if (this.fuel !== undefined) {
+        if (this.fuel.value === 0) throw new FuelExhausted()
+        this.fuel.value = UNMETERED_FUEL
+      }
       return this.results.json(policy.mem.buffer, resultAddr)
     } catch (thrown) {
+      // opa_eval starts OPA's heap (and its free lists) over on every call: an evaluation stopped at a loop's
+      // header leaves nothing the next one reads.
+      const exhausted = thrown instanceof FuelExhausted || this.fuel?.value === 0
+      if (this.fuel !== undefined) this.fuel.value = UNMETERED_FUEL
+      if (exhausted) throw new FuelExhausted()
       // A trap can leave the instance in any state, and wasm memory never shrinks: after a trap or an exhausted
       // allocator, later decisions get a fresh instance (and the grown one goes to the garbage collector).
       if (thrown instanceof WebAssembly.RuntimeError || isMemoryExhaustion(thrown)) this.replaceInstance()
@@ -165,6 +191,7 @@ class InstantiatedPolicy implements WasmPolicy {
     bridgeBuiltins(fresh, this.options.builtins)
     this.policy = fresh
     this.exports = instanceOf(fresh).exports as unknown as OpaExports
+    this.fuel = fuelOf(fresh, this.options.fuel)
   }
 }
 
@@ -183,6 +210,19 @@ function hostBuiltinsOf(policy: LoadedPolicy): string[] {
   const memory = new Uint8Array(policy.mem.buffer)
   const end = memory.indexOf(0, address)
   return Object.keys(JSON.parse(Buffer.from(memory.subarray(address, end)).toString('utf8')) as object)
+}
+
+/** The metered module's fuel global, when the policy is to be metered. */
+function fuelOf(policy: LoadedPolicy, fuel: number | undefined): WebAssembly.Global | undefined {
+  if (fuel === undefined) return undefined
+  const global = instanceOf(policy).exports[FUEL_EXPORT]
+  if (!(global instanceof WebAssembly.Global)) {
+    throw new ClearanceError(
+      ErrorCodes.internalError,
+      'a metered evaluation needs a module metered by meterLoops',
+    )
+  }
+  return global
 }
 
 function instanceOf(policy: LoadedPolicy): WebAssembly.Instance {
@@ -209,7 +249,8 @@ export async function loadWasmPolicy(
   options: WasmPolicyOptions = {},
 ): Promise<WasmPolicy> {
   const initialMemoryPages = options.initialMemoryPages ?? initialPagesFor(data.byteLength)
-  const resolved: Required<WasmPolicyOptions> = {
+  const resolved: Required<Omit<WasmPolicyOptions, 'fuel'>> & { fuel: number | undefined } = {
+    fuel: options.fuel,
     builtins: options.builtins ?? createBuiltins(),
     initialMemoryPages,
     maxMemoryPages: Math.max(

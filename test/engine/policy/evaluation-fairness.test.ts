@@ -19,6 +19,8 @@ describe('fair time limits', () => {
   beforeAll(async () => {
     bundle = await loadBundleFromPath('slow', await buildFixture('slow-loop'))
     policy = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      // the threads' fairness is tested: nothing evaluates on the calling thread
+      inline: { fuel: 0 },
       timeoutMs: TIMEOUT_MS,
       threads: 2,
       overrunCooldownMs: 60_000,

@@ -28,8 +28,10 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
   beforeAll(async () => {
     bundle = await loadBundleFromPath('slow', await buildFixture('slow-loop'))
     // One thread and no overrun breaker: the replacement window and the queue order are what is tested here
-    // (evaluation-fairness.test.ts tests the pool and the breaker).
+    // (evaluation-fairness.test.ts tests the pool and the breaker), so every evaluation goes to the thread (no
+    // inline evaluation on the calling thread: inline-evaluation.test.ts).
     policy = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      inline: { fuel: 0 },
       timeoutMs: 1000,
       initialMemoryPages: 32,
       maxMemoryPages: 2048,
@@ -105,6 +107,7 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
     // A quick first call takes the idle thread; the sixteen queued behind it are handed over as one batch, which
     // runs past the limit in total (each ~75–155 ms on this machine, the limit 800 ms).
     const paced = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      inline: { fuel: 0 },
       timeoutMs: 800,
       threads: 1,
       overrunCooldownMs: 0,
@@ -124,6 +127,7 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
 
   it('answers the rest of a batch when one of its evaluations overruns: before it from the thread, after it again elsewhere', async () => {
     const pool = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      inline: { fuel: 0 },
       timeoutMs: 800,
       threads: 2,
       overrunCooldownMs: 0,
@@ -204,7 +208,10 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
   })
 
   it('denies every evaluation once closed', async () => {
-    const other = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), { timeoutMs: 1000 })
+    const other = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      timeoutMs: 1000,
+      inline: { fuel: 0 },
+    })
     const pending = other.evaluateAsync(0, encodeJson({}))
     other.close()
     await expect(pending).rejects.toThrow('policy was closed')

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { type Bundle, loadBundleFromPath } from '../../../engine/bundle/index.js'
+import { encodeJson } from '../../../engine/json/json-codec.js'
+import { type ClosablePolicy, loadGuardedWasmPolicy } from '../../../engine/policy/guarded-policy.js'
+import { buildFixture } from '../../helpers/fixtures.js'
+
+describe('evaluation on the serving thread, metered, under a time-limited policy', () => {
+  let bundle: Bundle
+  let policy: ClosablePolicy
+  const id = (name: string): number => policy.entrypoints.get(`slow/${name}`)!
+
+  beforeAll(async () => {
+    bundle = await loadBundleFromPath('slow', await buildFixture('slow-loop'))
+    policy = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      timeoutMs: 1500,
+      // One thread: while the runaway holds it, only the serving thread can answer anyone.
+      threads: 1,
+      overrunCooldownMs: 0,
+    })
+  })
+
+  afterAll(() => policy.close())
+
+  it('answers cheap evaluations at once while a runaway one holds a thread, and still stops the runaway at the limit', async () => {
+    let runawaySettled = false
+    const runaway = policy.evaluateAsync(id('pairs'), encodeJson({ n: 4000 }), '10.0.0.1').finally(() => {
+      runawaySettled = true
+    })
+    const started = performance.now()
+    // A client whose evaluation ran out of fuel goes to the threads for a while; another is answered inline.
+    expect(await policy.evaluateAsync(id('echo'), encodeJson({ other: true }), '10.0.0.2')).toBe(
+      '[{"result":{"other":true}}]',
+    )
+    expect(await policy.evaluateAsync(id('pairs'), encodeJson({ n: 30 }), '10.0.0.3')).toBe(
+      '[{"result":true}]',
+    )
+    expect(runawaySettled).toBe(false)
+    expect(performance.now() - started).toBeLessThan(1500)
+    await expect(runaway).rejects.toThrow('evaluation exceeded the 1500 ms time limit and was stopped')
+  })
+
+  it('gives the threads’ answers and errors, for synchronous callers too', async () => {
+    const threadsOnly = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      timeoutMs: 1500,
+      threads: 1,
+      inline: { fuel: 0 },
+    })
+    try {
+      const outcome = async (target: ClosablePolicy, name: string, input: unknown): Promise<string> =>
+        target
+          .evaluateAsync(target.entrypoints.get(`slow/${name}`)!, encodeJson(input))
+          .catch((error: Error & { code?: string }) => `${error.code}: ${error.message}`)
+      const cases: Array<[string, unknown]> = [
+        ['echo', { a: [1, 2, { b: 'c' }] }],
+        ['pairs', { n: 20 }],
+        ['hog', { n: 1000 }],
+        ['conflict', { values: [1, 2] }],
+        ['conflict', { values: [7] }],
+      ]
+      for (const [name, input] of cases) {
+        expect(await outcome(policy, name, input)).toBe(await outcome(threadsOnly, name, input))
+      }
+      expect(policy.evaluate(id('echo'), encodeJson(3))).toBe('[{"result":3}]')
+      // the runaway of the test above cost the one thread: once it is back, a runaway is stopped there again
+      await vi.waitFor(() => expect(policy.readyThreads()).toBe(1), { timeout: 15_000, interval: 50 })
+      expect(() => policy.evaluate(id('pairs'), encodeJson({ n: 4000 }))).toThrow(/time limit/)
+    } finally {
+      threadsOnly.close()
+    }
+  })
+})
