@@ -15,6 +15,8 @@ export const Control = {
   count: 2,
   /** Evaluations answered so far; the worker raises it after writing each result. */
   done: 3,
+  /** 1 when the serving thread wants the thread back: the worker ends the batch after the evaluation it is on. */
+  cut: 4,
 } as const
 
 /** ok; error (the policy failed); trap (the wasm instance trapped or ran out of memory: the batch stops there). */

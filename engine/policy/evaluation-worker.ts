@@ -94,6 +94,8 @@ function serve(policy: WasmPolicy, channel: EvaluationChannel, port: MessagePort
     }
     let offset = 0
     for (let slot = 0; slot < batch.length; slot++) {
+      // A blocked caller on the serving thread asked for the thread: the rest of the batch is queued again.
+      if (slot > 0 && Atomics.load(control, Control.cut) === 1) break
       Atomics.store(starts, slot, Math.round((performance.now() - taken) * 1000))
       const { entrypoint, input } = batch[slot]!
       const { status, text } = evaluateOne(policy, entrypoint, input)

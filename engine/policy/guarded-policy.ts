@@ -201,14 +201,19 @@ class GuardedPolicy implements ClosablePolicy {
       const inline = this.evaluateInline(entrypoint, input, undefined)
       if (typeof inline === 'string') return inline
       if (inline !== undefined) throw inline
-      // An idle thread if there is one; otherwise the batch on one finishes first (blocking, each evaluation
-      // within its own limit).
+      // An idle thread if there is one; otherwise the evaluation running on one finishes first (blocking, within
+      // its limit).
       let lane = this.lanes.find(
         (candidate) => candidate.thread !== undefined && candidate.inFlight === undefined,
       )
       if (lane === undefined) {
         lane = this.lanes.find((candidate) => candidate.thread !== undefined)
-        if (lane !== undefined) this.block(lane)
+        if (lane !== undefined) {
+          // Someone else's batch: the thread ends it after the evaluation it is on (the rest is queued again),
+          // so this caller waits for one evaluation at most, within its limit.
+          if (lane.inFlight !== undefined) Atomics.store(lane.inFlight.thread.channel.control, Control.cut, 1)
+          this.block(lane)
+        }
       }
       const thread = lane?.thread
       if (lane === undefined || thread === undefined) throw this.unavailableError()
@@ -535,6 +540,7 @@ class GuardedPolicy implements ClosablePolicy {
       offset = written.next
     })
     control[Control.count] = pendings.length
+    Atomics.store(control, Control.cut, 0)
     Atomics.store(control, Control.done, 0)
     Atomics.store(control, Control.response, 0)
     Atomics.store(control, Control.request, 1)

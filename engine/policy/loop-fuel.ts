@@ -208,7 +208,7 @@ function fuelCheck(global: number): Uint8Array {
 }
 
 /** The module with its loops metered (see the file's comment), or undefined when it cannot be metered safely. */
-export function meterLoops(wasm: Uint8Array): Uint8Array | undefined {
+export function meterLoops(wasm: Uint8Array): Uint8Array<ArrayBuffer> | undefined {
   try {
     return meter(wasm)
   } catch (thrown) {
@@ -217,7 +217,7 @@ export function meterLoops(wasm: Uint8Array): Uint8Array | undefined {
   }
 }
 
-function meter(wasm: Uint8Array): Uint8Array {
+function meter(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
   const reader = new Reader(wasm, 8)
   const sections: Array<{ id: number; content: Uint8Array }> = []
   while (reader.at < wasm.byteLength) {

@@ -125,6 +125,33 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
     }
   })
 
+  it('lets a synchronous caller in after the evaluation the thread is on, not after the whole batch', async () => {
+    const paced = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      inline: { fuel: 0 },
+      timeoutMs: 5000,
+      threads: 1,
+      overrunCooldownMs: 0,
+    })
+    try {
+      const pairs = paced.entrypoints.get('slow/pairs')!
+      const started = performance.now()
+      const first = paced.evaluateAsync(paced.entrypoints.get('slow/echo')!, encodeJson(0))
+      const batch = Array.from({ length: 12 }, () => paced.evaluateAsync(pairs, encodeJson({ n: 400 })))
+      await first
+      const blocked = performance.now()
+      expect(paced.evaluate(paced.entrypoints.get('slow/echo')!, encodeJson({ sync: true }))).toBe(
+        '[{"result":{"sync":true}}]',
+      )
+      const waited = performance.now() - blocked
+      // the rest of the batch was queued again and is answered all the same
+      expect(await Promise.all(batch)).toEqual(Array.from({ length: 12 }, () => '[{"result":true}]'))
+      const whole = performance.now() - started
+      expect(waited).toBeLessThan(whole / 3)
+    } finally {
+      paced.close()
+    }
+  })
+
   it('answers the rest of a batch when one of its evaluations overruns: before it from the thread, after it again elsewhere', async () => {
     const pool = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
       inline: { fuel: 0 },

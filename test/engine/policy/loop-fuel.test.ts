@@ -7,7 +7,7 @@ import { buildFixture } from '../../helpers/fixtures.js'
 
 const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]
 /** A module with one exported function `f` of type () -> () whose body (after its locals) is `code`. */
-function moduleWith(code: number[]): Uint8Array {
+function moduleWith(code: number[]): Uint8Array<ArrayBuffer> {
   const body = [0x00, ...code]
   return Uint8Array.from([
     ...header,
