@@ -45,13 +45,18 @@ export const DEFAULTS = {
    * and whose data is small: `fuel` loop iterations per evaluation (the reference decision takes ~7,200; 50,000
    * is well under 10 ms of the heaviest loops measured), past which the evaluation goes to its thread under the
    * time limit. A module whose evaluations run out more than `exhaustionsPerSecond` times a second, and a client
-   * whose evaluation ran out (for `clientCooldownMs`), go to the threads directly. `fuel` 0 turns it off.
+   * whose evaluation ran out (for `clientCooldownMs`), go to the threads directly. `fuel` 0 turns it off. A module
+   * whose evaluations take more than `cheapMicros` on average goes to the threads while they are working (under
+   * load they run it beside the serving thread, worth a hand-off's ~20–40 µs of CPU only for a costly evaluation:
+   * the reference decision, ~55 µs, served more decisions/s on the serving thread here), and is evaluated on the
+   * serving thread when they are idle and for one evaluation in 64 (to keep the average current).
    */
   inlineEvaluation: {
     fuel: 50_000,
     maxDataBytes: 1 * MiB,
     exhaustionsPerSecond: 10,
     clientCooldownMs: 10_000,
+    cheapMicros: 100,
   },
   authentication: 'off',
   /** What a watched bundle's deletion does. */

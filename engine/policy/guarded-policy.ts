@@ -176,6 +176,9 @@ class GuardedPolicy implements ClosablePolicy {
   private readonly probation = new Map<string, { until: number; overruns: number }>()
   private readonly cooldownMs: number
   private readonly fuelGuard: FuelGuard = createFuelGuard(DEFAULTS.inlineEvaluation)
+  /** Moving average of an evaluation's time on the serving thread, in µs. */
+  private inlineMicros = 0
+  private inlineSkipped = 0
 
   constructor(
     readonly entrypoints: ReadonlyMap<string, number>,
@@ -275,8 +278,19 @@ class GuardedPolicy implements ClosablePolicy {
   ): string | ClearanceError | undefined {
     const inline = this.inline
     if (inline === undefined || this.closed || !this.fuelGuard.allows(caller)) return undefined
+    if (
+      this.inlineMicros > DEFAULTS.inlineEvaluation.cheapMicros &&
+      (this.queue.length > 0 || this.lanes.some((lane) => lane.inFlight !== undefined)) &&
+      (++this.inlineSkipped & 63) !== 0
+    ) {
+      // Costly, and the threads are at work: under load they evaluate beside the serving thread.
+      return undefined
+    }
     try {
-      return inline.evaluate(entrypoint, input)
+      const started = performance.now()
+      const result = inline.evaluate(entrypoint, input)
+      this.inlineMicros = 0.9 * this.inlineMicros + 100 * (performance.now() - started)
+      return result
     } catch (thrown) {
       if (thrown instanceof FuelExhausted) {
         this.fuelGuard.exhausted(caller)
