@@ -176,8 +176,8 @@ class GuardedPolicy implements ClosablePolicy {
   private readonly probation = new Map<string, { until: number; overruns: number }>()
   private readonly cooldownMs: number
   private readonly fuelGuard: FuelGuard = createFuelGuard(DEFAULTS.inlineEvaluation)
-  /** Moving average of an evaluation's time on the serving thread, in µs. */
-  private inlineMicros = 0
+  /** Entrypoint → moving average of its evaluations' time on the serving thread, in µs. */
+  private readonly inlineMicros = new Map<number, number>()
   private inlineSkipped = 0
 
   constructor(
@@ -278,8 +278,9 @@ class GuardedPolicy implements ClosablePolicy {
   ): string | ClearanceError | undefined {
     const inline = this.inline
     if (inline === undefined || this.closed || !this.fuelGuard.allows(caller)) return undefined
+    const micros = this.inlineMicros.get(entrypoint) ?? 0
     if (
-      this.inlineMicros > DEFAULTS.inlineEvaluation.cheapMicros &&
+      micros > DEFAULTS.inlineEvaluation.cheapMicros &&
       (this.queue.length > 0 || this.lanes.some((lane) => lane.inFlight !== undefined)) &&
       (++this.inlineSkipped & 63) !== 0
     ) {
@@ -289,7 +290,7 @@ class GuardedPolicy implements ClosablePolicy {
     try {
       const started = performance.now()
       const result = inline.evaluate(entrypoint, input)
-      this.inlineMicros = 0.9 * this.inlineMicros + 100 * (performance.now() - started)
+      this.inlineMicros.set(entrypoint, 0.9 * micros + 100 * (performance.now() - started))
       return result
     } catch (thrown) {
       if (thrown instanceof FuelExhausted) {

@@ -39,6 +39,35 @@ describe('evaluation on the serving thread, metered, under a time-limited policy
     await expect(runaway).rejects.toThrow('evaluation exceeded the 1500 ms time limit and was stopped')
   })
 
+  it('leaves a costly entrypoint to the threads while they are at work, a cheap one not', async () => {
+    const costly = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
+      timeoutMs: 1500,
+      threads: 1,
+      overrunCooldownMs: 0,
+    })
+    try {
+      const pairs = costly.entrypoints.get('slow/pairs')!
+      // n = 200: tens of ms each, far over the 100 µs that makes an entrypoint costly
+      for (let run = 0; run < 3; run++) costly.evaluate(pairs, encodeJson({ n: 200 }))
+      const runaway = costly.evaluateAsync(pairs, encodeJson({ n: 4000 }), '10.0.0.1')
+      let costlySettled = false
+      const queued = costly
+        .evaluateAsync(pairs, encodeJson({ n: 200 }), '10.0.0.2')
+        .finally(() => {
+          costlySettled = true
+        })
+        .catch((error: Error) => error.message)
+      expect(
+        await costly.evaluateAsync(costly.entrypoints.get('slow/echo')!, encodeJson(1), '10.0.0.3'),
+      ).toBe('[{"result":1}]')
+      expect(costlySettled).toBe(false)
+      await expect(runaway).rejects.toThrow(/time limit/)
+      await queued
+    } finally {
+      costly.close()
+    }
+  })
+
   it('gives the threads’ answers and errors, for synchronous callers too', async () => {
     const threadsOnly = await loadGuardedWasmPolicy(bundle.modules[0]!.bytes, encodeJson({}), {
       timeoutMs: 1500,
