@@ -14,7 +14,7 @@ import {
   VIA_PORT,
   writeTextRecord,
 } from './evaluation-channel.js'
-import { isMemoryExhaustion, loadWasmPolicy, type WasmPolicy } from './wasm-policy.js'
+import { isInstanceFailure, loadWasmPolicy, type WasmPolicy } from './wasm-policy.js'
 
 /** What the main thread hands a new evaluation worker. */
 export interface EvaluationWorkerData {
@@ -62,8 +62,7 @@ function evaluateOne(
     return { status: Status.ok, text: policy.evaluate(entrypoint, input) }
   } catch (thrown) {
     const cause = thrown instanceof Error ? thrown.cause : undefined
-    const trapped =
-      cause instanceof WebAssembly.RuntimeError || cause instanceof RangeError || isMemoryExhaustion(cause)
+    const trapped = isInstanceFailure(cause)
     // The runtime's own words (the cause), so the caller's side can give a conflict OPA's shape again.
     return { status: trapped ? Status.trap : Status.error, text: describeThrown(cause ?? thrown) }
   }

@@ -30,7 +30,7 @@ import { createFuelGuard, type FuelGuard } from './fuel-guard.js'
 import { defaultInlineOptions, type InlineOptions, loadInlinePolicy } from './inline-policy.js'
 import { evaluationFailure } from './opa-eval-errors.js'
 import { createOverrunBreaker, type OverrunBreaker } from './overrun-breaker.js'
-import { FuelExhausted, isMemoryExhaustion, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
+import { FuelExhausted, isInstanceFailure, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
 
 /** A wasm policy that holds a thread, released by close(). */
 export interface ClosablePolicy extends WasmPolicy {
@@ -298,8 +298,7 @@ class GuardedPolicy implements ClosablePolicy {
         return undefined
       }
       const cause = thrown instanceof Error ? thrown.cause : undefined
-      const trapped =
-        cause instanceof WebAssembly.RuntimeError || cause instanceof RangeError || isMemoryExhaustion(cause)
+      const trapped = isInstanceFailure(cause)
       if (!trapped && thrown instanceof ClearanceError) return thrown
       this.inline = undefined
       return undefined

@@ -114,6 +114,11 @@ export function isMemoryExhaustion(thrown: unknown): boolean {
   return typeof thrown === 'string' && thrown.startsWith('opa_malloc')
 }
 
+/** What an evaluation failed with cost its instance: a trap, a stack overflow, or an exhausted allocator. */
+export function isInstanceFailure(cause: unknown): boolean {
+  return cause instanceof WebAssembly.RuntimeError || cause instanceof RangeError || isMemoryExhaustion(cause)
+}
+
 class InstantiatedPolicy implements WasmPolicy {
   readonly entrypoints: ReadonlyMap<string, number>
   private policy: LoadedPolicy
