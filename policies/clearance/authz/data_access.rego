@@ -40,12 +40,17 @@ subject_tags_allowed := {tag | some tag in caller_service.tags_allowed} if {
 	production_request
 } else := {tag | some role in end_user_roles; some tag in catalog.roles[role].tags_allowed}
 
+default clearance_applies := false
+
 # Clearance is judged once we know who the caller is; an unknown person in production is denied by humans.rego.
 clearance_applies if subject_is_service
 
-clearance_applies if end_user_request
+else if end_user_request
 
-clearance_applies if role_def
+else if {
+	production_request
+	role_def
+}
 
 subject_clearance_rank := classification_rank(subject_clearance) if {
 	is_number(classification_rank(subject_clearance))

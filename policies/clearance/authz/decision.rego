@@ -57,12 +57,9 @@ reasons := sort(denials) if {
 	concat("", ["No rule allows ", subject_label, " to call ", operation_label, "; access is denied by default."]),
 )]
 
-# Sorted by type (then by content), so the list reads the same on every evaluation.
-obligations := [obligation |
-	some type in sort({o.type | some o in obligation_set})
-	some obligation in obligation_set
-	obligation.type == type
-] if {
+# Sorted by type (then by content), so the list reads the same on every evaluation: one sort of [type, obligation]
+# pairs, rather than a scan of the set for each type.
+obligations := [pair[1] | some pair in sort([[o.type, o] | some o in obligation_set])] if {
 	allowed
 } else := []
 

@@ -5,15 +5,20 @@
 # a role above the roster's is a possible escalation and denies. Least privilege holds for people too: restricted
 # data, and operations the catalog marks requires_break_glass, need a live break-glass entry naming the person, the
 # service and the operation (catalog.break_glass[service][user id]); every use is audited and notifies the owner.
-# The rules added to policy_denials and allow_reasons here start with subject_is_user, so a service call (the
-# common case) leaves them after one comparison.
+# The rules added to policy_denials and allow_reasons here start with subject_is_user, production_request or
+# end_user_request (memoized booleans that default to false), so a service call (the common case) leaves them after
+# one lookup.
 package clearance.authz
+
+default end_user_request := false
 
 end_user_request if {
 	subject_is_user
 	source_zone == "internet"
 	not direct_internet_attempt
 }
+
+default production_request := false
 
 production_request if {
 	subject_is_user
@@ -70,6 +75,7 @@ policy_denials contains reason("no_production_access", concat("", [
 	subject_label, " is on the production roster as ", roster_role,
 	", but the identity provider did not assert that role for this request.",
 ])) if {
+	production_request
 	roster_role
 	not production_role
 	count(escalated_roles) == 0
@@ -115,6 +121,7 @@ policy_denials contains reason("role_escalation", concat("", [
 policy_denials contains reason("no_production_access", concat("", [
 	"The production roster gives ", subject_label, " the role ", roster_role, ", which the catalog does not define.",
 ])) if {
+	production_request
 	production_role
 	not role_def
 }
@@ -123,6 +130,7 @@ policy_denials contains reason("operation_not_permitted_for_role", concat("", [
 	"In production the ", production_role, " role may use only ", list_text(production_categories),
 	" operations; ", operation_label, " is in category ", text(operation, "category", "(none)"), ".",
 ])) if {
+	production_request
 	role_def
 	not category_permitted
 }
@@ -131,6 +139,7 @@ policy_denials contains reason("operation_not_permitted_for_role", concat("", [
 	"In production the ", production_role, " role may only ", list_text(production_access), "; ",
 	operation_label, " is a ", text(operation, "access", "unclassified"), " operation.",
 ])) if {
+	production_request
 	role_def
 	not access_permitted
 }
@@ -140,33 +149,44 @@ allow_reasons contains reason("production_access", concat("", [
 	operation.category, ", ", operation.access, ") from management host ", management_host_name, " (",
 	input.connection.source_ip, ").",
 ])) if {
+	production_request
 	role_def
 	category_permitted
 	access_permitted
 	not break_glass_required
 }
 
+default break_glass_required := false
+
 # Break-glass: restricted data (a classification with requires_break_glass) and operations the catalog marks
 # requires_break_glass are not routine for people. The role must still allow the operation; the entry adds who,
 # which operations, a ticket, a reason and an expiry, and its use is audited and notifies the owning team.
 break_glass_required if {
+	production_request
 	role_def
 	catalog.classifications[effective_classification].requires_break_glass == true
 }
 
-break_glass_required if {
+else if {
+	production_request
 	role_def
 	operation.requires_break_glass == true
 }
 
 break_glass := catalog.break_glass[input.target.service][input.subject.id] if break_glass_required
 
+default break_glass_covers := false
+
 break_glass_covers if operation_key in break_glass.operations
+
+default break_glass_live := false
 
 break_glass_live if {
 	is_string(break_glass.expires_at)
 	timestamp_key(input.time) < timestamp_key(break_glass.expires_at)
 }
+
+default break_glass_used := false
 
 break_glass_used if {
 	break_glass_required
@@ -224,9 +244,13 @@ allow_reasons contains reason("break_glass_access", concat("", [
 	break_glass_used
 }
 
+default category_permitted := false
+
 # Helper rules keep a missing category or access a denial: under `not`, a builtin call on an undefined reference is
 # undefined rather than true.
 category_permitted if operation.category in production_categories
+
+default access_permitted := false
 
 access_permitted if operation.access in production_access
 
