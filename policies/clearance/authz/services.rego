@@ -49,9 +49,30 @@ grant_need_phrase("boundary") := concat("", ["the boundary ", crossing_label(cro
 
 grant_need_phrase("classification") := concat("", [effective_classification, " data always requires a grant"])
 
+# The same questions as grant_needed_because, stopping at the first yes: the set (and its phrases) is only built for a
+# no_grant message, while every service call asks whether a grant is needed. services_test.rego checks that the two
+# agree on every scenario.
 default needs_grant := false
 
-needs_grant if count(grant_needed_because) > 0
+needs_grant if {
+	subject_is_service
+	caller_service.team != target_service.team
+	not open_in_zone
+} else if {
+	subject_is_service
+	caller_service.zone != target_service.zone
+} else if {
+	subject_is_service
+	not target_service.same_team_access == "open"
+	not open_in_zone
+} else if {
+	subject_is_service
+	some crossing in crossings
+	"explicit_grant" in catalog.boundaries[crossing.from][crossing.to].requires
+} else if {
+	subject_is_service
+	catalog.classifications[effective_classification].requires_grant == true
+}
 
 default open_in_zone := false
 

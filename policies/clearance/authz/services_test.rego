@@ -241,3 +241,12 @@ test_grant_needed_reasons_listed if {
 	reasons := authz.grant_needed_because with input as service_call(spiffe("analytics"), "payments", rpc("payments.v1.Payments/GetStatus"))
 	reasons == {"service_policy", "boundary", "zones", "teams"}
 }
+
+test_needs_grant_agrees_with_its_reasons_on_every_scenario if {
+	every s in data.scenarios {
+		reasons := authz.grant_needed_because with input as s.input
+		needed := authz.needs_grant with input as s.input
+		has_reasons := count(reasons) > 0
+		needed == has_reasons
+	}
+}
