@@ -143,35 +143,22 @@ optional_fields := [
 
 http_methods := {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
+# RFC 3339 in UTC (2025-06-01T12:00:00Z, optionally with a fraction of a second): the policy compares timestamps as
+# strings, which is only sound when every one ends in Z. Checked against a template once every ASCII digit reads 0,
+# rather than with regex.match, which recompiles its pattern on every call in wasm and would cost more than the rest
+# of the decision, or with a substring per field, which each decode the string from its start.
 default time_well_formed := false
 
-# RFC 3339 in UTC (2025-06-01T12:00:00Z, optionally with a fraction of a second): the policy compares timestamps as
-# strings, which is only sound when every one ends in Z. Checked by character position rather than with regex.match,
-# which recompiles its pattern on every call in wasm and would cost more than the rest of the decision.
 time_well_formed if {
-	count(input.time) == 20
-	timestamp_fields_well_formed
+	strings.replace_n(digits_as_zero, input.time) == "0000-00-00T00:00:00Z"
+} else if {
+	masked := strings.replace_n(digits_as_zero, input.time)
+	startswith(masked, "0000-00-00T00:00:00.0")
+	endswith(masked, "Z")
+	trim_right(trim_suffix(masked, "Z"), "0") == "0000-00-00T00:00:00."
 }
 
-else if {
-	count(input.time) > 21
-	substring(input.time, 19, 1) == "."
-	trim(substring(input.time, 20, count(input.time) - 21), "0123456789") == ""
-	timestamp_fields_well_formed
-}
-
-default timestamp_fields_well_formed := false
-
-timestamp_fields_well_formed if {
-	t := input.time
-	endswith(t, "Z")
-	[substring(t, 4, 1), substring(t, 7, 1), substring(t, 10, 1), substring(t, 13, 1), substring(t, 16, 1)] == ["-", "-", "T", ":", ":"]
-	digits := concat("", [
-		substring(t, 0, 4), substring(t, 5, 2), substring(t, 8, 2),
-		substring(t, 11, 2), substring(t, 14, 2), substring(t, 17, 2),
-	])
-	trim(digits, "0123456789") == ""
-}
+digits_as_zero := {"1": "0", "2": "0", "3": "0", "4": "0", "5": "0", "6": "0", "7": "0", "8": "0", "9": "0"}
 
 default has_input := false
 
