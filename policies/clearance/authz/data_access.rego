@@ -52,8 +52,9 @@ else if {
 	role_def
 }
 
-subject_clearance_rank := classification_rank(subject_clearance) if {
-	is_number(classification_rank(subject_clearance))
+subject_clearance_rank := rank if {
+	rank := classification_rank(subject_clearance)
+	is_number(rank)
 } else := 0
 
 policy_denials contains reason("classification_exceeds_clearance", concat("", [
