@@ -174,7 +174,7 @@ default break_glass_required := false
 break_glass_required if {
 	production_request
 	role_def
-	catalog.classifications[effective_classification].requires_break_glass == true
+	effective_classification_entry.requires_break_glass == true
 }
 
 else if {
@@ -205,7 +205,7 @@ break_glass_used if {
 }
 
 break_glass_cause := concat("", ["touches ", effective_classification, " data"]) if {
-	catalog.classifications[effective_classification].requires_break_glass == true
+	effective_classification_entry.requires_break_glass == true
 } else := "is marked requires_break_glass in the catalog"
 
 human_denials contains reason("break_glass_required", concat("", [

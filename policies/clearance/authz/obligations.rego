@@ -16,7 +16,7 @@ audit_required if {
 	catalog.boundaries[crossing.from][crossing.to].audit == true
 }
 
-else if catalog.classifications[effective_classification].audit == true
+else if effective_classification_entry.audit == true
 
 else if production_request
 

@@ -34,7 +34,7 @@ grant_needed_because contains "boundary" if {
 
 grant_needed_because contains "classification" if {
 	subject_is_service
-	catalog.classifications[effective_classification].requires_grant == true
+	effective_classification_entry.requires_grant == true
 }
 
 grant_need_phrase("teams") := "the services belong to different teams"
@@ -71,7 +71,7 @@ needs_grant if {
 	"explicit_grant" in catalog.boundaries[crossing.from][crossing.to].requires
 } else if {
 	subject_is_service
-	catalog.classifications[effective_classification].requires_grant == true
+	effective_classification_entry.requires_grant == true
 }
 
 default open_in_zone := false
@@ -99,7 +99,7 @@ default purpose_bound := false
 # The grant binds a purpose when it states one; restricted data needs one stated whatever the grant says.
 purpose_bound if is_string(grant.purpose)
 
-else if catalog.classifications[effective_classification].requires_purpose == true
+else if effective_classification_entry.requires_purpose == true
 
 default grant_judged := false
 
@@ -167,7 +167,7 @@ policy_denials contains reason("purpose_required", concat("", [
 }
 
 purpose_required_note := concat("", [", and ", effective_classification, " data always needs a stated purpose"]) if {
-	catalog.classifications[effective_classification].requires_purpose == true
+	effective_classification_entry.requires_purpose == true
 } else := ""
 
 default purpose_stated := false
