@@ -1,10 +1,11 @@
 // Two versions of a policy folder side by side in one process: each is built with `clearance build`, both must give
-// the same answer on every scenario of the candidate's scenarios.json (and on the bench input), then their in-process
+// the same answer on every scenario of the candidate's scenarios.json, on the bench input and on --fuzz seeded
+// mutations of them (bench/support/input-mutations.ts), then their in-process
 // evaluations are timed in interleaved blocks so both see the same machine: the policy set's
 // evaluateEntrypoint(path, bytes) with no cache, and the SDK's evaluate() with the decision cache off. Prints the p50
 // and p99 of each per repetition, and the baseline/candidate ratio of the p50s.
 // Usage: npx tsx bench/policy-ab.ts --baseline <folder> [--candidate policies] [--path clearance/authz/decision]
-//        [--input file] [--repeat 3] [--rounds 10] [--block 1000] [--json file]
+//        [--input file] [--fuzz 20000] [--repeat 3] [--rounds 10] [--block 1000] [--json file]
 import { readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -15,6 +16,7 @@ import { encodeJson } from '../engine/json/json-codec.js'
 import { createPolicySet, type PolicySet } from '../engine/policy/policy-set.js'
 import { createLocalEvaluator, type LocalEvaluator } from '../sdk/local/index.js'
 import { decisionPath, exampleInputFile, outDir, repoRoot } from './support/bundles.js'
+import { createInputMutator, type Json } from './support/input-mutations.js'
 import { writeJson } from './support/json-output.js'
 import { median, summarize } from './support/stats.js'
 
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     candidate: { type: 'string', default: join(repoRoot, 'policies') },
     path: { type: 'string', default: decisionPath },
     input: { type: 'string', default: exampleInputFile },
+    fuzz: { type: 'string', default: '20000' },
     repeat: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '10' },
     block: { type: 'string', default: '1000' },
@@ -70,20 +73,37 @@ const scenarios = (() => {
     return []
   }
 })()
+/** The result, or the error's code: two versions that fail alike answer alike. */
+function answer(s: Side, probeBytes: Uint8Array): string {
+  try {
+    return JSON.stringify(s.set.evaluateEntrypoint(path, probeBytes))
+  } catch (thrown) {
+    return `error ${(thrown as { code?: string }).code ?? String(thrown)}`
+  }
+}
+
+const probes = [input, ...scenarios.map((s) => s.input)] as Json[]
+const mutate = createInputMutator(probes, 20261203)
+const fuzz = Number(values.fuzz)
+for (let i = 0; i < fuzz; i++) probes.push(mutate())
 let differing = 0
-for (const probe of [input, ...scenarios.map((s) => s.input)]) {
+for (const probe of probes) {
   const probeBytes = encodeJson(probe)
-  const [a, b] = sides.map((s) => JSON.stringify(s.set.evaluateEntrypoint(path, probeBytes)))
+  const [a, b] = sides.map((s) => answer(s, probeBytes))
   if (a !== b) {
     differing++
-    console.error(`different answers for ${JSON.stringify(probe)}:\n  baseline  ${a}\n  candidate ${b}`)
+    if (differing <= 5) {
+      console.error(`different answers for ${JSON.stringify(probe)}:\n  baseline  ${a}\n  candidate ${b}`)
+    }
   }
 }
 if (differing > 0) {
   console.error(`${differing} input(s) answered differently; not timing`)
   process.exit(1)
 }
-console.log(`same answers on ${scenarios.length + 1} inputs (${path})`)
+console.log(
+  `same answers on ${probes.length} inputs: the bench input, ${scenarios.length} scenarios, ${fuzz} mutations (${path})`,
+)
 
 const timeSet = (s: Side, out: number[]): void => {
   for (let i = 0; i < block; i++) {
