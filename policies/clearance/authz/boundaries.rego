@@ -14,6 +14,8 @@ source_zone := caller_service.zone if {
 	subject_is_user
 }
 
+default from_management_host := false
+
 from_management_host if {
 	subject_is_user
 	input.connection.via_gateway == false
@@ -23,6 +25,8 @@ from_management_host if {
 management_host_name := text(catalog.human_access.management_hosts[input.connection.source_ip], "name", "unnamed")
 
 target_zone := target_service.zone
+
+default direct_internet_attempt := false
 
 # A person on the internet asking for anything but the edge without going through the gateway.
 direct_internet_attempt if {
@@ -64,10 +68,14 @@ leg_note := {
 	"edge": " (the gateway's leg to the target, of a request relayed by the gateway)",
 }
 
+default relayed := false
+
 relayed if {
 	subject_is_user
 	input.connection.via_gateway == true
 }
+
+default client_leg_failed := false
 
 # One reason per cause: a relayed request that fails on the client's leg never reached the gateway's leg, so that
 # leg is not crossed and its controls are not reported (they will be once the first leg passes). Gating the crossing
@@ -102,6 +110,8 @@ policy_denials contains reason("not_from_management_host", concat("", [
 	direct_internet_attempt
 	on_roster
 }
+
+default on_roster := false
 
 on_roster if _ = catalog.human_access.roster[input.subject.id]
 

@@ -14,6 +14,9 @@ effective_classification := input.resource.classification if {
 	classification_rank(input.resource.classification) > classification_rank(operation_classification)
 } else := operation_classification
 
+# The catalog's entry for the effective classification, looked up once for the rules that read its rank and flags.
+effective_classification_entry := catalog.classifications[effective_classification]
+
 effective_tags := {tag | some tag in operation.tags} | {tag | some tag in input.resource.tags}
 
 # Who is cleared for what: a service by its catalog entry, a person in production by their roster role, an end user
@@ -40,15 +43,21 @@ subject_tags_allowed := {tag | some tag in caller_service.tags_allowed} if {
 	production_request
 } else := {tag | some role in end_user_roles; some tag in catalog.roles[role].tags_allowed}
 
+default clearance_applies := false
+
 # Clearance is judged once we know who the caller is; an unknown person in production is denied by humans.rego.
 clearance_applies if subject_is_service
 
-clearance_applies if end_user_request
+else if end_user_request
 
-clearance_applies if role_def
+else if {
+	production_request
+	role_def
+}
 
-subject_clearance_rank := classification_rank(subject_clearance) if {
-	is_number(classification_rank(subject_clearance))
+subject_clearance_rank := rank if {
+	rank := classification_rank(subject_clearance)
+	is_number(rank)
 } else := 0
 
 policy_denials contains reason("classification_exceeds_clearance", concat("", [
@@ -56,7 +65,7 @@ policy_denials contains reason("classification_exceeds_clearance", concat("", [
 	clearance_name, ".",
 ])) if {
 	clearance_applies
-	classification_rank(effective_classification) > subject_clearance_rank
+	effective_classification_entry.rank > subject_clearance_rank
 }
 
 clearance_name := subject_clearance if catalog.classifications[subject_clearance]
@@ -66,7 +75,7 @@ else := "public"
 policy_denials contains reason("mtls_required", concat("", [
 	operation_label, " touches ", effective_classification, " data, which may only travel over mutual TLS.",
 ])) if {
-	catalog.classifications[effective_classification].requires_mtls == true
+	effective_classification_entry.requires_mtls == true
 	not input.connection.mtls == true
 	not boundary_requires("mtls") # reported once, by the boundary
 }

@@ -14,6 +14,13 @@
 # every grant. With no denial at all, a request is allowed only if a rule said why (allow_reasons); otherwise it is
 # denied by default. Every lookup is by key in data.clearance.catalog: the cost of a decision does not depend on how
 # many services, grants or identities the catalog holds.
+#
+# Cost in OPA's wasm (the build Clearance runs): every reference to a rule is a call and a memo lookup, and only a
+# defined result is memoized. So helper booleans default to false (an undefined one ran again on every reference),
+# rules with several bodies that only ask "is any true" are else chains (the planner runs every body of a rule),
+# rules that apply to one kind of caller are grouped behind one memoized check, and the fast input check reads each
+# field once. bench/policy-ab.ts times a change against a baseline folder after checking both answer every scenario
+# alike.
 package clearance.authz
 
 # METADATA
@@ -57,12 +64,9 @@ reasons := sort(denials) if {
 	concat("", ["No rule allows ", subject_label, " to call ", operation_label, "; access is denied by default."]),
 )]
 
-# Sorted by type (then by content), so the list reads the same on every evaluation.
-obligations := [obligation |
-	some type in sort({o.type | some o in obligation_set})
-	some obligation in obligation_set
-	obligation.type == type
-] if {
+# Sorted by type (then by content), so the list reads the same on every evaluation: one sort of [type, obligation]
+# pairs, rather than a scan of the set for each type.
+obligations := [pair[1] | some pair in sort([[o.type, o] | some o in obligation_set])] if {
 	allowed
 } else := []
 

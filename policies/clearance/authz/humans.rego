@@ -5,15 +5,30 @@
 # a role above the roster's is a possible escalation and denies. Least privilege holds for people too: restricted
 # data, and operations the catalog marks requires_break_glass, need a live break-glass entry naming the person, the
 # service and the operation (catalog.break_glass[service][user id]); every use is audited and notifies the owner.
-# The rules added to policy_denials and allow_reasons here start with subject_is_user, so a service call (the
-# common case) leaves them after one comparison.
+# The denials and allow reasons here are collected in human_denials and human_allow_reasons, which join
+# policy_denials and allow_reasons behind one subject_is_user check: a service call (the common case) skips them all
+# with one lookup.
 package clearance.authz
+
+policy_denials contains denial if {
+	subject_is_user
+	some denial in human_denials
+}
+
+allow_reasons contains allow_reason if {
+	subject_is_user
+	some allow_reason in human_allow_reasons
+}
+
+default end_user_request := false
 
 end_user_request if {
 	subject_is_user
 	source_zone == "internet"
 	not direct_internet_attempt
 }
+
+default production_request := false
 
 production_request if {
 	subject_is_user
@@ -35,14 +50,14 @@ end_user_roles contains role if {
 	catalog.roles[role].end_user == true
 }
 
-policy_denials contains reason("operation_not_exposed", concat("", [
+human_denials contains reason("operation_not_exposed", concat("", [
 	operation_label, " is not exposed to end users through the gateway.",
 ])) if {
 	end_user_request
 	not operation.exposed == true
 }
 
-allow_reasons contains reason("end_user_access", concat("", [
+human_allow_reasons contains reason("end_user_access", concat("", [
 	subject_label, " may call ", operation_label, ", which is exposed to signed-in users through the gateway.",
 ])) if {
 	end_user_request
@@ -50,7 +65,7 @@ allow_reasons contains reason("end_user_access", concat("", [
 	input.subject.authenticated == true
 }
 
-allow_reasons contains reason("anonymous_access", concat("", [
+human_allow_reasons contains reason("anonymous_access", concat("", [
 	operation_label, " is public and open to anonymous users through the gateway.",
 ])) if {
 	end_user_request
@@ -59,17 +74,18 @@ allow_reasons contains reason("anonymous_access", concat("", [
 	operation.anonymous == true
 }
 
-policy_denials contains reason("no_production_access", concat("", [
+human_denials contains reason("no_production_access", concat("", [
 	subject_label, " is not on the production roster, so may not use ", operation_label, ".",
 ])) if {
 	production_request
 	not roster_role
 }
 
-policy_denials contains reason("no_production_access", concat("", [
+human_denials contains reason("no_production_access", concat("", [
 	subject_label, " is on the production roster as ", roster_role,
 	", but the identity provider did not assert that role for this request.",
 ])) if {
+	production_request
 	roster_role
 	not production_role
 	count(escalated_roles) == 0
@@ -103,7 +119,7 @@ role_exceeds(higher, lower) if {
 	not item in object.get(lower, ["production", key], [])
 }
 
-policy_denials contains reason("role_escalation", concat("", [
+human_denials contains reason("role_escalation", concat("", [
 	"The identity provider asserts the role ", role, " for ", subject_label, ", but the production roster gives ",
 	"the role ", roster_role, " and ", role, " would allow more: a possible privilege escalation (check the identity ",
 	"provider's role mapping and this session); denied.",
@@ -112,61 +128,75 @@ policy_denials contains reason("role_escalation", concat("", [
 	some role in escalated_roles
 }
 
-policy_denials contains reason("no_production_access", concat("", [
+human_denials contains reason("no_production_access", concat("", [
 	"The production roster gives ", subject_label, " the role ", roster_role, ", which the catalog does not define.",
 ])) if {
+	production_request
 	production_role
 	not role_def
 }
 
-policy_denials contains reason("operation_not_permitted_for_role", concat("", [
+human_denials contains reason("operation_not_permitted_for_role", concat("", [
 	"In production the ", production_role, " role may use only ", list_text(production_categories),
 	" operations; ", operation_label, " is in category ", text(operation, "category", "(none)"), ".",
 ])) if {
+	production_request
 	role_def
 	not category_permitted
 }
 
-policy_denials contains reason("operation_not_permitted_for_role", concat("", [
+human_denials contains reason("operation_not_permitted_for_role", concat("", [
 	"In production the ", production_role, " role may only ", list_text(production_access), "; ",
 	operation_label, " is a ", text(operation, "access", "unclassified"), " operation.",
 ])) if {
+	production_request
 	role_def
 	not access_permitted
 }
 
-allow_reasons contains reason("production_access", concat("", [
+human_allow_reasons contains reason("production_access", concat("", [
 	subject_label, ", ", production_role, " on the production roster, may use ", operation_label, " (",
 	operation.category, ", ", operation.access, ") from management host ", management_host_name, " (",
 	input.connection.source_ip, ").",
 ])) if {
+	production_request
 	role_def
 	category_permitted
 	access_permitted
 	not break_glass_required
 }
 
+default break_glass_required := false
+
 # Break-glass: restricted data (a classification with requires_break_glass) and operations the catalog marks
 # requires_break_glass are not routine for people. The role must still allow the operation; the entry adds who,
 # which operations, a ticket, a reason and an expiry, and its use is audited and notifies the owning team.
 break_glass_required if {
+	production_request
 	role_def
-	catalog.classifications[effective_classification].requires_break_glass == true
+	effective_classification_entry.requires_break_glass == true
 }
 
-break_glass_required if {
+else if {
+	production_request
 	role_def
 	operation.requires_break_glass == true
 }
 
 break_glass := catalog.break_glass[input.target.service][input.subject.id] if break_glass_required
 
+default break_glass_covers := false
+
 break_glass_covers if operation_key in break_glass.operations
+
+default break_glass_live := false
 
 break_glass_live if {
 	is_string(break_glass.expires_at)
 	timestamp_key(input.time) < timestamp_key(break_glass.expires_at)
 }
+
+default break_glass_used := false
 
 break_glass_used if {
 	break_glass_required
@@ -175,10 +205,10 @@ break_glass_used if {
 }
 
 break_glass_cause := concat("", ["touches ", effective_classification, " data"]) if {
-	catalog.classifications[effective_classification].requires_break_glass == true
+	effective_classification_entry.requires_break_glass == true
 } else := "is marked requires_break_glass in the catalog"
 
-policy_denials contains reason("break_glass_required", concat("", [
+human_denials contains reason("break_glass_required", concat("", [
 	operation_label, " ", break_glass_cause, ", so ", subject_label,
 	" needs a break-glass entry for it, and the catalog has none at break_glass.", input.target.service, "[\"",
 	input.subject.id, "\"]; file one naming the operations, a ticket, a reason and an expiry.",
@@ -188,7 +218,7 @@ policy_denials contains reason("break_glass_required", concat("", [
 	not break_glass
 }
 
-policy_denials contains reason("break_glass_required", concat("", [
+human_denials contains reason("break_glass_required", concat("", [
 	operation_label, " ", break_glass_cause, ", and the break-glass entry ",
 	text(break_glass, "ticket", "(no ticket)"), " for ", subject_label, " on ", input.target.service,
 	" covers ", break_glass_scope, ", not ", operation_key, ".",
@@ -202,7 +232,7 @@ break_glass_scope := concat("", ["only ", concat(" or ", break_glass.operations)
 	count(break_glass.operations) > 0
 } else := "no operation"
 
-policy_denials contains reason("break_glass_expired", concat("", [
+human_denials contains reason("break_glass_expired", concat("", [
 	"The break-glass entry ", text(break_glass, "ticket", "(no ticket)"), " for ", subject_label, " on ",
 	operation_label, " expired at ", text(break_glass, "expires_at", "(no expiry recorded: break-glass must expire)"),
 	"; the request was made at ", input.time, ".",
@@ -212,7 +242,7 @@ policy_denials contains reason("break_glass_expired", concat("", [
 	not break_glass_live
 }
 
-allow_reasons contains reason("break_glass_access", concat("", [
+human_allow_reasons contains reason("break_glass_access", concat("", [
 	subject_label, ", ", production_role, " on the production roster, may use ", operation_label,
 	" under break-glass ", text(break_glass, "ticket", "(no ticket)"), " (", text(break_glass, "reason", "no reason recorded"),
 	") until ", break_glass.expires_at, ", from management host ", management_host_name, " (",
@@ -224,9 +254,13 @@ allow_reasons contains reason("break_glass_access", concat("", [
 	break_glass_used
 }
 
+default category_permitted := false
+
 # Helper rules keep a missing category or access a denial: under `not`, a builtin call on an undefined reference is
 # undefined rather than true.
 category_permitted if operation.category in production_categories
+
+default access_permitted := false
 
 access_permitted if operation.access in production_access
 

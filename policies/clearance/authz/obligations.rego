@@ -9,14 +9,16 @@ package clearance.authz
 
 obligation_set contains {"type": "audit"} if audit_required
 
+default audit_required := false
+
 audit_required if {
 	some crossing in crossings
 	catalog.boundaries[crossing.from][crossing.to].audit == true
 }
 
-audit_required if catalog.classifications[effective_classification].audit == true
+else if effective_classification_entry.audit == true
 
-audit_required if production_request
+else if production_request
 
 obligation_set contains {"type": "rate_limit", "class": rate_limit_class(limits)} if {
 	some crossing in crossings

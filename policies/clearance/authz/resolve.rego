@@ -5,7 +5,11 @@ package clearance.authz
 
 catalog := data.clearance.catalog
 
+default subject_is_service := false
+
 subject_is_service if input.subject.type == "service"
+
+default subject_is_user := false
 
 subject_is_user if input.subject.type == "user"
 

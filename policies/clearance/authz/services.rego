@@ -34,7 +34,7 @@ grant_needed_because contains "boundary" if {
 
 grant_needed_because contains "classification" if {
 	subject_is_service
-	catalog.classifications[effective_classification].requires_grant == true
+	effective_classification_entry.requires_grant == true
 }
 
 grant_need_phrase("teams") := "the services belong to different teams"
@@ -49,7 +49,32 @@ grant_need_phrase("boundary") := concat("", ["the boundary ", crossing_label(cro
 
 grant_need_phrase("classification") := concat("", [effective_classification, " data always requires a grant"])
 
-needs_grant if count(grant_needed_because) > 0
+# The same questions as grant_needed_because, stopping at the first yes: the set (and its phrases) is only built for a
+# no_grant message, while every service call asks whether a grant is needed. services_test.rego checks that the two
+# agree on every scenario.
+default needs_grant := false
+
+needs_grant if {
+	subject_is_service
+	caller_service.team != target_service.team
+	not open_in_zone
+} else if {
+	subject_is_service
+	caller_service.zone != target_service.zone
+} else if {
+	subject_is_service
+	not target_service.same_team_access == "open"
+	not open_in_zone
+} else if {
+	subject_is_service
+	some crossing in crossings
+	"explicit_grant" in catalog.boundaries[crossing.from][crossing.to].requires
+} else if {
+	subject_is_service
+	effective_classification_entry.requires_grant == true
+}
+
+default open_in_zone := false
 
 # Proportionate rules for open data: a public operation the catalog marks open_in_zone is open to every service of
 # the callee's zone without a grant. The boundary's controls still apply, and a verified identity and TLS are
@@ -64,13 +89,19 @@ open_in_zone if {
 
 open_in_zone_controls := {"tls", "authenticated"}
 
+default owner_grant := false
+
 # A grant the callee's owning team made: the one a purpose, an expiry and an allow are judged against.
 owner_grant if grant.granted_by == target_service.team
+
+default purpose_bound := false
 
 # The grant binds a purpose when it states one; restricted data needs one stated whatever the grant says.
 purpose_bound if is_string(grant.purpose)
 
-purpose_bound if catalog.classifications[effective_classification].requires_purpose == true
+else if effective_classification_entry.requires_purpose == true
+
+default grant_judged := false
 
 # The grant checks below judge a grant only where one is needed and no explicit deny already decided: an explicit
 # deny overrides every grant, so what is wrong with the grant is not a cause of the denial.
@@ -78,6 +109,8 @@ grant_judged if {
 	needs_grant
 	not explicitly_denied_call
 }
+
+default explicitly_denied_call := false
 
 explicitly_denied_call if _ = catalog.denies[input.target.service][caller_name]
 
@@ -134,8 +167,10 @@ policy_denials contains reason("purpose_required", concat("", [
 }
 
 purpose_required_note := concat("", [", and ", effective_classification, " data always needs a stated purpose"]) if {
-	catalog.classifications[effective_classification].requires_purpose == true
+	effective_classification_entry.requires_purpose == true
 } else := ""
+
+default purpose_stated := false
 
 # A helper rule, not `not is_string(input.purpose)`: a builtin call on an undefined reference under `not` is
 # undefined in Rego rather than true.
@@ -184,6 +219,8 @@ allow_reasons contains reason("open_in_zone_access", concat("", [
 	not same_team_open
 	every control in open_in_zone_controls { control_met(control) }
 }
+
+default same_team_open := false
 
 same_team_open if {
 	caller_service.team == target_service.team

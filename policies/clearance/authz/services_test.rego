@@ -60,6 +60,14 @@ test_explicit_grant_boundary_applies_to_same_team if {
 	says(i, "no_grant", "the boundary from zone restricted into zone restricted requires an explicit grant")
 }
 
+test_explicit_grant_boundary_alone_needs_a_grant if {
+	# payments open to its own team: the restricted zone's boundary still demands a grant.
+	i := object.union(service_call("spiffe://shop.example/ns/pci/sa/payments", "payments", rpc("payments.v1.Payments/Charge")), {"purpose": "checkout"})
+	d := authz.decision with input as i with authz.catalog as catalog_with(["services", "payments", "same_team_access"], "open")
+	[r.code | some r in d.reasons] == ["no_grant"]
+	contains(d.reasons[0].message, "the boundary from zone restricted into zone restricted requires an explicit grant")
+}
+
 test_restricted_data_needs_a_grant_even_in_open_team if {
 	i := object.union(service_call(spiffe("web"), "catalog", http("GET", "/products")), {
 		"resource": {"classification": "restricted"},
@@ -240,4 +248,13 @@ test_no_grant_message_lists_every_reason if {
 test_grant_needed_reasons_listed if {
 	reasons := authz.grant_needed_because with input as service_call(spiffe("analytics"), "payments", rpc("payments.v1.Payments/GetStatus"))
 	reasons == {"service_policy", "boundary", "zones", "teams"}
+}
+
+test_needs_grant_agrees_with_its_reasons_on_every_scenario if {
+	every s in data.scenarios {
+		reasons := authz.grant_needed_because with input as s.input
+		needed := authz.needs_grant with input as s.input
+		has_reasons := count(reasons) > 0
+		needed == has_reasons
+	}
 }
