@@ -1,8 +1,8 @@
 // Memory, two questions:
 // 1. servers: resident memory of `clearance serve` and `opa run --server` holding the same large catalog (same Rego
 //    and data), right after start and after a short load over the catalog's inputs; one server at a time, so
-//    neither's start-up competes with the other's. `--baseline <checkout>` runs an earlier build of Clearance (its
-//    bin/clearance.js and dist/) on the same bundle beside this one, and `--rounds n` repeats the servers in turn,
+//    neither's start-up competes with the other's. `--baseline <checkout>` (repeatable) runs an earlier build of
+//    Clearance (its bin/clearance.js and dist/) on the same bundle beside this one, and `--rounds n` repeats the servers in turn,
 //    so that a before/after comparison is one run on the same machine conditions;
 // 2. growth: whether in-process decisions leak: RSS and heap (after a forced GC) before, after a quarter (warm-up)
 //    and after all decisions through the SDK local evaluator, alternating evaluate() and check(). Needs
@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { resolveOpaBinary } from '../engine/build/opa-binary.js'
 import { createLocalEvaluator } from '../sdk/local/index.js'
@@ -33,7 +33,7 @@ const { values } = parseArgs({
     decisions: { type: 'string', default: '1000000' },
     'load-seconds': { type: 'string', default: '3' },
     part: { type: 'string', default: 'all' },
-    baseline: { type: 'string' },
+    baseline: { type: 'string', multiple: true },
     rounds: { type: 'string', default: '1' },
     'serve-args': { type: 'string', default: '' },
     json: { type: 'string' },
@@ -88,18 +88,16 @@ async function measureServers(): Promise<MemoryServerRow[]> {
   const rows: MemoryServerRow[] = []
   const starters: Array<() => Promise<ServerProcess>> = [
     () => startClearance({ bundle: bundle.wasm, timeoutMs: 600_000, serveArgs, name: `clearance${suffix}` }),
-    ...(values.baseline === undefined
-      ? []
-      : [
-          () =>
-            startClearance({
-              bundle: bundle.wasm,
-              timeoutMs: 600_000,
-              serveArgs,
-              root: values.baseline,
-              name: `clearance (baseline)${suffix}`,
-            }),
-        ]),
+    ...(values.baseline ?? []).map(
+      (root) => () =>
+        startClearance({
+          bundle: bundle.wasm,
+          timeoutMs: 600_000,
+          serveArgs,
+          root,
+          name: `clearance (${basename(root)})${suffix}`,
+        }),
+    ),
     () => startOpa({ opa, bundle: bundle.rego, timeoutMs: 600_000 }),
   ]
   for (let round = 0; round < rounds; round++)
