@@ -1,16 +1,18 @@
 // Memory, two questions:
 // 1. servers: resident memory of `clearance serve` and `opa run --server` holding the same large catalog (same Rego
 //    and data), right after start and after a short load over the catalog's inputs; one server at a time, so
-//    neither's start-up competes with the other's;
+//    neither's start-up competes with the other's. `--baseline <checkout>` (repeatable) runs an earlier build of
+//    Clearance (its bin/clearance.js and dist/) on the same bundle beside this one, and `--rounds n` repeats the servers in turn,
+//    so that a before/after comparison is one run on the same machine conditions;
 // 2. growth: whether in-process decisions leak: RSS and heap (after a forced GC) before, after a quarter (warm-up)
 //    and after all decisions through the SDK local evaluator, alternating evaluate() and check(). Needs
 //    --expose-gc; without it the script re-runs itself with the flag for this part.
 // Usage: npx tsx bench/memory.ts [--size 100000] [--decisions 1000000] [--load-seconds 3] [--part all|servers|growth]
-//        [--json file]
+//        [--baseline /path/to/checkout] [--rounds 1] [--serve-args "--ui off"] [--json file]
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { resolveOpaBinary } from '../engine/build/opa-binary.js'
 import { createLocalEvaluator } from '../sdk/local/index.js'
@@ -31,12 +33,18 @@ const { values } = parseArgs({
     decisions: { type: 'string', default: '1000000' },
     'load-seconds': { type: 'string', default: '3' },
     part: { type: 'string', default: 'all' },
+    baseline: { type: 'string', multiple: true },
+    rounds: { type: 'string', default: '1' },
+    'serve-args': { type: 'string', default: '' },
     json: { type: 'string' },
   },
 })
 const size = Number(values.size)
 const decisions = Number(values.decisions)
 const loadSeconds = Number(values['load-seconds'])
+const rounds = Number(values.rounds)
+const serveArgs = values['serve-args'].split(' ').filter((arg) => arg !== '')
+const suffix = serveArgs.length === 0 ? '' : ` ${serveArgs.join(' ')}`
 const MiB = 2 ** 20
 
 type Growth = MemoryResult['growth']
@@ -79,35 +87,46 @@ async function measureServers(): Promise<MemoryServerRow[]> {
   const bodies = bundle.inputs.map((input) => JSON.stringify({ input }))
   const rows: MemoryServerRow[] = []
   const starters: Array<() => Promise<ServerProcess>> = [
-    () => startClearance({ bundle: bundle.wasm, timeoutMs: 600_000 }),
+    () => startClearance({ bundle: bundle.wasm, timeoutMs: 600_000, serveArgs, name: `clearance${suffix}` }),
+    ...(values.baseline ?? []).map(
+      (root) => () =>
+        startClearance({
+          bundle: bundle.wasm,
+          timeoutMs: 600_000,
+          serveArgs,
+          root,
+          name: `clearance (${basename(root)})${suffix}`,
+        }),
+    ),
     () => startOpa({ opa, bundle: bundle.rego, timeoutMs: 600_000 }),
   ]
-  for (const start of starters) {
-    const t0 = performance.now()
-    const server = await start()
-    const startMs = performance.now() - t0
-    try {
-      const started = server.memory()
-      await runClosedLoop(
-        { url: server.url, path: `/v1/data/${decisionPath}`, bodies },
-        { connections: 8, seconds: loadSeconds },
-      )
-      const loaded = server.memory()
-      rows.push({
-        name: server.name,
-        startMs,
-        startedRssMiB: started.rssMiB,
-        loadedRssMiB: loaded.rssMiB,
-        peakMiB: loaded.peakMiB,
-      })
-      process.stderr.write(
-        `${server.name} on ${size} services: ready in ${Math.round(startMs)} ms, RSS ${Math.round(started.rssMiB)} → ` +
-          `${Math.round(loaded.rssMiB)} MiB, peak ${Math.round(loaded.peakMiB)} MiB\n`,
-      )
-    } finally {
-      await server.stop()
+  for (let round = 0; round < rounds; round++)
+    for (const start of starters) {
+      const t0 = performance.now()
+      const server = await start()
+      const startMs = performance.now() - t0
+      try {
+        const started = server.memory()
+        await runClosedLoop(
+          { url: server.url, path: `/v1/data/${decisionPath}`, bodies },
+          { connections: 8, seconds: loadSeconds },
+        )
+        const loaded = server.memory()
+        rows.push({
+          name: server.name,
+          startMs,
+          startedRssMiB: started.rssMiB,
+          loadedRssMiB: loaded.rssMiB,
+          peakMiB: loaded.peakMiB,
+        })
+        process.stderr.write(
+          `${server.name} on ${size} services: ready in ${Math.round(startMs)} ms, RSS ${Math.round(started.rssMiB)} → ` +
+            `${Math.round(loaded.rssMiB)} MiB, peak ${Math.round(loaded.peakMiB)} MiB\n`,
+        )
+      } finally {
+        await server.stop()
+      }
     }
-  }
   return rows
 }
 

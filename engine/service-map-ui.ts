@@ -55,8 +55,14 @@ export function createServiceMapUi(deps: {
     recentPerEdge: DEFAULTS.ui.recentPerEdge,
     maxPending: DEFAULTS.ui.maxPendingDecisions,
   })
-  // lay out a catalog active at start-up now, so the first page does not wait for ELK
-  if ((source.graph()?.services.length ?? 0) > 0) {
+  // a small catalog active at start-up is laid out now, so the first page does not wait for ELK; a large one only
+  // when a page first asks (most servers never show the map, and its graph and layout would be held all along)
+  const active = deps.registry.current()
+  if (
+    active !== undefined &&
+    active.dataSize <= DEFAULTS.ui.eagerLayoutMaxDataBytes &&
+    (source.graph()?.services.length ?? 0) > 0
+  ) {
     source.snapshot().catch((error: unknown) => deps.log.warn({ err: error }, 'service map layout failed'))
   }
   return {

@@ -199,6 +199,8 @@ export function memoryMarkdown(result: MemoryResult): string {
     )
   }
   const g = result.growth
+  // --part servers: no growth measured
+  if (g.decisions === 0) return lines.join('\n')
   const row = (name: string, s: GrowthSnapshot): string =>
     `| ${name} | ${fmt(s.rssMiB, 1)} | ${fmt(s.heapUsedMiB, 1)} | ${fmt(s.externalMiB, 1)} | ${fmt(s.arrayBuffersMiB, 1)} |`
   lines.push(

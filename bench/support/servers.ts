@@ -170,10 +170,13 @@ export interface ClearanceServerOptions {
   serveArgs?: readonly string[]
   /** Name in the results; default "clearance" or "clearance ×N". */
   name?: string
+  /** Checkout whose built `bin/clearance.js` serves (default: this one), e.g. an earlier commit to compare with. */
+  root?: string
 }
 
 export async function startClearance(options: ClearanceServerOptions): Promise<ServerProcess> {
   const workers = options.workers ?? 1
+  const root = options.root ?? repoRoot
   const port = await freePort()
   const serveArgs = [
     '--bundle',
@@ -187,9 +190,9 @@ export async function startClearance(options: ClearanceServerOptions): Promise<S
   let args: string[]
   let viaTsx = false
   if (workers === 1) {
-    args = [join(repoRoot, 'bin', 'clearance.js'), 'serve', ...serveArgs]
+    args = [join(root, 'bin', 'clearance.js'), 'serve', ...serveArgs]
   } else if (cliSupportsWorkers()) {
-    args = [join(repoRoot, 'bin', 'clearance.js'), 'serve', ...serveArgs, '--workers', String(workers)]
+    args = [join(root, 'bin', 'clearance.js'), 'serve', ...serveArgs, '--workers', String(workers)]
   } else {
     viaTsx = true
     args = [
@@ -202,7 +205,7 @@ export async function startClearance(options: ClearanceServerOptions): Promise<S
     ]
   }
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], {
-    cwd: repoRoot,
+    cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

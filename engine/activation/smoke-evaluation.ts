@@ -36,7 +36,9 @@ async function smokeEntrypoints(
 ): Promise<void> {
   for (const entrypoint of outermost(entrypoints)) {
     try {
-      await set.evaluate(entrypoint, EMPTY_INPUT)
+      // run for its errors alone: writing out a package's value (the whole catalog, say) would grow the instance's
+      // memory by several times the data's size, for as long as the instance lives
+      await set.evaluate(entrypoint, EMPTY_INPUT, { discardResult: true })
     } catch (thrown) {
       if (isFatalEvaluationError(thrown)) {
         throw new ClearanceError(

@@ -1,5 +1,6 @@
 // Loads a bundle whose data is large without holding up the serving thread: the data files go to a worker thread
-// through shared memory (copied there in short steps when they are not shared already), the worker parses,
+// (handed over when each is a buffer of its own, which nothing reads after; otherwise through shared memory, copied
+// there in short steps when they are not shared already), the worker parses,
 // places and checks them (bundle-data.ts) and hands back the data document as JSON bytes in shared memory, and the
 // bundle is built around those bytes; a policy set of it loads its instances from them without parsing anything.
 // A worker that fails (its heap exhausted, say) refuses the bundle; the process and the serving set stay.
@@ -25,16 +26,36 @@ async function share(bytes: Uint8Array): Promise<Uint8Array> {
   return shared
 }
 
-/** The data document of `name`'s data files, built and encoded on a worker thread. */
+/** Bytes the worker can be handed without a copy: a whole buffer of their own (not shared, not a pool's slice). */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer | undefined {
+  const buffer = bytes.buffer
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength
+    ? buffer
+    : undefined
+}
+
+/**
+ * The data document of `name`'s data files, built and encoded on a worker thread. Files in a buffer of their own
+ * are handed over (they are empty here afterwards): no copy of a large data.json is made on either side.
+ */
 async function encodeDataOffThread(
   name: string,
   files: Array<[string, Uint8Array]>,
   roots: string[],
 ): Promise<Uint8Array> {
-  const shared: Array<[string, Uint8Array]> = []
-  for (const [path, bytes] of files) shared.push([path, await share(bytes)])
-  const init: DataWorkerData = { name, files: shared, roots }
-  const worker = spawnWorker(WORKER_URL, { workerData: init })
+  const sent: Array<[string, Uint8Array]> = []
+  const handed = new Set<ArrayBuffer>()
+  for (const [path, bytes] of files) {
+    const own = ownBuffer(bytes)
+    if (own !== undefined && !handed.has(own)) {
+      handed.add(own)
+      sent.push([path, bytes])
+    } else {
+      sent.push([path, await share(bytes)])
+    }
+  }
+  const init: DataWorkerData = { name, files: sent, roots }
+  const worker = spawnWorker(WORKER_URL, { workerData: init, transferList: [...handed] })
   return new Promise((resolve, reject) => {
     worker.once('message', (result: DataWorkerResult) => {
       worker.removeAllListeners()
@@ -65,6 +86,11 @@ export async function loadBundleOffThread(
   const dataBytes = dataFiles.reduce((sum, [, bytes]) => sum + bytes.byteLength, 0)
   if (dataBytes === 0 || dataBytes < offThreadBytes) return loadBundle(name, files)
   const manifest = readManifest(name, files)
+  // counted before the data files are handed to the worker
+  let sizeBytes = 0
+  for (const bytes of files.values()) sizeBytes += bytes.byteLength
   const json = await encodeDataOffThread(name, dataFiles, [...manifest.roots])
-  return loadBundle(name, files, json)
+  const bundle = loadBundle(name, files, json)
+  bundle.sizeBytes = sizeBytes
+  return bundle
 }

@@ -8,7 +8,7 @@ import { buildDataDocument } from './bundle-data.js'
 
 export interface DataWorkerData {
   name: string
-  /** Data file path → its bytes (in shared memory). */
+  /** Data file path → its bytes (handed over, or in shared memory). */
   files: Array<[string, Uint8Array]>
   roots: string[]
 }
@@ -17,8 +17,11 @@ export type DataWorkerResult = { ok: true; json: Uint8Array } | { ok: false; cod
 
 function build(init: DataWorkerData): DataWorkerResult {
   try {
-    // TextDecoder reads no shared memory: each file is copied into the worker's own first.
-    const files = init.files.map(([path, bytes]) => [path, new Uint8Array(bytes)] as const)
+    // TextDecoder reads no shared memory: a shared file is copied into the worker's own first.
+    const files = init.files.map(
+      ([path, bytes]) =>
+        [path, bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes] as const,
+    )
     const encoded = encodeJson(buildDataDocument(init.name, files, init.roots))
     const json = new Uint8Array(new SharedArrayBuffer(encoded.byteLength))
     json.set(encoded)

@@ -130,6 +130,12 @@ export const DEFAULTS = {
     catalogPath: 'clearance/catalog',
     recentPerEdge: 20,
     maxPendingDecisions: 20_000,
+    /**
+     * Data documents up to this size (about a thousand catalog services) have their map laid out when they activate,
+     * so the first page does not wait for it; a larger one's graph and layout (tens of MiB of heap at 10,000
+     * services) are built when a page first asks for them.
+     */
+    eagerLayoutMaxDataBytes: 1 * MiB,
     /** How long a browser's sign-in to the map lasts under --authentication token. */
     sessionTtlMs: 8 * 60 * 60 * 1000,
   },

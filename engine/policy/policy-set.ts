@@ -10,7 +10,13 @@ import { encodeJson, isRecord, parseJson, stringifyJson } from '../json/index.js
 import { isDeterministic } from './decision-cache.js'
 import { outermost, planPath, type RegoIndex, regoIndexOf } from './document-index.js'
 import { type ClosablePolicy, loadGuardedWasmPolicy, shareBytes } from './guarded-policy.js'
-import { loadWasmPolicy, strictEntrypoint, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
+import {
+  discardedEntrypoint,
+  loadWasmPolicy,
+  strictEntrypoint,
+  type WasmPolicy,
+  type WasmPolicyOptions,
+} from './wasm-policy.js'
 
 export interface PolicySetOptions extends WasmPolicyOptions {
   /**
@@ -32,6 +38,12 @@ export interface EvalOptions {
   strictBuiltinErrors?: boolean | undefined
   /** The client's address: evaluation threads are shared fairly per client (guarded-policy.ts). */
   caller?: string | undefined
+  /**
+   * Evaluates for the evaluation's errors alone: the result is not written out and the outcome is undefined (the
+   * activation's smoke check: a rule whose value is the whole catalog would otherwise grow the instance's memory
+   * by several times the catalog's size, for good).
+   */
+  discardResult?: boolean | undefined
 }
 
 /**
@@ -54,7 +66,9 @@ function cloneJson<T>(value: T): T {
 }
 
 function entrypointOf(id: number, options: EvalOptions | undefined): number {
-  return options?.strictBuiltinErrors === true ? strictEntrypoint(id) : id
+  if (options === undefined) return id
+  const strict = options.strictBuiltinErrors === true ? strictEntrypoint(id) : id
+  return options.discardResult === true ? discardedEntrypoint(strict) : strict
 }
 
 export interface BundleSummary {

@@ -17,6 +17,7 @@ import type * as OpaWasm from '@open-policy-agent/opa-wasm'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 import { FUEL_EXPORT, UNMETERED_FUEL } from './loop-fuel.js'
 import { evaluationFailure } from './opa-eval-errors.js'
+import { type DataExports, loadDataDocument } from './wasm-data.js'
 
 type LoadedPolicy = OpaWasm.LoadedPolicy
 // The package's ESM entry exports only loadPolicy; the synchronous loader (used to replace a trapped instance)
@@ -25,7 +26,13 @@ const { loadPolicy, loadPolicySync } = createRequire(import.meta.url)(
   '@open-policy-agent/opa-wasm',
 ) as typeof OpaWasm
 
-interface OpaExports {
+interface OpaExports extends DataExports {
+  opa_eval_ctx_new(): number
+  opa_eval_ctx_set_input(context: number, input: number): void
+  opa_eval_ctx_set_data(context: number, data: number): void
+  opa_eval_ctx_set_entrypoint(context: number, entrypoint: number): void
+  /** Evaluates without writing the result out; 0 when it ran to the end. */
+  eval(context: number): number
   opa_eval(
     reserved: number,
     entrypoint: number,
@@ -44,9 +51,22 @@ interface OpaExports {
  */
 const STRICT_BUILTIN_ERRORS = 1 << 30
 
+/**
+ * A bit of the entrypoint number that evaluates for the evaluation's errors alone: the result is not written out
+ * as JSON, and the result set returned is empty. Writing out a rule whose value is a large part of the data (a
+ * catalog rule) takes the instance's heap several times that size, which wasm memory keeps for good.
+ */
+const RESULT_DISCARDED = 1 << 29
+const FLAGS = STRICT_BUILTIN_ERRORS | RESULT_DISCARDED
+
 /** The entrypoint number that evaluates `id` with strict builtin errors. */
 export function strictEntrypoint(id: number): number {
   return id | STRICT_BUILTIN_ERRORS
+}
+
+/** The entrypoint number that evaluates `id` only to see whether it fails (its result set comes back empty). */
+export function discardedEntrypoint(id: number): number {
+  return id | RESULT_DISCARDED
 }
 
 export interface WasmPolicy {
@@ -141,7 +161,7 @@ class InstantiatedPolicy implements WasmPolicy {
   }
 
   evaluate(flagged: number, input: Uint8Array | undefined): string {
-    const entrypoint = flagged & ~STRICT_BUILTIN_ERRORS
+    const entrypoint = flagged & ~FLAGS
     const policy = this.policy
     const heapBase: number = policy.dataHeapPtr
     let inputAddr = 0
@@ -156,23 +176,27 @@ class InstantiatedPolicy implements WasmPolicy {
       }
       // time.now_ns and friends hold one value for exactly one evaluation
       beginEvaluation(this.options.builtins)
-      setStrictBuiltinErrors(this.options.builtins, flagged !== entrypoint)
+      setStrictBuiltinErrors(this.options.builtins, (flagged & STRICT_BUILTIN_ERRORS) !== 0)
       if (this.fuel !== undefined) this.fuel.value = this.options.fuel
-      const resultAddr = this.exports.opa_eval(
-        0,
-        entrypoint,
-        policy.dataAddr,
-        inputAddr,
-        inputLen,
-        heapBase + inputLen,
-        VALUE_DUMP_FORMAT,
-      )
+      const discarded = (flagged & RESULT_DISCARDED) !== 0
+      if (discarded) this.evaluateDiscarded(entrypoint, inputAddr, inputLen)
+      const resultAddr = discarded
+        ? 0
+        : this.exports.opa_eval(
+            0,
+            entrypoint,
+            policy.dataAddr,
+            inputAddr,
+            inputLen,
+            heapBase + inputLen,
+            VALUE_DUMP_FORMAT,
+          )
       // Out of fuel, even where a builtin caught the trap: the result cannot be trusted.
       if (this.fuel !== undefined) {
         if (this.fuel.value === 0) throw new FuelExhausted()
         this.fuel.value = UNMETERED_FUEL
       }
-      return this.results.json(policy.mem.buffer, resultAddr)
+      return discarded ? '[]' : this.results.json(policy.mem.buffer, resultAddr)
     } catch (thrown) {
       // opa_eval starts OPA's heap (and its free lists) over on every call: an evaluation stopped at a loop's
       // header leaves nothing the next one reads.
@@ -186,18 +210,43 @@ class InstantiatedPolicy implements WasmPolicy {
     }
   }
 
+  /** The evaluation opa_eval makes, without writing its result out (the input's bytes already in place). */
+  private evaluateDiscarded(entrypoint: number, inputAddr: number, inputLen: number): void {
+    const exports = this.exports
+    const policy = this.policy
+    exports.opa_heap_ptr_set(policy.dataHeapPtr + inputLen)
+    const context = exports.opa_eval_ctx_new()
+    if (inputLen > 0) {
+      const input = exports.opa_json_parse(inputAddr, inputLen)
+      if (input === 0) throw new Error('input is not valid JSON')
+      exports.opa_eval_ctx_set_input(context, input)
+    }
+    exports.opa_eval_ctx_set_data(context, policy.dataAddr)
+    exports.opa_eval_ctx_set_entrypoint(context, entrypoint)
+    const status = exports.eval(context)
+    if (status !== 0) throw new Error(`evaluation ended with error code ${status}`)
+  }
+
   private replaceInstance(): void {
     const fresh = loadPolicySync(
       this.module,
       { initial: this.options.initialMemoryPages, maximum: this.options.maxMemoryPages },
       this.options.builtins,
     )
-    fresh.setData(asExactArrayBuffer(this.data))
+    setData(fresh, this.data)
     bridgeBuiltins(fresh, this.options.builtins)
     this.policy = fresh
     this.exports = instanceOf(fresh).exports as unknown as OpaExports
     this.fuel = fuelOf(fresh, this.options.fuel)
   }
+}
+
+/** Loads the data document into the policy's memory from the bytes as given (wasm-data.ts), as setData would. */
+function setData(policy: LoadedPolicy, data: Uint8Array): void {
+  const exports = instanceOf(policy).exports as unknown as OpaExports
+  const loaded = loadDataDocument(exports, policy.mem, policy.baseHeapPtr as number, data)
+  policy.dataAddr = loaded.dataAddr
+  policy.dataHeapPtr = loaded.dataHeapPtr
 }
 
 /** Clearance's own builtins get their arguments with sets and every digit intact (host-value-bridge.ts). */
@@ -290,8 +339,8 @@ export async function loadWasmPolicy(
   // Read before the data is loaded: setData starts the heap over, so this dump takes no lasting room.
   const builtins = hostBuiltinsOf(policy)
   try {
-    // Any copy asExactArrayBuffer makes lives only for the load; the instance keeps the caller's bytes.
-    policy.setData(asExactArrayBuffer(data))
+    // Read where they are: an evaluation thread makes no copy of the document it shares with its caller.
+    setData(policy, data)
   } catch (thrown) {
     throw new ClearanceError(
       ErrorCodes.bundleError,

@@ -37,6 +37,28 @@ describe('loadBundleOffThread', () => {
     expect(Buffer.from(bundle.dataJson!).toString('utf8')).toContain('12345678901234567890')
   })
 
+  it('hands data files in buffers of their own to the worker without copying them, and still counts their size', async () => {
+    const entries = {
+      '/.manifest': '{"revision":"abc","roots":["shop"]}',
+      '/shop/data.json': '{"orders":{"zone":"internal"}}',
+    }
+    const own = files(entries)
+    const sizeBytes = [...own.values()].reduce((sum, b) => sum + b.byteLength, 0)
+    // a view into a larger buffer is not the file's own: it goes over as a copy and stays readable here
+    const pooled = Buffer.from(`xx${entries['/shop/data.json']}`).subarray(2)
+    const viewed = new Map(
+      [...files(entries)].map(([path, b]) => [path, path.endsWith('.json') ? pooled : b]),
+    )
+    const handed = await loadBundleOffThread('shop', own, 0)
+    const copied = await loadBundleOffThread('shop', viewed, 0)
+    expect(own.get('/shop/data.json')!.byteLength).toBe(0)
+    expect(viewed.get('/shop/data.json')!.byteLength).toBe(entries['/shop/data.json'].length)
+    expect(handed.sizeBytes).toBe(sizeBytes)
+    expect(copied.sizeBytes).toBe(sizeBytes)
+    expect(handed.data).toEqual(loadBundle('shop', files(entries)).data)
+    expect(copied.data).toEqual(handed.data)
+  })
+
   it('parses on the serving thread below the threshold', async () => {
     const bundle = await loadBundleOffThread('shop', files({ '/data.json': '{"a":1}' }))
     expect(bundle.dataJson).toBeUndefined()
