@@ -19,8 +19,14 @@ export const Control = {
   cut: 4,
 } as const
 
-/** ok; error (the policy failed); trap (the wasm instance trapped or ran out of memory: the batch stops there). */
-export const Status = { ok: 0, error: 1, trap: 2 } as const
+/** Byte offset of a Float64: when the worker took the batch, in ms since the epoch (timeOrigin + now), 0 before. */
+const TAKEN_AT_BYTE = 24
+
+/**
+ * ok; error (the policy failed); trap (the wasm instance trapped or ran out of memory: the batch stops there);
+ * lost (the thread could not read the batch: it is replaced, and nobody's evaluation is to blame).
+ */
+export const Status = { ok: 0, error: 1, trap: 2, lost: 3 } as const
 
 export const NO_INPUT = -1
 export const VIA_PORT = -2
@@ -48,6 +54,8 @@ export interface EvaluationChannel {
   readonly bytes: Uint8Array
   /** The byte area as Int32 words, for the record headers (records start 4-aligned). */
   readonly words: Int32Array
+  /** [0]: when the worker took the batch (see TAKEN_AT_BYTE); the same clock on both threads. */
+  readonly takenAt: Float64Array
 }
 
 /** A channel with `capacity` bytes of payload area. */
@@ -63,6 +71,7 @@ export function openEvaluationChannel(buffer: SharedArrayBuffer): EvaluationChan
     starts: new Int32Array(buffer, CONTROL_WORDS * 4, START_WORDS),
     bytes: new Uint8Array(buffer, HEADER_BYTES),
     words: new Int32Array(buffer, HEADER_BYTES),
+    takenAt: new Float64Array(buffer, TAKEN_AT_BYTE, 1),
   }
 }
 

@@ -80,13 +80,14 @@ function serve(policy: WasmPolicy, channel: EvaluationChannel, port: MessagePort
     Atomics.wait(control, Control.request, 0)
     Atomics.store(control, Control.request, 0)
     const taken = performance.now()
+    channel.takenAt[0] = performance.timeOrigin + taken
     let batch: Array<{ entrypoint: number; input: Uint8Array | undefined }>
     try {
       batch = takeBatch(channel, port)
     } catch (thrown) {
       batch = []
-      // The port may hold inputs out of order now: reported as a trap, so the thread is replaced.
-      if (writeTextRecord(channel, 0, Status.trap, describeThrown(thrown)).viaPort) {
+      // The port may hold inputs out of order now: the thread is replaced.
+      if (writeTextRecord(channel, 0, Status.lost, describeThrown(thrown)).viaPort) {
         port.postMessage(describeThrown(thrown))
       }
       Atomics.store(control, Control.done, 1)

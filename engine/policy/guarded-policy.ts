@@ -27,7 +27,12 @@ import {
 } from './evaluation-channel.js'
 import type { EvaluationWorkerData, EvaluationWorkerReady } from './evaluation-worker.js'
 import { createFuelGuard, type FuelGuard } from './fuel-guard.js'
-import { defaultInlineOptions, type InlineOptions, loadInlinePolicy } from './inline-policy.js'
+import {
+  defaultInlineOptions,
+  type InlineOptions,
+  type InlineSource,
+  loadInlineSource,
+} from './inline-policy.js'
 import { evaluationFailure } from './opa-eval-errors.js'
 import { createOverrunBreaker, type OverrunBreaker } from './overrun-breaker.js'
 import { FuelExhausted, isInstanceFailure, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
@@ -176,6 +181,9 @@ class GuardedPolicy implements ClosablePolicy {
   private readonly probation = new Map<string, { until: number; overruns: number }>()
   private readonly cooldownMs: number
   private readonly fuelGuard: FuelGuard = createFuelGuard(DEFAULTS.inlineEvaluation)
+  /** The serving thread's metered instance; undefined while a fresh one loads. */
+  private inline: WasmPolicy | undefined
+  private renewing = false
   /** Entrypoint → moving average of its evaluations' time on the serving thread, in µs. */
   private readonly inlineMicros = new Map<number, number>()
   private inlineSkipped = 0
@@ -188,9 +196,10 @@ class GuardedPolicy implements ClosablePolicy {
     private readonly data: Uint8Array,
     private readonly options: WasmPolicyOptions,
     guard: GuardOptions,
-    /** The serving thread's metered instance (inline-policy.ts), when the module qualifies. */
-    private inline: WasmPolicy | undefined,
+    /** The serving thread's metered instances (inline-policy.ts), when the module qualifies. */
+    private readonly inlineSource: InlineSource | undefined,
   ) {
+    this.inline = inlineSource?.first
     this.timeoutMs = guard.timeoutMs
     this.cooldownMs = guard.overrunCooldownMs
     this.breaker = createOverrunBreaker({ timeoutMs: guard.timeoutMs, cooldownMs: guard.overrunCooldownMs })
@@ -210,12 +219,21 @@ class GuardedPolicy implements ClosablePolicy {
         (candidate) => candidate.thread !== undefined && candidate.inFlight === undefined,
       )
       if (lane === undefined) {
-        lane = this.lanes.find((candidate) => candidate.thread !== undefined)
+        // Not the first thread while another is alive: clients on probation (likely runaways) run there.
+        lane =
+          this.lanes.find((candidate, index) => index > 0 && candidate.thread !== undefined) ??
+          this.lanes.find((candidate) => candidate.thread !== undefined)
         if (lane !== undefined) {
           // Someone else's batch: the thread ends it after the evaluation it is on (the rest is queued again),
           // so this caller waits for one evaluation at most, within its limit.
           if (lane.inFlight !== undefined) Atomics.store(lane.inFlight.thread.channel.control, Control.cut, 1)
           this.block(lane)
+          // Its thread stopped (the evaluation overran): any other idle thread will do.
+          if (lane.thread === undefined) {
+            lane = this.lanes.find(
+              (candidate) => candidate.thread !== undefined && candidate.inFlight === undefined,
+            )
+          }
         }
       }
       const thread = lane?.thread
@@ -279,12 +297,8 @@ class GuardedPolicy implements ClosablePolicy {
     const inline = this.inline
     if (inline === undefined || this.closed || !this.fuelGuard.allows(caller)) return undefined
     const micros = this.inlineMicros.get(entrypoint) ?? 0
-    if (
-      micros > DEFAULTS.inlineEvaluation.cheapMicros &&
-      (this.queue.length > 0 || this.lanes.some((lane) => lane.inFlight !== undefined)) &&
-      (++this.inlineSkipped & 63) !== 0
-    ) {
-      // Costly, and the threads are at work: under load they evaluate beside the serving thread.
+    if (micros > DEFAULTS.inlineEvaluation.cheapMicros && (++this.inlineSkipped & 63) !== 0) {
+      // Costly: the threads evaluate it (one in 64 still runs here, to keep the average current).
       return undefined
     }
     try {
@@ -293,15 +307,48 @@ class GuardedPolicy implements ClosablePolicy {
       this.inlineMicros.set(entrypoint, 0.9 * micros + 100 * (performance.now() - started))
       return result
     } catch (thrown) {
-      if (thrown instanceof FuelExhausted) {
-        this.fuelGuard.exhausted(caller)
-        return undefined
-      }
       const cause = thrown instanceof Error ? thrown.cause : undefined
-      const trapped = isInstanceFailure(cause)
-      if (!trapped && thrown instanceof ClearanceError) return thrown
-      this.inline = undefined
+      if (
+        !(thrown instanceof FuelExhausted) &&
+        !isInstanceFailure(cause) &&
+        thrown instanceof ClearanceError
+      ) {
+        return thrown
+      }
+      // Stopped part-way: the threads evaluate it under their guards. Out of fuel, the instance serves on (OPA
+      // starts its heap over on every evaluation, wasm-policy.ts puts the globals back); after a trap it is
+      // replaced.
+      this.fuelGuard.exhausted(caller)
+      if (!(thrown instanceof FuelExhausted)) this.renewInline()
       return undefined
+    }
+  }
+
+  /** Drops the serving thread's instance and loads a fresh one in the background (one at a time). */
+  private renewInline(): void {
+    this.inline = undefined
+    const source = this.inlineSource
+    if (source === undefined || this.renewing || this.closed) return
+    this.renewing = true
+    source.load().then(
+      (fresh) => {
+        this.renewing = false
+        if (!this.closed) this.inline = fresh
+      },
+      () => {
+        // Not loadable again: the threads evaluate everything.
+        this.renewing = false
+      },
+    )
+  }
+
+  /** Why a queued evaluation is refused now (refuseKnownOverrun's error), or undefined. */
+  private refusal(pending: Pending): ClearanceError | undefined {
+    try {
+      this.refuseKnownOverrun(pending.entrypoint, pending.input, pending.caller)
+      return undefined
+    } catch (thrown) {
+      return thrown as ClearanceError
     }
   }
 
@@ -335,6 +382,12 @@ class GuardedPolicy implements ClosablePolicy {
       }
       let started = false
       for (let index = 0; index < this.queue.length; index++) {
+        // Queued (or queued again) before an overrun or a client's third: refused now, as a new one would be.
+        const refusal = this.refusal(this.queue[index]!)
+        if (refusal !== undefined) {
+          this.queue.splice(index--, 1)[0]!.reject(refusal)
+          continue
+        }
         const lane = this.laneFor(this.queue[index]!.caller)
         if (lane === 'none-idle') return
         if (lane === undefined) continue
@@ -356,7 +409,12 @@ class GuardedPolicy implements ClosablePolicy {
     const kept = this.queue.slice(0, index)
     for (let at = index + 1; at < this.queue.length; at++) {
       const pending = this.queue[at]!
-      if (!alone && batch.length < MAX_BATCH && this.mayJoin(pending.caller, callers)) {
+      if (
+        !alone &&
+        batch.length < MAX_BATCH &&
+        this.mayJoin(pending.caller, callers) &&
+        this.refusal(pending) === undefined
+      ) {
         batch.push(pending)
         if (pending.caller !== undefined) callers.add(pending.caller)
       } else kept.push(pending)
@@ -484,8 +542,10 @@ class GuardedPolicy implements ClosablePolicy {
     const startedUs = Atomics.load(starts, slot)
     const now = performance.now()
     // Not started: the thread has not taken the batch (counted from the hand-over), or is between two slots.
-    const startedAt =
-      startedUs !== NOT_STARTED ? batch.sentAt + startedUs / 1000 : slot === 0 ? batch.sentAt : now
+    // The thread's own time of taking the batch (same clock, from each thread's time origin), else the hand-over.
+    const takenAt = batch.thread.channel.takenAt[0]!
+    const taken = takenAt > 0 ? takenAt - performance.timeOrigin : batch.sentAt
+    const startedAt = startedUs !== NOT_STARTED ? taken + startedUs / 1000 : slot === 0 ? batch.sentAt : now
     return startedAt + this.timeoutMs - now
   }
 
@@ -508,7 +568,11 @@ class GuardedPolicy implements ClosablePolicy {
       stop?.slot ?? Atomics.load(thread.channel.control, Control.done),
       pendings.length,
     )
-    const outcomes = this.receive(thread, answered)
+    const received = this.receive(thread, answered)
+    // A batch the thread could not read ran nothing: all of it is queued again on a fresh thread.
+    const lost = received.findIndex((outcome) => outcome.status === Status.lost)
+    const outcomes = lost >= 0 ? received.slice(0, lost) : received
+    if (lost >= 0) this.replaceThread(lane, thread, 'the thread could not read its input')
     const trapped = outcomes.findIndex((outcome) => outcome.status === Status.trap)
     const stopped = stop !== undefined && stop.slot < pendings.length ? stop : undefined
     if (stopped?.overran) {
@@ -525,7 +589,7 @@ class GuardedPolicy implements ClosablePolicy {
       this.probate(pendings[trapped]!.caller)
       this.replaceThread(lane, thread, 'an evaluation trapped or ran out of memory')
     }
-    const rerun = pendings.slice(stopped === undefined ? answered : stopped.slot + 1)
+    const rerun = pendings.slice(stopped === undefined ? outcomes.length : stopped.slot + 1)
     if (rerun.length > 0) this.queue = [...rerun, ...this.queue]
     outcomes.forEach((outcome, slot) => {
       const pending = pendings[slot]!
@@ -554,6 +618,7 @@ class GuardedPolicy implements ClosablePolicy {
       offset = written.next
     })
     control[Control.count] = pendings.length
+    thread.channel.takenAt[0] = 0
     Atomics.store(control, Control.cut, 0)
     Atomics.store(control, Control.done, 0)
     Atomics.store(control, Control.response, 0)
@@ -612,6 +677,9 @@ class GuardedPolicy implements ClosablePolicy {
     if (thread === undefined) return
     thread.port.close()
     void thread.worker.terminate()
+    // Releases a waitAsync still on the stopped thread's channel (and what it holds): nothing else will notify it.
+    Atomics.store(thread.channel.control, Control.response, 1)
+    Atomics.notify(thread.channel.control, Control.response)
   }
 
   /** Stops `thread` if it is still the lane's, and starts its replacement in the background. */
@@ -713,7 +781,7 @@ export async function loadGuardedWasmPolicy(
   const ready = started.map(
     (outcome) => (outcome as PromiseFulfilledResult<Awaited<ReturnType<typeof startThread>>>).value,
   )
-  const inline = await loadInlinePolicy(sharedWasm, sharedData, ready[0]!.builtins, {
+  const inline = await loadInlineSource(sharedWasm, sharedData, ready[0]!.builtins, {
     ...wasmOptions,
     ...defaultInlineOptions,
     ...inlineOptions,

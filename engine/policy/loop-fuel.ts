@@ -10,6 +10,11 @@
 export const FUEL_EXPORT = 'clearance_fuel'
 /** The fuel global's value outside metered evaluations (it starts there): in effect unmetered. */
 export const UNMETERED_FUEL = 0x7fffffff
+/**
+ * Prefix of the exports of the module's own mutable globals (the C stack pointer among them): an evaluation
+ * stopped at a loop's header skips the epilogues that would have restored them, so the host puts them back.
+ */
+export const SAVED_GLOBAL_PREFIX = 'clearance_global_'
 
 const Section = { import: 2, global: 6, export: 7, code: 10 } as const
 const ExternalKind = { global: 3 } as const
@@ -159,13 +164,10 @@ function skipImmediates(reader: Reader, opcode: number): boolean {
   return false
 }
 
-function skipMiscImmediates(reader: Reader, sub: number): void {
-  if (sub <= 7) return
-  if (sub === 8 || sub === 10 || sub === 12 || sub === 14) {
-    reader.u32()
-    reader.u32()
-  } else if (sub === 9 || sub === 11 || sub === 13 || (sub >= 15 && sub <= 17)) reader.u32()
-  else throw new Unsupported(`misc opcode ${sub}`)
+function skipMiscImmediates(_reader: Reader, sub: number): void {
+  // The saturating truncations have no immediates. The bulk memory and table instructions (8 and up) do work in
+  // proportion to their operands in one instruction, which the meter would not count: refused.
+  if (sub > 7) throw new Unsupported(`misc opcode ${sub}`)
 }
 
 /** A function body with the fuel check after every loop header. */
@@ -233,10 +235,20 @@ function meter(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
   const imports = sections.find((s) => s.id === Section.import)
   const globalReader = new Reader(globals.content)
   const defined = globalReader.u32()
-  const fuel = (imports === undefined ? 0 : importedGlobals(imports.content)) + defined
+  const firstDefined = imports === undefined ? 0 : importedGlobals(imports.content)
+  const fuel = firstDefined + defined
+  const mutable: number[] = []
+  const entries = new Reader(globals.content, globalReader.at)
+  for (let index = 0; index < defined; index++) {
+    const valueType = entries.byte()
+    if (entries.byte() === 1) {
+      if (valueType !== 0x7f && valueType !== 0x7e) throw new Unsupported('a mutable global of another type')
+      mutable.push(firstDefined + index)
+    }
+    for (let op = entries.byte(); op !== 0x0b; op = entries.byte()) skipImmediates(entries, op)
+  }
   const exportReader = new Reader(exports.content)
   const exported = exportReader.u32()
-  const name = new TextEncoder().encode(FUEL_EXPORT)
   const check = fuelCheck(fuel)
   const rewritten = sections.map(({ id, content }) => {
     if (id === Section.global) {
@@ -246,14 +258,19 @@ function meter(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
       return section(id, concat([Uint8Array.from(encodeU32(defined + 1)), rest, entry]))
     }
     if (id === Section.export) {
-      const entry = Uint8Array.from([
-        ...encodeU32(name.byteLength),
-        ...name,
-        ExternalKind.global,
-        ...encodeU32(fuel),
-      ])
+      const exportOf = (label: string, global: number): number[] => {
+        const bytes = new TextEncoder().encode(label)
+        return [...encodeU32(bytes.byteLength), ...bytes, ExternalKind.global, ...encodeU32(global)]
+      }
+      const added = [
+        exportOf(FUEL_EXPORT, fuel),
+        ...mutable.map((global) => exportOf(`${SAVED_GLOBAL_PREFIX}${global}`, global)),
+      ]
       const rest = content.subarray(exportReader.at)
-      return section(id, concat([Uint8Array.from(encodeU32(exported + 1)), rest, entry]))
+      return section(
+        id,
+        concat([Uint8Array.from(encodeU32(exported + added.length)), rest, Uint8Array.from(added.flat())]),
+      )
     }
     if (id === Section.code) return section(id, meterCode(content, check))
     return section(id, content)

@@ -15,7 +15,7 @@ import {
 } from '@clearance/rego-builtins'
 import type * as OpaWasm from '@open-policy-agent/opa-wasm'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
-import { FUEL_EXPORT, UNMETERED_FUEL } from './loop-fuel.js'
+import { FUEL_EXPORT, SAVED_GLOBAL_PREFIX, UNMETERED_FUEL } from './loop-fuel.js'
 import { evaluationFailure } from './opa-eval-errors.js'
 import { type DataExports, loadDataDocument } from './wasm-data.js'
 
@@ -144,6 +144,9 @@ class InstantiatedPolicy implements WasmPolicy {
   private policy: LoadedPolicy
   private exports: OpaExports
   private fuel: WebAssembly.Global | undefined
+  /** The metered module's own mutable globals, and their values before the evaluation under way. */
+  private saved: WebAssembly.Global[] = []
+  private readonly before: unknown[] = []
   private readonly results = new ValueDumpReader()
 
   constructor(
@@ -157,6 +160,7 @@ class InstantiatedPolicy implements WasmPolicy {
     this.policy = policy
     this.exports = instanceOf(policy).exports as unknown as OpaExports
     this.fuel = fuelOf(policy, options.fuel)
+    this.saved = savedGlobalsOf(policy, options.fuel)
     this.entrypoints = new Map(Object.entries(policy.entrypoints as Record<string, number>))
   }
 
@@ -177,7 +181,10 @@ class InstantiatedPolicy implements WasmPolicy {
       // time.now_ns and friends hold one value for exactly one evaluation
       beginEvaluation(this.options.builtins)
       setStrictBuiltinErrors(this.options.builtins, (flagged & STRICT_BUILTIN_ERRORS) !== 0)
-      if (this.fuel !== undefined) this.fuel.value = this.options.fuel
+      if (this.fuel !== undefined) {
+        this.fuel.value = this.options.fuel
+        for (let index = 0; index < this.saved.length; index++) this.before[index] = this.saved[index]!.value
+      }
       const discarded = (flagged & RESULT_DISCARDED) !== 0
       if (discarded) this.evaluateDiscarded(entrypoint, inputAddr, inputLen)
       const resultAddr = discarded
@@ -202,7 +209,11 @@ class InstantiatedPolicy implements WasmPolicy {
       // header leaves nothing the next one reads.
       const exhausted = thrown instanceof FuelExhausted || this.fuel?.value === 0
       if (this.fuel !== undefined) this.fuel.value = UNMETERED_FUEL
-      if (exhausted) throw new FuelExhausted()
+      if (exhausted) {
+        // Stopped at a loop's header: the stack pointer (and any other global) as before the evaluation.
+        for (let index = 0; index < this.saved.length; index++) this.saved[index]!.value = this.before[index]
+        throw new FuelExhausted()
+      }
       // A trap can leave the instance in any state, and wasm memory never shrinks: after a trap or an exhausted
       // allocator, later decisions get a fresh instance (and the grown one goes to the garbage collector).
       if (thrown instanceof WebAssembly.RuntimeError || isMemoryExhaustion(thrown)) this.replaceInstance()
@@ -238,6 +249,7 @@ class InstantiatedPolicy implements WasmPolicy {
     this.policy = fresh
     this.exports = instanceOf(fresh).exports as unknown as OpaExports
     this.fuel = fuelOf(fresh, this.options.fuel)
+    this.saved = savedGlobalsOf(fresh, this.options.fuel)
   }
 }
 
@@ -277,6 +289,14 @@ function fuelOf(policy: LoadedPolicy, fuel: number | undefined): WebAssembly.Glo
     )
   }
   return global
+}
+
+/** The metered module's exported mutable globals (loop-fuel.ts), when the policy is to be metered. */
+function savedGlobalsOf(policy: LoadedPolicy, fuel: number | undefined): WebAssembly.Global[] {
+  if (fuel === undefined) return []
+  return Object.entries(instanceOf(policy).exports)
+    .filter(([name, value]) => name.startsWith(SAVED_GLOBAL_PREFIX) && value instanceof WebAssembly.Global)
+    .map(([, value]) => value as WebAssembly.Global)
 }
 
 function instanceOf(policy: LoadedPolicy): WebAssembly.Instance {
