@@ -170,6 +170,8 @@ export interface ClearanceServerOptions {
   serveArgs?: readonly string[]
   /** Name in the results; default "clearance" or "clearance ×N". */
   name?: string
+  /** The `clearance` entry to run (default this checkout's bin/clearance.js): another build, for a before/after. */
+  bin?: string
 }
 
 export async function startClearance(options: ClearanceServerOptions): Promise<ServerProcess> {
@@ -187,7 +189,7 @@ export async function startClearance(options: ClearanceServerOptions): Promise<S
   let args: string[]
   let viaTsx = false
   if (workers === 1) {
-    args = [join(repoRoot, 'bin', 'clearance.js'), 'serve', ...serveArgs]
+    args = [options.bin ?? join(repoRoot, 'bin', 'clearance.js'), 'serve', ...serveArgs]
   } else if (cliSupportsWorkers()) {
     args = [join(repoRoot, 'bin', 'clearance.js'), 'serve', ...serveArgs, '--workers', String(workers)]
   } else {
