@@ -96,6 +96,18 @@ describe('warm evaluation threads', () => {
     fourth.close()
   })
 
+  it('loads the policy it is given on a spare whose warm-up module was not a policy', async () => {
+    await vi.waitFor(() => expect(pool.spares()).toEqual({ total: 2, warm: 2 }), WAIT)
+    const taken = await load('9')
+    // The spares started for this refill warm up on bytes no runtime can compile.
+    pool.prime({ prime: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 255]) })
+    taken.close()
+    await vi.waitFor(() => expect(pool.spares()).toEqual({ total: 2, warm: 2 }), WAIT)
+    const after = await load('10')
+    expect(await versionOf(after)).toBe('[{"result":"10"}]')
+    after.close()
+  })
+
   it('replaces a spare that dies while it waits', async () => {
     await vi.waitFor(() => expect(pool.spares()).toEqual({ total: 2, warm: 2 }), WAIT)
     const before = spawned.length
