@@ -94,7 +94,6 @@ function startThread(
   }
   let loaded: () => void = () => {}
   const pool = options.warmThreads ?? defaultWarmThreads()
-  pool.prime({ prime: wasm })
   // A spare (or a new worker) gets its policy by message; the pool refills once this one has loaded it.
   const worker = pool.take(
     new Promise<void>((resolve) => {
@@ -126,6 +125,8 @@ function startThread(
         return
       }
       settle()
+      // Spares warm up on a module known to load (one that hangs or fails its load never primes a spare).
+      pool.prime({ prime: wasm })
       // From here the policy watches the thread (GuardedPolicy.watch); an error must never reach the process.
       worker.on('error', () => {})
       resolve({

@@ -10,7 +10,7 @@
 // refills after each take, once the thread taken has loaded its policy, so the refill's import does not compete
 // with the activation it serves.
 //
-// A warm spare is also primed: it loads a policy it is given (the latest one started) with empty data and drops
+// A warm spare is also primed: it loads a policy it is given (the latest one loaded) with empty data and drops
 // it, so that the first real load on the thread finds opa-wasm's and the builtins' code compiled and the module in
 // the engine's code cache (the first load on a new thread takes 50–80 ms idle, 100–500 ms on a busy machine; the
 // next ones 2–10 ms).
