@@ -88,7 +88,6 @@ export function createWarmThreads({
 
   const start = (): void => {
     const worker = spawn()
-    worker.unref()
     const spare: Spare = { worker, warm: false, detach: () => {} }
     const onMessage = (message: unknown): void => {
       if (!isWarmMessage(message)) return
@@ -114,6 +113,8 @@ export function createWarmThreads({
     worker.on('message', onMessage)
     worker.on('error', onError)
     worker.on('exit', onExit)
+    // After the listeners: a 'message' listener refs the worker again, and a spare must never keep the process up.
+    worker.unref()
     idle.push(spare)
   }
 

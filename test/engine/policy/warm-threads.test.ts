@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import type { Worker } from 'node:worker_threads'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type Bundle, loadBundleFromPath } from '../../../engine/bundle/index.js'
@@ -123,6 +125,14 @@ describe('warm evaluation threads', () => {
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(alive()).toHaveLength(2)
   })
+
+  it('never keeps the process alive: one holding warm spares exits when its work is done', async () => {
+    const script = new URL('./support/hold-spares.ts', import.meta.url)
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script.pathname], {
+      timeout: 60_000,
+    })
+    expect(JSON.parse(stdout)).toEqual({ total: 2, warm: 2 })
+  }, 90_000)
 
   it('terminates its spares when closed, and starts threads cold afterwards without keeping any', async () => {
     const spares = alive()
