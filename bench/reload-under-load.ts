@@ -5,24 +5,31 @@
 // compile; timer_bundle_activate_ns: build the policy set, start its evaluation threads, smoke-evaluate, swap).
 // The rest is the watcher's notice plus its cool-down (--reload-cooldown-ms, 100 ms by default) and the wait for the
 // next answer. The same is measured idle (a few requests/s) for comparison.
-// Usage: npx tsx bench/reload-under-load.ts [--reloads 20] [--interval 1500] [--seconds 3] [--json file]
+// --bin runs another build's bin/clearance.js (a before/after: a detached worktree of main with its dist built).
+// Usage: npx tsx bench/reload-under-load.ts [--reloads 20] [--interval 1500] [--seconds 3] [--bin path] [--json file]
 import { rename, writeFile } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildBundle } from '../engine/build/build-bundle.js'
+import { DEFAULTS } from '../engine/config/defaults.js'
 import { readArchive, reloadVersion } from '../test/engine/activation/support/bundle-kit.js'
 import { outDir, repoRoot } from './support/bundles.js'
 import { writeJson } from './support/json-output.js'
 import { runClosedLoop } from './support/load.js'
+import {
+  type ReloadPhase,
+  type ReloadUnderLoadResult,
+  reloadUnderLoadMarkdown,
+} from './support/reload-under-load-report.js'
 import { startClearance } from './support/servers.js'
-import { summarize } from './support/stats.js'
 
 const { values } = parseArgs({
   options: {
     reloads: { type: 'string', default: '20' },
     interval: { type: 'string', default: '1500' },
     seconds: { type: 'string', default: '3' },
+    bin: { type: 'string' },
     json: { type: 'string' },
   },
 })
@@ -39,17 +46,11 @@ await writeFile(file, reloadVersion(base, version))
 
 const path = '/v1/data/reload/allow'
 const body = Buffer.from(JSON.stringify({ input: { user: 'alice' } }))
-const server = await startClearance({ bundle: file, serveArgs: ['--decision-cache', 'off'] })
-
-interface Phase {
-  rate: number
-  /** Rename → first answer by the new revision, per reload (ms). */
-  toFirstAnswerMs: number[]
-  loadMs: number[]
-  activateMs: number[]
-  failed: number
-  answers: number
-}
+const server = await startClearance({
+  bundle: file,
+  serveArgs: ['--decision-cache', 'off'],
+  ...(values.bin === undefined ? {} : { bin: values.bin }),
+})
 
 /** Sends `rate` requests/s on a schedule and notes, per answer, when it came and which revision made it. */
 function driveLoad(rate: number, onAnswer: (revision: string, atMs: number) => void) {
@@ -116,8 +117,8 @@ async function statusMetrics(): Promise<{ loadMs: number; activateMs: number }> 
   }
 }
 
-async function phase(rate: number, count: number): Promise<Phase> {
-  const result: Phase = { rate, toFirstAnswerMs: [], loadMs: [], activateMs: [], failed: 0, answers: 0 }
+async function phase(rate: number, count: number): Promise<ReloadPhase> {
+  const result: ReloadPhase = { rate, toFirstAnswerMs: [], loadMs: [], activateMs: [], failed: 0, answers: 0 }
   let waitingFor: { revision: string; writtenAt: number; resolve: (atMs: number) => void } | undefined
   const load = driveLoad(rate, (revision, atMs) => {
     if (waitingFor !== undefined && revision === waitingFor.revision) {
@@ -146,15 +147,6 @@ async function phase(rate: number, count: number): Promise<Phase> {
   return result
 }
 
-const fmt = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '—')
-function row(name: string, p: Phase): string {
-  const total = summarize(p.toFirstAnswerMs.filter(Number.isFinite))
-  const loadMs = summarize(p.loadMs.filter(Number.isFinite))
-  const activateMs = summarize(p.activateMs.filter(Number.isFinite))
-  const missed = p.toFirstAnswerMs.filter((ms) => !Number.isFinite(ms)).length
-  return `| ${name} (${p.rate}/s) | ${p.toFirstAnswerMs.length - missed}/${p.toFirstAnswerMs.length} | ${fmt(total.p50)} | ${fmt(total.p99)} | ${fmt(Math.max(...p.toFirstAnswerMs.filter(Number.isFinite)))} | ${fmt(loadMs.p50)} / ${fmt(loadMs.p99)} | ${fmt(activateMs.p50)} / ${fmt(activateMs.p99)} | ${p.failed} of ${p.answers} |`
-}
-
 try {
   const closed = await runClosedLoop(
     { url: server.url, path, bodies: [body.toString()] },
@@ -163,16 +155,15 @@ try {
   const half = Math.max(1, Math.round(closed.rps / 2))
   const idle = await phase(5, Math.max(3, Math.round(reloads / 4)))
   const loaded = await phase(half, reloads)
-  writeJson(values.json, { maxRps: closed.rps, idle, loaded })
-  console.log(
-    `Reload under load: \`clearance serve\` (decision cache off) sustains ${Math.round(closed.rps)} decisions/s (closed loop, 16 connections); the open loop runs at half that.\n`,
-  )
-  console.log(
-    '| phase | reloads seen | rename → first answer by the new revision, p50 (ms) | p99 (ms) | max (ms) | load bundle p50 / p99 (ms) | activate p50 / p99 (ms) | failed answers |',
-  )
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|')
-  console.log(row('idle', idle))
-  console.log(row('half the max rate', loaded))
+  const result: ReloadUnderLoadResult = {
+    maxRps: closed.rps,
+    idle,
+    loaded,
+    rssMiB: server.memory().rssMiB,
+    cooldownMs: DEFAULTS.reloadCooldownMs,
+  }
+  writeJson(values.json, result)
+  console.log(reloadUnderLoadMarkdown(result, values.bin === undefined ? 'clearance serve' : values.bin))
 } finally {
   await server.stop()
 }

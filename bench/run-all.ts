@@ -19,6 +19,7 @@ import {
   OPA,
   type PolicyResult,
 } from './support/neutral-report.js'
+import { type ReloadUnderLoadResult, reloadUnderLoadMarkdown } from './support/reload-under-load-report.js'
 import {
   type CatalogResult,
   catalogMarkdown,
@@ -77,6 +78,7 @@ const plan = quick
       hitRate: ['--decisions', '100000'],
       catalog: ['--sizes', '10,1000,10000', '--decisions', '6000'],
       reload: ['--reloads', '10'],
+      reloadUnderLoad: ['--reloads', '8', '--interval', '1000', '--seconds', '2'],
       memory: ['--size', '10000', '--decisions', '100000', '--load-seconds', '2'],
       profile: ['--seconds', '3', '--connections', '16'],
     }
@@ -112,6 +114,7 @@ const plan = quick
       hitRate: ['--decisions', '500000'],
       catalog: ['--sizes', '10,1000,10000,100000', '--decisions', '20000'],
       reload: ['--reloads', '50'],
+      reloadUnderLoad: ['--reloads', '20', '--interval', '1000', '--seconds', '3'],
       memory: ['--size', '100000', '--decisions', '1000000', '--load-seconds', '3'],
       profile: ['--seconds', '10', '--connections', '16'],
     }
@@ -184,6 +187,7 @@ let neutral: PolicyResult[]
 let hitRate: HitRateResult
 let catalog: CatalogResult
 let reload: ReloadResult
+let reloadUnderLoad: ReloadUnderLoadResult
 let memory: MemoryResult
 let profile: ProfileResult
 try {
@@ -193,6 +197,7 @@ try {
   hitRate = await step<HitRateResult>('decision-cache-hit-rate.ts', plan.hitRate, work)
   catalog = await step<CatalogResult>('catalog-curve.ts', plan.catalog, work)
   reload = await reloadStep(plan.reload)
+  reloadUnderLoad = await step<ReloadUnderLoadResult>('reload-under-load.ts', plan.reloadUnderLoad, work)
   memory = await step<MemoryResult>('memory.ts', plan.memory, work)
   profile = await step<ProfileResult>('profile.ts', plan.profile, work)
 } finally {
@@ -354,6 +359,15 @@ const report = [
   '',
   reload.table,
   '',
+  '## Hot reload under load',
+  '',
+  `The bundle file is replaced by rename with a new revision ${plan.reloadUnderLoad[3]} ms after the last one ` +
+    'was first answered, idle and while an open loop runs at half the rate `clearance serve` sustains; the time ' +
+    'is from the rename to the first answer naming the new revision; "load" and "activate" are the ' +
+    "server's own timers from GET /v1/status.",
+  '',
+  reloadUnderLoadMarkdown(reloadUnderLoad),
+  '',
   '## Memory',
   '',
   memoryMarkdown(memory),
@@ -376,6 +390,7 @@ const results = {
   hitRate,
   catalog,
   reload,
+  reloadUnderLoad,
   memory,
   profile,
 }

@@ -172,6 +172,8 @@ export interface ClearanceServerOptions {
   name?: string
   /** Checkout whose built `bin/clearance.js` serves (default: this one), e.g. an earlier commit to compare with. */
   root?: string
+  /** The `clearance` entry to run, when not `root`'s bin/clearance.js: another build, for a before/after. */
+  bin?: string
 }
 
 export async function startClearance(options: ClearanceServerOptions): Promise<ServerProcess> {
@@ -190,7 +192,7 @@ export async function startClearance(options: ClearanceServerOptions): Promise<S
   let args: string[]
   let viaTsx = false
   if (workers === 1) {
-    args = [join(root, 'bin', 'clearance.js'), 'serve', ...serveArgs]
+    args = [options.bin ?? join(root, 'bin', 'clearance.js'), 'serve', ...serveArgs]
   } else if (cliSupportsWorkers()) {
     args = [join(root, 'bin', 'clearance.js'), 'serve', ...serveArgs, '--workers', String(workers)]
   } else {

@@ -38,6 +38,11 @@ export const DEFAULTS = {
   decisionCache: { enabled: true, maxEntries: 10_000, maxBytes: 16 * MiB },
   /** Evaluation threads per policy module under the time limit: one runaway evaluation holds only one of them. */
   evalThreads: 2,
+  /**
+   * Spare evaluation threads a process that reloads keeps warm (module graph imported, no policy yet), so that
+   * activating a set does not wait for new threads to start (engine/policy/warm-threads.ts); ~23 MiB RSS each.
+   */
+  evalSpareThreads: 2,
   /** How long an evaluation (entrypoint and input) that overran is denied without running it again. */
   overrunCooldownMs: 60_000,
   /**

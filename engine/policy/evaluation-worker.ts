@@ -1,7 +1,9 @@
-// Entry of an evaluation worker thread: instantiates one policy.wasm with its data, reports its entrypoints, then
-// serves batches of evaluations over the shared-memory channel until the main thread terminates it. The thread
-// blocks between batches and never returns to its event loop, so a batch costs one wake-up each way.
-import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads'
+// Entry of an evaluation worker thread: once its module graph is imported it says so (warm) and waits for its
+// first message, the policy.wasm and data to instantiate (at once from a cold start, later from a spare:
+// warm-threads.ts); it reports the entrypoints, then serves batches of evaluations over the shared-memory channel
+// until the main thread terminates it. The thread blocks between batches and never returns to its event loop, so
+// a batch costs one wake-up each way.
+import { type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads'
 import { describeThrown, ErrorCodes, toClearanceError } from '../errors.js'
 import {
   Control,
@@ -14,9 +16,10 @@ import {
   VIA_PORT,
   writeTextRecord,
 } from './evaluation-channel.js'
+import { type EvaluationWorkerWarm, isPrimer } from './warm-threads.js'
 import { isInstanceFailure, loadWasmPolicy, type WasmPolicy } from './wasm-policy.js'
 
-/** What the main thread hands a new evaluation worker. */
+/** What the main thread hands an evaluation worker, in its first message (the port transferred with it). */
 export interface EvaluationWorkerData {
   wasm: Uint8Array
   data: Uint8Array
@@ -110,8 +113,23 @@ function serve(policy: WasmPolicy, channel: EvaluationChannel, port: MessagePort
   }
 }
 
+/** The first message from the main thread; the thread's event loop stays alive until it comes. */
+function nextMessage(): Promise<unknown> {
+  return new Promise((resolve) => parentPort?.once('message', resolve))
+}
+
+const EMPTY_DATA = new TextEncoder().encode('{}')
+
 async function main(): Promise<void> {
-  const init = workerData as EvaluationWorkerData
+  // Static imports are evaluated by now: the expensive part of a thread's start is behind it.
+  parentPort?.postMessage({ warm: true } satisfies EvaluationWorkerWarm)
+  let message = await nextMessage()
+  while (isPrimer(message)) {
+    // A spare's warm-up: the instance is dropped; a module that fails here fails again, reported, when given.
+    await loadWasmPolicy(message.prime, EMPTY_DATA).catch(() => undefined)
+    message = await nextMessage()
+  }
+  const init = message as EvaluationWorkerData
   const options = {
     ...(init.initialMemoryPages === undefined ? {} : { initialMemoryPages: init.initialMemoryPages }),
     ...(init.maxMemoryPages === undefined ? {} : { maxMemoryPages: init.maxMemoryPages }),

@@ -35,6 +35,12 @@ import {
 } from './inline-policy.js'
 import { evaluationFailure } from './opa-eval-errors.js'
 import { createOverrunBreaker, type OverrunBreaker } from './overrun-breaker.js'
+import {
+  createWarmThreads,
+  type EvaluationWorkerWarm,
+  isWarmMessage,
+  type WarmThreads,
+} from './warm-threads.js'
 import { FuelExhausted, isInstanceFailure, type WasmPolicy, type WasmPolicyOptions } from './wasm-policy.js'
 
 /** A wasm policy that holds a thread, released by close(). */
@@ -67,10 +73,24 @@ export function shareBytes(bytes: Uint8Array): Uint8Array {
   return shared
 }
 
+/** How a policy's threads start: the wasm options they load with, and where their workers come from. */
+type ThreadOptions = WasmPolicyOptions & {
+  /** Spare threads to take workers from (default: the process's own pool, created on first use). */
+  warmThreads?: WarmThreads | undefined
+}
+
+let processWarmThreads: WarmThreads | undefined
+
+/** The pool every guarded policy of the process shares unless given one. */
+function defaultWarmThreads(): WarmThreads {
+  processWarmThreads ??= createWarmThreads({ spawn: () => spawnWorker(WORKER_URL, {}) })
+  return processWarmThreads
+}
+
 function startThread(
   wasm: Uint8Array,
   data: Uint8Array,
-  options: WasmPolicyOptions,
+  options: ThreadOptions,
 ): Promise<{ thread: Thread; entrypoints: Map<string, number>; builtins: string[] }> {
   const { port1, port2 } = new MessageChannel()
   const channel = createEvaluationChannel()
@@ -82,31 +102,55 @@ function startThread(
     initialMemoryPages: options.initialMemoryPages,
     maxMemoryPages: options.maxMemoryPages,
   }
-  const worker = spawnWorker(WORKER_URL, { workerData: init, transferList: [port2] })
-  worker.unref()
+  let loaded: () => void = () => {}
+  const pool = options.warmThreads ?? defaultWarmThreads()
+  // A spare (or a new worker) gets its policy by message; the pool refills once this one has loaded it.
+  const worker = pool.take(
+    new Promise<void>((resolve) => {
+      loaded = resolve
+    }),
+  )
+  worker.postMessage(init, [port2])
   port1.unref()
   return new Promise((resolve, reject) => {
+    const settle = (): void => {
+      worker.off('message', onMessage)
+      worker.off('error', onError)
+      worker.off('exit', onExit)
+      loaded()
+    }
     const fail = (message: string): void => {
+      settle()
+      // Termination may still report an error; the thread is gone for good and nothing should hear of it.
+      worker.on('error', () => {})
       void worker.terminate()
       port1.close()
       reject(new ClearanceError(ErrorCodes.bundleError, message))
     }
-    worker.once('message', (ready: EvaluationWorkerReady) => {
-      worker.removeAllListeners('error')
-      worker.removeAllListeners('exit')
-      if (!ready.ok) return fail(ready.message)
+    const onMessage = (message: EvaluationWorkerReady | EvaluationWorkerWarm): void => {
+      // A spare taken before it finished its imports says it is warm first.
+      if (isWarmMessage(message)) return
+      if (!message.ok) {
+        fail(message.message)
+        return
+      }
+      settle()
+      // Spares warm up on a module known to load (one that hangs or fails its load never primes a spare).
+      pool.prime({ prime: wasm })
       // From here the policy watches the thread (GuardedPolicy.watch); an error must never reach the process.
       worker.on('error', () => {})
       resolve({
         thread: { worker, port: port1, channel },
-        entrypoints: new Map(ready.entrypoints),
-        builtins: ready.builtins,
+        entrypoints: new Map(message.entrypoints),
+        builtins: message.builtins,
       })
-    })
-    worker.once('error', (error) => fail(`evaluation thread failed to start: ${error.message}`))
-    worker.once('exit', (exitCode) =>
-      fail(`evaluation thread exited during start-up (exit code ${exitCode})`),
-    )
+    }
+    const onError = (error: Error): void => fail(`evaluation thread failed to start: ${error.message}`)
+    const onExit = (exitCode: number): void =>
+      fail(`evaluation thread exited during start-up (exit code ${exitCode})`)
+    worker.on('message', onMessage)
+    worker.on('error', onError)
+    worker.on('exit', onExit)
   })
 }
 
@@ -194,7 +238,7 @@ class GuardedPolicy implements ClosablePolicy {
     threads: readonly Thread[],
     private readonly wasm: Uint8Array,
     private readonly data: Uint8Array,
-    private readonly options: WasmPolicyOptions,
+    private readonly options: ThreadOptions,
     guard: GuardOptions,
     /** The serving thread's metered instances (inline-policy.ts), when the module qualifies. */
     private readonly inlineSource: InlineSource | undefined,
@@ -742,7 +786,7 @@ class GuardedPolicy implements ClosablePolicy {
 export async function loadGuardedWasmPolicy(
   wasm: Uint8Array,
   data: Uint8Array,
-  options: WasmPolicyOptions & {
+  options: ThreadOptions & {
     timeoutMs: number
     threads?: number
     overrunCooldownMs?: number
