@@ -92,8 +92,8 @@ function httpOptions(command: Command): Command {
       String(DEFAULTS.decisionCache.maxBytes),
     )
     .option(
-      '--eval-threads <n>',
-      'evaluation threads per policy module (a runaway evaluation holds one; the others keep serving)',
+      '--eval-threads <n|auto>',
+      'evaluation threads per policy module (a runaway evaluation holds one; the others keep serving); auto: 2, or 1 for a module with 64 MiB of data or more',
       String(DEFAULTS.evalThreads),
     )
 }

@@ -38,8 +38,8 @@ export interface ServeConfig {
   evaluationTimeoutMs: number | undefined
   /** Repeated inputs of deterministic policies answered from memory; undefined: off. */
   decisionCache: { maxEntries: number; maxBytes: number } | undefined
-  /** --eval-threads: evaluation threads per policy module under the time limit. */
-  evaluationThreads: number
+  /** --eval-threads: evaluation threads per policy module under the time limit, or `auto` (DEFAULTS.evalThreads). */
+  evaluationThreads: number | 'auto'
   authentication: 'off' | 'token' | 'tls'
   tokenFile: string | undefined
   tlsCertFile: string | undefined
@@ -169,6 +169,10 @@ export function parseAddr(addr: string): { host: string; port: number } {
   return { host, port }
 }
 
+function evaluationThreads(raw: string): number | 'auto' {
+  return raw === 'auto' ? 'auto' : positiveInteger('--eval-threads', raw)
+}
+
 function positiveInteger(field: string, raw: string): number {
   const value = Number(raw)
   if (!Number.isSafeInteger(value) || value <= 0) throw invalid(field, `"${raw}" is not a positive integer`)
@@ -266,7 +270,7 @@ export function serveConfigFromOptions(options: ServeOptions): ServeConfig {
     ),
     evaluationTimeoutMs: evaluationTimeout(options.evalTimeoutMs ?? String(DEFAULTS.evalTimeoutMs)),
     decisionCache: decisionCacheOptions(options),
-    evaluationThreads: positiveInteger('--eval-threads', options.evalThreads ?? String(DEFAULTS.evalThreads)),
+    evaluationThreads: evaluationThreads(options.evalThreads ?? String(DEFAULTS.evalThreads)),
     ...securityOptions(options),
     ...lifecycleOptions(options),
     decisionLog: decisionLogOptions(options),

@@ -36,8 +36,13 @@ export const DEFAULTS = {
    * bounds. 10,000 answers of a few hundred bytes each is a few MiB.
    */
   decisionCache: { enabled: true, maxEntries: 10_000, maxBytes: 16 * MiB },
-  /** Evaluation threads per policy module under the time limit: one runaway evaluation holds only one of them. */
-  evalThreads: 2,
+  /**
+   * Evaluation threads per policy module under the time limit: one runaway evaluation holds only one of them.
+   * `auto`: `threads`, or one for a module whose data is `singleFromDataBytes` or more (each thread holds the data
+   * in its wasm memory, ~8× its text: two threads on a 100 MiB catalog cost ~800 MiB more than one).
+   */
+  evalThreads: 'auto' as number | 'auto',
+  evalThreadsAuto: { threads: 2, singleFromDataBytes: 64 * MiB },
   /**
    * Spare evaluation threads a process that reloads keeps warm (module graph imported, no policy yet), so that
    * activating a set does not wait for new threads to start (engine/policy/warm-threads.ts); ~23 MiB RSS each.

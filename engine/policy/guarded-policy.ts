@@ -778,6 +778,13 @@ class GuardedPolicy implements ClosablePolicy {
   }
 }
 
+/** The threads a module gets: as asked, or for `auto` two, and one when its data is large (DEFAULTS.evalThreads). */
+export function evaluationThreadsFor(threads: number | 'auto', dataBytes: number): number {
+  if (threads !== 'auto') return threads
+  const { threads: usual, singleFromDataBytes } = DEFAULTS.evalThreadsAuto
+  return dataBytes >= singleFromDataBytes ? 1 : usual
+}
+
 /**
  * Like loadWasmPolicy, but the instance lives on a worker thread and every evaluation is stopped after
  * `timeoutMs`. Host builtins are Clearance's defaults (functions cannot cross threads). Throws
@@ -788,7 +795,7 @@ export async function loadGuardedWasmPolicy(
   data: Uint8Array,
   options: ThreadOptions & {
     timeoutMs: number
-    threads?: number
+    threads?: number | 'auto'
     overrunCooldownMs?: number
     /** Evaluation on the serving thread (DEFAULTS.inlineEvaluation); `{ fuel: 0 }` evaluates on the threads only. */
     inline?: Partial<InlineOptions>
@@ -802,11 +809,12 @@ export async function loadGuardedWasmPolicy(
   }
   const {
     timeoutMs,
-    threads = DEFAULTS.evalThreads,
+    threads: threadsOption = DEFAULTS.evalThreads,
     overrunCooldownMs = DEFAULTS.overrunCooldownMs,
     inline: inlineOptions,
     ...wasmOptions
   } = options
+  const threads = evaluationThreadsFor(threadsOption, data.byteLength)
   const sharedWasm = shareBytes(wasm)
   const sharedData = shareBytes(data)
   const started = await Promise.allSettled(

@@ -26,7 +26,7 @@ export interface PolicySetOptions extends WasmPolicyOptions {
    */
   evaluationTimeoutMs?: number | undefined
   /** Evaluation threads per module under the time limit (default DEFAULTS.evalThreads). */
-  evaluationThreads?: number | undefined
+  evaluationThreads?: number | 'auto' | undefined
 }
 
 /** What a path evaluates to: undefined, or the JSON text of its value. */

@@ -5,7 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type Bundle, loadBundleFromPath } from '../../../engine/bundle/index.js'
 import { encodeJson } from '../../../engine/json/json-codec.js'
-import { type ClosablePolicy, loadGuardedWasmPolicy } from '../../../engine/policy/guarded-policy.js'
+import {
+  type ClosablePolicy,
+  evaluationThreadsFor,
+  loadGuardedWasmPolicy,
+} from '../../../engine/policy/guarded-policy.js'
 import { buildFixture } from '../../helpers/fixtures.js'
 
 const TIMEOUT_MS = 300
@@ -149,5 +153,11 @@ describe('a client whose evaluations exhaust the memory ceiling', () => {
     } finally {
       policy.close()
     }
+  })
+
+  it('gives a module two threads by default, one when its data is large (--eval-threads auto), as many as asked', () => {
+    expect(evaluationThreadsFor('auto', 10 * 1024 * 1024)).toBe(2)
+    expect(evaluationThreadsFor('auto', 64 * 1024 * 1024)).toBe(1)
+    expect(evaluationThreadsFor(3, 200 * 1024 * 1024)).toBe(3)
   })
 })
