@@ -76,7 +76,12 @@ describe('fair time limits', () => {
     const queued = policy.evaluateAsync(id('echo'), encodeJson({ queued: true }))
     await expect(one).rejects.toThrow(/time limit/)
     await expect(two).rejects.toThrow(/time limit/)
-    await expect(queued).rejects.toThrow(/being replaced/)
+    // Denied while no thread is left; a replacement from a warm spare can be ready first and answer it.
+    const outcome = await queued.then(
+      (result) => result,
+      (error: Error) => error.message,
+    )
+    expect(['[{"result":{"queued":true}}]', expect.stringMatching(/being replaced/)]).toContainEqual(outcome)
     await vi.waitFor(
       async () => expect(await policy.evaluateAsync(id('echo'), encodeJson(1))).toBe('[{"result":1}]'),
       {
