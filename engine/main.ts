@@ -255,7 +255,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
     json: { maxDepth: config.maxJsonDepth, maxElements: config.maxJsonElements },
     tls: tls === undefined ? undefined : { ...tls, requireClientCert: config.authentication === 'tls' },
   })
-  const { app, lean } = createHttpHandlers({
+  const { app, lean, fast } = createHttpHandlers({
     checkPath: config.checkPath,
     validateInput,
     authentication,
@@ -291,6 +291,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
       keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     },
     lean,
+    fast,
   )
   log.info({ addr: server.url, version: VERSION, authentication: config.authentication }, 'server listening')
   return {

@@ -14,7 +14,8 @@ import {
   registerAuthzenRoutes,
   registerForwardAuthRoute,
 } from './gateways/index.js'
-import { createLeanDataRoute, type LeanRoute } from './lean-data-route.js'
+import { createLeanAnswer, createLeanDataRoute, type LeanRoute } from './lean-data-route.js'
+import type { FastAnswers } from './listen.js'
 import {
   type AuthenticationOptions,
   authentication,
@@ -70,6 +71,8 @@ export interface AppDeps {
 export interface HttpHandlers {
   app: Hono
   lean: LeanRoute
+  /** The same answers for requests read straight from plain-HTTP sockets (fast-connections.ts). */
+  fast: FastAnswers
 }
 
 /**
@@ -159,12 +162,10 @@ export function createHttpHandlers(deps: AppDeps): HttpHandlers {
     ),
   )
   app.onError((thrown, c) => errorResponse(c, thrown, deps.log))
-  const lean = createLeanDataRoute({
-    ...deps,
-    authenticate: check,
-    limit,
-    metrics,
-    gzipMinLength: DEFAULTS.gzipMinLength,
-  })
-  return { app, lean }
+  const leanDeps = { ...deps, authenticate: check, limit, metrics, gzipMinLength: DEFAULTS.gzipMinLength }
+  return {
+    app,
+    lean: createLeanDataRoute(leanDeps),
+    fast: { answer: createLeanAnswer(leanDeps), maxBodyBytes: deps.config.maxBodyBytes },
+  }
 }

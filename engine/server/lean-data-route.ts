@@ -7,6 +7,7 @@
 // map, so every failure is an OPA error body and never an allow). Everything else — other methods, other paths, a
 // path hono would normalize — falls through to hono unchanged.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { gzipSync } from 'node:zlib'
 import { remoteAddr } from '../decision-log/index.js'
@@ -45,21 +46,78 @@ const SLASH = 0x2f
 const ROUTE_ROOT = '/v1/data'
 const ROUTE_PATH = '/v1/data/*'
 
-export function createLeanDataRoute(deps: LeanDataRouteDeps): LeanRoute {
-  return (req, res) => {
-    if (req.method !== 'POST') return false
-    const url = req.url
-    if (url === undefined || !url.startsWith(DATA)) return false
-    const queryAt = url.indexOf('?')
-    const path = queryAt < 0 ? url : url.slice(0, queryAt)
-    if (path.length > DATA.length && path.charCodeAt(DATA.length) !== SLASH) return false
-    if (!PLAIN_PATH.test(path) || path.includes('/.') || req.headers.host === undefined) return false
-    // "//" and a trailing slash are redirected as OPA's router does (middleware/opa-path-redirects.ts)
-    if (path.includes('//') || path.endsWith('/')) return false
-    answer(deps, req, res, path, queryAt < 0 ? undefined : url.slice(queryAt + 1)).catch((thrown) => {
+/** A data API POST as the lean route reads it: from Node's parser (below) or from fast-connections.ts. */
+export interface LeanRequest {
+  /** The request target: the path, then `?` and the query when there is one. */
+  url: string
+  authorization: string | undefined
+  contentType: string | undefined
+  acceptEncoding: string | undefined
+  socket: Socket
+  /** The client's "ip:port", for the decision log and the evaluation's fair share. */
+  requestedBy: string | undefined
+  /** The body's bytes, decompressed, within --max-body-bytes (request-body.ts); throws a ClearanceError otherwise. */
+  body(): Promise<Uint8Array> | Uint8Array
+}
+
+/** Writes the whole answer: status, the headers as [name, value, …] and the body. */
+export type LeanReply = (status: number, headers: string[], body: string | Uint8Array) => void
+
+/** Answers one POST the lean route takes; the caller has checked it with leanDataPath. */
+export type LeanAnswer = (
+  request: LeanRequest,
+  path: string,
+  queryText: string | undefined,
+  reply: LeanReply,
+) => void
+
+/**
+ * The path of a POST the lean route answers, split from its query; undefined for one hono must see (a path hono
+ * would normalize, or one OPA's router redirects). `hasHost`: the request carried a Host header.
+ */
+export function leanDataPath(
+  url: string,
+  hasHost: boolean,
+): { path: string; query: string | undefined } | undefined {
+  if (!url.startsWith(DATA)) return undefined
+  const queryAt = url.indexOf('?')
+  const path = queryAt < 0 ? url : url.slice(0, queryAt)
+  if (path.length > DATA.length && path.charCodeAt(DATA.length) !== SLASH) return undefined
+  if (!PLAIN_PATH.test(path) || path.includes('/.') || !hasHost) return undefined
+  // "//" and a trailing slash are redirected as OPA's router does (middleware/opa-path-redirects.ts)
+  if (path.includes('//') || path.endsWith('/')) return undefined
+  return { path, query: queryAt < 0 ? undefined : url.slice(queryAt + 1) }
+}
+
+export function createLeanAnswer(deps: LeanDataRouteDeps): LeanAnswer {
+  return (request, path, queryText, reply) => {
+    answer(deps, request, path, queryText, reply).catch((thrown) => {
       // Only writing the answer itself can get here; the client gets no answer rather than a wrong one.
       deps.log.error({ err: thrown }, 'could not write a decision answer')
-      res.destroy()
+      request.socket.destroy()
+    })
+  }
+}
+
+export function createLeanDataRoute(deps: LeanDataRouteDeps): LeanRoute {
+  const answerLean = createLeanAnswer(deps)
+  return (req, res) => {
+    if (req.method !== 'POST' || req.url === undefined) return false
+    const target = leanDataPath(req.url, req.headers.host !== undefined)
+    if (target === undefined) return false
+    const socket = req.socket
+    const request: LeanRequest = {
+      url: req.url,
+      authorization: req.headers.authorization,
+      contentType: req.headers['content-type'],
+      acceptEncoding: req.headers['accept-encoding'],
+      socket,
+      requestedBy: remoteAddr(socket.remoteAddress, socket.remotePort),
+      body: () => readRequestBytes(req, deps.config),
+    }
+    answerLean(request, target.path, target.query, (status, headers, body) => {
+      res.writeHead(status, headers)
+      res.end(body)
     })
     return true
   }
@@ -73,18 +131,18 @@ function flag(query: URLSearchParams | undefined, name: string): boolean {
 
 async function answer(
   deps: LeanDataRouteDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
+  request: LeanRequest,
   path: string,
   queryText: string | undefined,
+  reply: LeanReply,
 ): Promise<void> {
   const startedNs = nowNs()
   let status = 200
   let entered = false
   try {
     deps.authenticate?.({
-      authorization: req.headers.authorization,
-      socket: req.socket as TLSSocket,
+      authorization: request.authorization,
+      socket: request.socket as TLSSocket,
       method: 'POST',
       path,
     })
@@ -92,26 +150,25 @@ async function answer(
     entered = true
     const query = queryText === undefined ? undefined : new URLSearchParams(queryText)
     refuseExplain(query?.get('explain') ?? undefined)
-    const read = inputFromBody(await readRequestBytes(req, deps.config), req.headers['content-type'], deps)
-    const socket = req.socket
+    const read = inputFromBody(await request.body(), request.contentType, deps)
     const text = await answerData(
       deps,
       {
         path: normalizePath(path.slice(DATA.length)),
         pretty: flag(query, 'pretty'),
         metrics: flag(query, 'metrics') || flag(query, 'instrument'),
-        requestedBy: remoteAddr(socket.remoteAddress, socket.remotePort),
+        requestedBy: request.requestedBy,
         startedNs,
         strictBuiltinErrors: flag(query, 'strict-builtin-errors'),
         provenance: flag(query, 'provenance'),
       },
       read,
     )
-    send(res, 200, text, req.headers['accept-encoding'], deps.gzipMinLength)
+    send(reply, 200, text, request.acceptEncoding, deps.gzipMinLength)
   } catch (thrown) {
     const described = describeError(thrown, deps.log)
     status = described.status
-    send(res, status, JSON.stringify(described.body), req.headers['accept-encoding'], deps.gzipMinLength)
+    send(reply, status, JSON.stringify(described.body), request.acceptEncoding, deps.gzipMinLength)
   } finally {
     if (entered) deps.limit.leave()
     const route = path.length === DATA.length ? ROUTE_ROOT : ROUTE_PATH
@@ -120,7 +177,7 @@ async function answer(
 }
 
 function send(
-  res: ServerResponse,
+  reply: LeanReply,
   status: number,
   text: string,
   acceptEncoding: string | undefined,
@@ -129,19 +186,21 @@ function send(
   const length = Buffer.byteLength(text)
   if (length >= gzipMinLength && acceptsGzip(acceptEncoding)) {
     const zipped = gzipSync(text)
-    res.writeHead(status, [
-      'content-type',
-      'application/json',
-      'content-encoding',
-      'gzip',
-      'content-length',
-      String(zipped.byteLength),
-      'vary',
-      'Accept-Encoding',
-    ])
-    res.end(zipped)
+    reply(
+      status,
+      [
+        'content-type',
+        'application/json',
+        'content-encoding',
+        'gzip',
+        'content-length',
+        String(zipped.byteLength),
+        'vary',
+        'Accept-Encoding',
+      ],
+      zipped,
+    )
     return
   }
-  res.writeHead(status, ['content-type', 'application/json', 'content-length', String(length)])
-  res.end(text)
+  reply(status, ['content-type', 'application/json', 'content-length', String(length)], text)
 }

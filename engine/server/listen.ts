@@ -3,12 +3,13 @@
 // clients cannot hold connections forever.
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { DEFAULTS } from '../config/defaults.js'
 import { answerClientErrors } from './client-errors.js'
-import type { LeanRoute } from './lean-data-route.js'
+import { createFastConnections, type FastConnections } from './fast-connections.js'
+import type { LeanAnswer, LeanRoute } from './lean-data-route.js'
 
 export interface TlsFiles {
   cert: Buffer
@@ -28,6 +29,12 @@ export interface ListenOptions {
   maxHeaderBytes?: number
 }
 
+/** The lean route's answer for requests read straight from plain-HTTP sockets (fast-connections.ts). */
+export interface FastAnswers {
+  answer: LeanAnswer
+  maxBodyBytes: number
+}
+
 export interface Listening {
   url: string
   close(): Promise<void>
@@ -44,9 +51,15 @@ export function connectionsCheckingInterval(headersTimeoutMs: number, requestTim
 
 /**
  * Serves `app`; a `lean` route in front of it answers the requests it takes (the data API's POST) straight from
- * the Node request, and hands every other request to hono.
+ * the Node request, and hands every other request to hono. With `fast` (plain HTTP only), connections start out
+ * read straight from the socket, and go to Node's HTTP server at the first request that one does not take.
  */
-export async function listen(app: Hono, options: ListenOptions, lean?: LeanRoute): Promise<Listening> {
+export async function listen(
+  app: Hono,
+  options: ListenOptions,
+  lean?: LeanRoute,
+  fast?: FastAnswers,
+): Promise<Listening> {
   const timeouts = {
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
@@ -77,6 +90,8 @@ export async function listen(app: Hono, options: ListenOptions, lean?: LeanRoute
           },
           listener,
         )
+  const fastConnections =
+    tls === undefined && fast !== undefined ? takeConnections(server, options, fast) : undefined
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => {
@@ -93,6 +108,30 @@ export async function listen(app: Hono, options: ListenOptions, lean?: LeanRoute
       new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
+        fastConnections?.closeAll()
       }),
   }
+}
+
+/**
+ * Puts fast-connections.ts in front of Node's own connection handling: the HTTP server's 'connection' listener
+ * (which starts Node's parser on the socket) is kept and called only for a connection handed over.
+ */
+function takeConnections(
+  server: ReturnType<typeof createHttpServer>,
+  options: ListenOptions,
+  fast: FastAnswers,
+): FastConnections {
+  const nodeListeners = server.listeners('connection') as Array<(socket: Socket) => void>
+  server.removeAllListeners('connection')
+  const connections = createFastConnections({
+    ...fast,
+    headersTimeoutMs: options.headersTimeoutMs,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+    handOver: (socket) => {
+      for (const listener of nodeListeners) listener.call(server, socket)
+    },
+  })
+  server.on('connection', connections.accept)
+  return connections
 }

@@ -83,6 +83,16 @@ export async function readRequestBytes(
   return decoded(raw, incoming.headers['content-encoding'], maxBodyBytes)
 }
 
+/** readBodyBytes for a body already read whole (engine/server/fast-connections.ts). */
+export function bodyFromBytes(
+  raw: Uint8Array,
+  contentEncoding: string | undefined,
+  { maxBodyBytes }: BodyOptions,
+): Uint8Array {
+  if (raw.byteLength > maxBodyBytes) throw tooLarge(maxBodyBytes)
+  return decoded(raw, contentEncoding, maxBodyBytes)
+}
+
 function assertDeclaredLength(declared: string | undefined, maxBodyBytes: number): void {
   if (Number(declared ?? Number.NaN) > maxBodyBytes) throw tooLarge(maxBodyBytes)
 }
