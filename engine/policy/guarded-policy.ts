@@ -27,6 +27,7 @@ import {
 } from './evaluation-channel.js'
 import type { EvaluationWorkerData, EvaluationWorkerReady } from './evaluation-worker.js'
 import { createFuelGuard, type FuelGuard } from './fuel-guard.js'
+import { addInlineSample, type InlineCost, newInlineCost } from './inline-cost.js'
 import {
   defaultInlineOptions,
   type InlineOptions,
@@ -228,8 +229,8 @@ class GuardedPolicy implements ClosablePolicy {
   /** The serving thread's metered instance; undefined while a fresh one loads. */
   private inline: WasmPolicy | undefined
   private renewing = false
-  /** Entrypoint → moving average of its evaluations' time on the serving thread, in µs. */
-  private readonly inlineMicros = new Map<number, number>()
+  /** Entrypoint → what its evaluations on the serving thread take (inlineCost). */
+  private readonly inlineCosts = new Map<number, InlineCost>()
   private inlineSkipped = 0
 
   constructor(
@@ -340,15 +341,19 @@ class GuardedPolicy implements ClosablePolicy {
   ): string | ClearanceError | undefined {
     const inline = this.inline
     if (inline === undefined || this.closed || !this.fuelGuard.allows(caller)) return undefined
-    const micros = this.inlineMicros.get(entrypoint) ?? 0
-    if (micros > DEFAULTS.inlineEvaluation.cheapMicros && (++this.inlineSkipped & 63) !== 0) {
+    let cost = this.inlineCosts.get(entrypoint)
+    if (cost === undefined) {
+      cost = newInlineCost()
+      this.inlineCosts.set(entrypoint, cost)
+    }
+    if (cost.averageMicros > DEFAULTS.inlineEvaluation.cheapMicros && (++this.inlineSkipped & 63) !== 0) {
       // Costly: the threads evaluate it (one in 64 still runs here, to keep the average current).
       return undefined
     }
     try {
       const started = performance.now()
       const result = inline.evaluate(entrypoint, input)
-      this.inlineMicros.set(entrypoint, 0.9 * micros + 100 * (performance.now() - started))
+      addInlineSample(cost, 1000 * (performance.now() - started))
       return result
     } catch (thrown) {
       const cause = thrown instanceof Error ? thrown.cause : undefined
