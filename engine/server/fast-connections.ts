@@ -79,6 +79,8 @@ export function createFastConnections(options: FastConnectionsOptions): FastConn
     let handingOver = false
     let closing = false
     let keptAlive = false
+    /** The client has half-closed its side (it sends nothing more); ours ends once the answers are written. */
+    let ended = false
 
     const onTimeout = (): void => {
       if (pending.length === 0) socket.destroy()
@@ -87,6 +89,10 @@ export function createFastConnections(options: FastConnectionsOptions): FastConn
       open.delete(socket)
     }
     const onError = (): void => {}
+    const onEnd = (): void => {
+      ended = true
+      if (pending.length === 0) socket.end()
+    }
 
     const handOver = (): void => {
       socket.removeListener('data', onData)
@@ -94,6 +100,7 @@ export function createFastConnections(options: FastConnectionsOptions): FastConn
       socket.removeListener('close', onClose)
       socket.removeListener('error', onError)
       socket.removeListener('drain', onDrain)
+      socket.removeListener('end', onEnd)
       socket.setTimeout(0)
       open.delete(socket)
       if (rest !== undefined && rest.byteLength > 0) socket.unshift(rest)
@@ -103,6 +110,10 @@ export function createFastConnections(options: FastConnectionsOptions): FastConn
     }
 
     const flush = (): void => {
+      if (socket.destroyed) {
+        pending.length = 0
+        return
+      }
       while (pending.length > 0 && pending[0]!.written !== undefined) {
         const done = pending.shift()!
         socket.write(done.written!)
@@ -112,6 +123,12 @@ export function createFastConnections(options: FastConnectionsOptions): FastConn
         }
       }
       if (pending.length > 0 || socket.destroyed) return
+      if (ended) {
+        // Node could not be told of the end it would have missed: the request it was to read goes unanswered.
+        if (handingOver) socket.destroy()
+        else socket.end()
+        return
+      }
       if (handingOver) {
         handOver()
         return
@@ -197,6 +214,7 @@ export function createFastConnections(options: FastConnectionsOptions): FastConn
     socket.on('close', onClose)
     socket.on('error', onError)
     socket.on('drain', onDrain)
+    socket.on('end', onEnd)
     socket.on('data', onData)
   }
 

@@ -38,7 +38,11 @@ interface Exchange {
 }
 
 /** Writes `parts` (with `gapMs` between them) on one connection and collects the answers. */
-function exchange(url: string, parts: string[], options: { gapMs?: number; waitMs?: number } = {}) {
+function exchange(
+  url: string,
+  parts: string[],
+  options: { gapMs?: number; waitMs?: number; halfClose?: boolean } = {},
+) {
   const { hostname, port } = new URL(url)
   return new Promise<Exchange>((resolve) => {
     let text = ''
@@ -47,6 +51,7 @@ function exchange(url: string, parts: string[], options: { gapMs?: number; waitM
         socket.write(part)
         if (options.gapMs !== undefined) await new Promise((r) => setTimeout(r, options.gapMs))
       }
+      if (options.halfClose === true) socket.end()
     })
     socket.on('data', (chunk) => {
       text += chunk.toString()
@@ -156,6 +161,16 @@ describe('fast connections', () => {
     expect(closed).toBe(true)
     expect(bodies(text)).toEqual(['{"n":40}'])
     expect(text).toContain('Connection: close')
+  })
+
+  it('answers a client that half-closes after its requests, then ends the connection', async () => {
+    const { text, closed } = await exchange(
+      server.url,
+      [post('/v1/data/a', '{"n":45,"delay":50}') + post('/v1/data/a', '{"n":46}')],
+      { halfClose: true, waitMs: 1000 },
+    )
+    expect(closed).toBe(true)
+    expect(bodies(text)).toEqual(['{"n":45}', '{"n":46}'])
   })
 
   it('reads no further while 32 answers are under way, and answers them all', async () => {
