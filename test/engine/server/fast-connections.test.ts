@@ -164,12 +164,15 @@ describe('fast connections', () => {
   })
 
   it('answers a client that half-closes after its requests, then ends the connection', async () => {
+    const started = performance.now()
     const { text, closed } = await exchange(
       server.url,
       [post('/v1/data/a', '{"n":45,"delay":50}') + post('/v1/data/a', '{"n":46}')],
-      { halfClose: true, waitMs: 1000 },
+      { halfClose: true, waitMs: 3000 },
     )
     expect(closed).toBe(true)
+    // ended by the server once answered, not by the keep-alive deadline
+    expect(performance.now() - started).toBeLessThan(KEEP_ALIVE_MS + 1000 - 100)
     expect(bodies(text)).toEqual(['{"n":45}', '{"n":46}'])
   })
 
