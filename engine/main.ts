@@ -23,7 +23,7 @@ import {
   logPolicyEvaluators,
 } from './decision-log/index.js'
 import { clusterMetricsRenderer, createMetrics, type Metrics } from './metrics/index.js'
-import { createDecisionCache, type PolicySet } from './policy/index.js'
+import { createDecisionCache, evaluationPlaces, type PolicySet } from './policy/index.js'
 import type { AuthenticationOptions } from './server/index.js'
 import {
   createHttpHandlers,
@@ -243,6 +243,7 @@ export async function startServer(config: ServeConfig, log: Logger): Promise<Run
 
   const cache = config.decisionCache === undefined ? undefined : createDecisionCache(config.decisionCache)
   if (cache !== undefined) metrics.watchDecisionCache(cache.stats)
+  metrics.watchEvaluationPlaces(() => evaluationPlaces)
   const decider = observeDecisions(
     createDecider({ registry, failClosed: () => manager.staleReason(), cache }),
     observer,

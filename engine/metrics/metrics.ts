@@ -5,6 +5,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 import { type DecisionCacheCounts, decisionCacheMetrics } from './decision-cache-metrics.js'
 import type { DecisionOutcome } from './decision-outcome.js'
+import { type EvaluationPlaceCounts, evaluationPlaceMetrics } from './evaluation-place-metrics.js'
 import { type BundleStatusFields, createOpaBundleMetrics } from './opa-bundle-metrics.js'
 import { createOpaHttpMetrics } from './opa-http-metrics.js'
 import {
@@ -53,6 +54,8 @@ export interface Metrics {
   watchDecisionLog(read: () => DecisionLogGauges): void
   /** Reads the decision cache's hits, misses and size at every scrape. */
   watchDecisionCache(read: () => DecisionCacheCounts): void
+  /** Reads where evaluations ran (serving thread or evaluation threads) at every scrape. */
+  watchEvaluationPlaces(read: () => EvaluationPlaceCounts): void
   /** The exposition text for GET /metrics. */
   render(): Promise<{ contentType: string; body: string }>
 }
@@ -89,7 +92,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   let readLogGauges: (() => DecisionLogGauges) | undefined
   const { logDropped, logDelivered } = decisionLogMetrics(prefix, registers, () => readLogGauges?.())
   let readCacheCounts: (() => DecisionCacheCounts) | undefined
+  let readEvaluationPlaces: (() => EvaluationPlaceCounts) | undefined
   decisionCacheMetrics(prefix, registers, () => readCacheCounts?.())
+  evaluationPlaceMetrics(prefix, registers, () => readEvaluationPlaces?.())
   const pathLabel = createPathLabeler(options.maxPathLabels ?? 200)
   // route patterns, methods and statuses are few: each combination's series are found once
   const requestSeries = new Map<
@@ -146,6 +151,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     watchDecisionCache(read) {
       readCacheCounts = read
+    },
+    watchEvaluationPlaces(read) {
+      readEvaluationPlaces = read
     },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() }

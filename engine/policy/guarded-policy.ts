@@ -25,6 +25,7 @@ import {
   VIA_PORT,
   writeRecord,
 } from './evaluation-channel.js'
+import { evaluationPlaces } from './evaluation-places.js'
 import type { EvaluationWorkerData, EvaluationWorkerReady } from './evaluation-worker.js'
 import { createFuelGuard, type FuelGuard } from './fuel-guard.js'
 import { addInlineSample, type InlineCost, newInlineCost } from './inline-cost.js'
@@ -354,6 +355,7 @@ class GuardedPolicy implements ClosablePolicy {
       const started = performance.now()
       const result = inline.evaluate(entrypoint, input)
       addInlineSample(cost, 1000 * (performance.now() - started))
+      evaluationPlaces.servingThread++
       return result
     } catch (thrown) {
       const cause = thrown instanceof Error ? thrown.cause : undefined
@@ -368,6 +370,7 @@ class GuardedPolicy implements ClosablePolicy {
       // starts its heap over on every evaluation, wasm-policy.ts puts the globals back); after a trap it is
       // replaced.
       this.fuelGuard.exhausted(caller)
+      if (thrown instanceof FuelExhausted) evaluationPlaces.fuelExhausted++
       if (!(thrown instanceof FuelExhausted)) this.renewInline()
       return undefined
     }
@@ -658,6 +661,7 @@ class GuardedPolicy implements ClosablePolicy {
   }
 
   private send(thread: Thread, pendings: readonly Pending[]): void {
+    evaluationPlaces.evaluationThreads += pendings.length
     const { control, starts } = thread.channel
     let offset = 0
     pendings.forEach((pending, slot) => {

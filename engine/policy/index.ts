@@ -8,6 +8,7 @@ export {
   isDeterministic,
 } from './decision-cache.js'
 export { outermost } from './document-index.js'
+export { type EvaluationPlaces, evaluationPlaces } from './evaluation-places.js'
 export {
   type BundleSummary,
   createPolicySet,

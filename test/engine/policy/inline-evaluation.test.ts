@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type Bundle, loadBundleFromPath } from '../../../engine/bundle/index.js'
 import { encodeJson } from '../../../engine/json/json-codec.js'
+import { evaluationPlaces } from '../../../engine/policy/evaluation-places.js'
 import { type ClosablePolicy, loadGuardedWasmPolicy } from '../../../engine/policy/guarded-policy.js'
 import { buildFixture } from '../../helpers/fixtures.js'
 
@@ -22,6 +23,7 @@ describe('evaluation on the serving thread, metered, under a time-limited policy
   afterAll(() => policy.close())
 
   it('answers cheap evaluations at once while a runaway one holds a thread, and still stops the runaway at the limit', async () => {
+    const before = { ...evaluationPlaces }
     let runawaySettled = false
     const runaway = policy.evaluateAsync(id('pairs'), encodeJson({ n: 4000 }), '10.0.0.1').finally(() => {
       runawaySettled = true
@@ -37,6 +39,10 @@ describe('evaluation on the serving thread, metered, under a time-limited policy
     expect(runawaySettled).toBe(false)
     expect(performance.now() - started).toBeLessThan(1500)
     await expect(runaway).rejects.toThrow('evaluation exceeded the 1500 ms time limit and was stopped')
+    // counted for /metrics: the runaway ran out of fuel here and went to the thread; the other two were answered here
+    expect(evaluationPlaces.fuelExhausted - before.fuelExhausted).toBe(1)
+    expect(evaluationPlaces.evaluationThreads - before.evaluationThreads).toBe(1)
+    expect(evaluationPlaces.servingThread - before.servingThread).toBe(2)
   })
 
   it('leaves a costly entrypoint to the threads while they are at work, a cheap one not', async () => {
