@@ -1,0 +1,82 @@
+// One keep-alive connection of the open-loop client: a raw TCP socket that writes prebuilt request bytes, one request
+// in flight at a time, and frames the answer with bench/support/http-response-head.ts. Against node:http's client
+// it allocates next to nothing per request (no request/response objects, no header maps, no per-request closures),
+// so the load generator's own CPU and GC pauses weigh less in the latencies it measures.
+import { connect, type Socket } from 'node:net'
+import { parseResponseHead } from './http-response-head.js'
+
+export interface ConnectionOwner {
+  /** The in-flight request was answered; `atMs` is performance.now() when its last bytes were read. */
+  answered(connection: KeepAliveConnection, status: number, atMs: number): void
+  /** The socket closed; `inFlight` tells whether a request on it went unanswered. */
+  closed(connection: KeepAliveConnection, inFlight: boolean): void
+}
+
+export class KeepAliveConnection {
+  /** A request is in flight. */
+  busy = false
+  /** The socket is closed or closing: not to be reused. */
+  done = false
+  /** When the in-flight request fell due and when it was written (performance.now() ms). */
+  dueMs = 0
+  sentMs = 0
+  private readonly socket: Socket
+  private partial: Buffer | undefined
+
+  constructor(
+    host: string,
+    port: number,
+    private readonly owner: ConnectionOwner,
+  ) {
+    this.socket = connect({ host, port, noDelay: true })
+    this.socket.on('data', (chunk: Buffer) => this.read(chunk, performance.now()))
+    // 'close' follows every error and settles the in-flight request
+    this.socket.on('error', () => {})
+    this.socket.on('close', () => {
+      this.done = true
+      const inFlight = this.busy
+      this.busy = false
+      this.owner.closed(this, inFlight)
+    })
+  }
+
+  send(request: Buffer, dueMs: number): void {
+    this.busy = true
+    this.dueMs = dueMs
+    this.sentMs = performance.now()
+    this.socket.write(request)
+  }
+
+  destroy(): void {
+    this.done = true
+    this.socket.destroy()
+  }
+
+  private read(chunk: Buffer, atMs: number): void {
+    if (!this.busy) {
+      this.destroy()
+      return
+    }
+    const bytes = this.partial === undefined ? chunk : Buffer.concat([this.partial, chunk])
+    let head: ReturnType<typeof parseResponseHead>
+    try {
+      head = parseResponseHead(bytes)
+    } catch {
+      this.destroy()
+      return
+    }
+    if (head === undefined || bytes.length < head.length) {
+      this.partial = bytes
+      return
+    }
+    this.partial = undefined
+    // with one request in flight, bytes past its answer are a framing error
+    if (bytes.length > head.length) {
+      this.destroy()
+      return
+    }
+    this.busy = false
+    if (head.close) this.destroy()
+    this.owner.answered(this, head.status, atMs)
+  }
+}
