@@ -6,9 +6,9 @@
 // as little as it can to what it measures, alike for every server:
 // - pacing: a 1 ms setTimeout tick sends everything due in bursts (~5 requests at 5,000/s, each sent up to ~1 ms
 //   late, queued behind each other at the server). Instead, past a coarse timer for waits over 2 ms, the loop sleeps
-//   in slices of at most `sliceUs` (Atomics.wait, which uses no CPU) between event-loop turns that read answers and
-//   send each request when it falls due. A slice bounds both how late a request is written and how long an answer
-//   waits unread, for a few % of a core;
+//   (Atomics.wait, which uses no CPU) until the next request falls due, in slices of at most `sliceUs` while
+//   requests are in flight, between event-loop turns that read answers and send each request when due. Timer
+//   slack and the slice bound how late a request is written and how long an answer waits unread;
 // - a raw keep-alive client (bench/support/keep-alive-connection.ts): prebuilt request bytes, a strict response
 //   framer, no per-request objects, up to `maxSockets` connections opened as needed and reused last-in first-out;
 //   a request due while all are busy waits for one, and that wait counts in its latency.
@@ -119,7 +119,9 @@ export async function runOpenLoop(target: LoadTarget, options: OpenLoopOptions):
       setTimeout(step, Math.floor(waitMs) - 1)
       return
     }
-    if (waitMs > 0.02) Atomics.wait(sleeper, 0, 0, Math.min(waitMs, sliceMs))
+    // an answer that arrives while the loop sleeps waits unread: sleep in slices only while one may be coming
+    const sleepMs = written > settled ? Math.min(waitMs, sliceMs) : waitMs
+    if (sleepMs > 0.02) Atomics.wait(sleeper, 0, 0, sleepMs)
     setImmediate(step)
   }
   const timeouts = setInterval(() => {
