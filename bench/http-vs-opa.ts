@@ -1,7 +1,8 @@
 // Decisions over HTTP, Clearance against OPA on the same bundle: `clearance serve` (wasm) and `opa run --server`
 // (topdown on the same Rego and data) on 127.0.0.1, driven by the same load generator. First a closed loop at fixed
 // concurrency (the most decisions/s each sustains; rounds alternate the servers so both see the same machine), then
-// an open loop at half of OPA's rate for the latency each gives when neither is saturated.
+// an open loop at half of OPA's rate for the latency each gives when neither is saturated. Both loops first run
+// unmeasured against every server (`--warmup` seconds each), so no server is charged for the generator's warm-up.
 // Usage: npx tsx bench/http-vs-opa.ts [--connections 16] [--seconds 5] [--rounds 2] [--rate-seconds 5]
 //        [--warmup 2] [--workers 0|n] [--unguarded] [--controls] [--catalog N] [--json file]
 // --unguarded adds a Clearance server with --eval-timeout-ms 0 (evaluation on the serving thread, no time limit):
@@ -111,6 +112,8 @@ try {
   }
   const opaIndex = servers.findIndex((server) => server.name.startsWith('opa'))
   const rate = Math.max(1, Math.round(median(results[opaIndex]!.closed.map((r) => r.rps)) / 2))
+  // unmeasured: the first open loop of a process carries the generator's own warm-up, whatever the server
+  for (const server of servers) await runOpenLoop(target(server), { rate, seconds: warmup })
   for (let round = 0; round < rounds; round++) {
     const order = servers.map((_, i) => i)
     if (round % 2 === 1) order.reverse()

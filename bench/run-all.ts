@@ -336,8 +336,9 @@ const report = [
   '## Neutral policies: trivial, OPA docs RBAC, reference decision',
   '',
   'Each policy over HTTP beside `opa run --server` and the HTTP floor (a bare node:http server that reads the body ' +
-    "and answers a constant), closed loop then open loop at half of OPA's rate; the load generator shares the " +
-    'cores and its CPU is shown. The bench sends three inputs in turn, so with the decision cache on (the default) ' +
+    "and answers a constant), closed loop then open loop at half of OPA's rate, each warmed up against every " +
+    "server first; the load generator shares the cores and its CPU is shown, and the floor's open-loop p50/p99 " +
+    'is the noise floor under every other row. The bench sends three inputs in turn, so with the decision cache on (the default) ' +
     "every decision after the first three is a hit: that row is the cache's best case, the --decision-cache off " +
     'row is evaluation; the hit rate a realistic mix gets is in the next section.',
   '',

@@ -2,7 +2,8 @@
 // bundle as shadow, so every decision is made twice) under the same load on 127.0.0.1. A closed loop at fixed
 // concurrency gives each one's most decisions/s (rounds alternate the two servers); an open loop at half the
 // unshadowed maximum gives the latency each answers with when not saturated. Both loops alternate the servers
-// round by round and report medians, so load from elsewhere on the machine falls on both alike.
+// round by round and report medians, so load from elsewhere on the machine falls on both alike; each loop first runs
+// unmeasured against both servers for a second, so neither is charged for the load generator's own warm-up.
 // Usage: npx tsx bench/shadow-cost.ts [--connections 16] [--seconds 5] [--rounds 2] [--rate-seconds 5] [--json file]
 import { parseArgs } from 'node:util'
 import { referenceBundle } from './support/bundles.js'
@@ -59,6 +60,8 @@ try {
   const rate = Math.round(maxRps(plain.name) / 2)
   // the open loop alternates too, and each server's figures are the medians of its rounds
   const openRounds = new Map<string, LoadResult[]>(servers.map((s) => [s.name, []]))
+  // unmeasured: the first open loop of a process carries the generator's own warm-up, whatever the server
+  for (const server of servers) await runOpenLoop(target(server), { rate, seconds: 1 })
   for (let round = 0; round < rounds; round++) {
     for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
       openRounds.get(server.name)!.push(await runOpenLoop(target(server), { rate, seconds: rateSeconds }))

@@ -1,4 +1,6 @@
-// Tables of bench/neutral-policies.ts and bench/decision-cache-hit-rate.ts, shared with bench/run-all.ts.
+// Tables of bench/neutral-policies.ts and bench/decision-cache-hit-rate.ts, shared with bench/run-all.ts. Under the
+// HTTP table, the floor server's open-loop p50/p99 (the load generator + Node noise floor under every p99 column
+// figure) and the generator's CPU in the open loops.
 import type { LoadResult } from './load.js'
 import { fmt, median } from './stats.js'
 
@@ -28,6 +30,12 @@ export interface PolicyResult {
   }
 }
 
+function openCpu(result: PolicyResult): number[] {
+  return result.servers.flatMap((row) =>
+    row.open.flatMap((r) => (r.clientCpuPct === undefined ? [] : [r.clientCpuPct])),
+  )
+}
+
 export function neutralMarkdown(results: readonly PolicyResult[]): string {
   const lines = [
     '| policy | server | decisions/s (closed loop) | vs OPA | vs floor | p99 closed (ms) | p99 at half OPA rate (ms) | server CPU µs/req | load generator CPU |',
@@ -44,6 +52,24 @@ export function neutralMarkdown(results: readonly PolicyResult[]): string {
           `${fmt(median(row.serverCpuUsPerRequest), 0)} | ${fmt(median(row.clientCpuPct), 0)}% |`,
       )
     }
+  }
+  const noiseFloor = results.filter((result) => (result.servers[FLOOR]?.open.length ?? 0) > 0)
+  if (noiseFloor.length > 0) {
+    lines.push(
+      '',
+      'Open-loop noise floor, what the load generator and Node cost a server that does nothing (the floor row at ' +
+        'the same rate, p50 / p99): ' +
+        noiseFloor
+          .map((result) => {
+            const open = result.servers[FLOOR]!.open
+            return (
+              `${result.policy} ${fmt(median(open.map((r) => r.p50Ms)), 2)} / ` +
+              `${fmt(median(open.map((r) => r.p99Ms)), 2)} ms at ${result.rate}/s`
+            )
+          })
+          .join('; ') +
+        `. Load generator in the open loops: ${fmt(median(noiseFloor.flatMap(openCpu)), 0)}% of a core (median).`,
+    )
   }
   lines.push(
     '',
