@@ -4,8 +4,12 @@
 // evaluations are timed in interleaved blocks so both see the same machine: the policy set's
 // evaluateEntrypoint(path, bytes) with no cache, and the SDK's evaluate() with the decision cache off. Prints the p50
 // and p99 of each per repetition, and the baseline/candidate ratio of the p50s.
+// --baseline-memo hash evaluates the baseline as `opa build` wrote it, with OPA's own memoization table (the engine
+// before engine/policy/memo-table.ts), so that one run compares a policy and engine before with both after; the
+// SDK layer, which always loads with the array table, is then not timed.
 // Usage: npx tsx bench/policy-ab.ts --baseline <folder> [--candidate policies] [--path clearance/authz/decision]
-//        [--input file] [--fuzz 20000] [--repeat 3] [--rounds 10] [--block 1000] [--json file]
+//        [--input file] [--fuzz 20000] [--repeat 3] [--rounds 10] [--block 1000] [--baseline-memo table|hash]
+//        [--json file]
 import { readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
@@ -30,6 +34,7 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '10' },
     block: { type: 'string', default: '1000' },
+    'baseline-memo': { type: 'string', default: 'table' },
     json: { type: 'string' },
   },
 })
@@ -38,6 +43,10 @@ const path = values.path
 const repeat = Number(values.repeat)
 const rounds = Number(values.rounds)
 const block = Number(values.block)
+const baselineMemo = values['baseline-memo']
+if (baselineMemo !== 'table' && baselineMemo !== 'hash') throw new Error('--baseline-memo is table or hash')
+/** The SDK loads every module with the array table, so its layer compares like with like only then. */
+const timeSdkLayer = baselineMemo === 'table'
 
 interface Side {
   name: 'baseline' | 'candidate'
@@ -50,7 +59,8 @@ async function side(name: Side['name'], source: string): Promise<Side> {
   await mkdir(dir, { recursive: true })
   const output = join(dir, `${name}.tar.gz`)
   await buildBundle({ source: resolve(source), output, revision: name })
-  const set = await createPolicySet([await loadBundleFromPath(name, output)])
+  const memoTable = name === 'candidate' || baselineMemo === 'table'
+  const set = await createPolicySet([await loadBundleFromPath(name, output)], { memoTable })
   const local = await createLocalEvaluator({
     bundles: [`${name}=${output}`],
     decisionCache: false,
@@ -101,6 +111,8 @@ if (differing > 0) {
   console.error(`${differing} input(s) answered differently; not timing`)
   process.exit(1)
 }
+if (!timeSdkLayer)
+  console.log("baseline with OPA's memoization table (--baseline-memo hash); SDK layer not timed")
 console.log(
   `same answers on ${probes.length} inputs: the bench input, ${scenarios.length} scenarios, ${fuzz} mutations (${path})`,
 )
@@ -122,7 +134,7 @@ const timeSdk = async (s: Side, out: number[]): Promise<void> => {
 
 for (const s of sides) {
   for (let i = 0; i < 3000; i++) s.set.evaluateEntrypoint(path, bytes)
-  for (let i = 0; i < 3000; i++) await s.local.evaluate(path, input)
+  if (timeSdkLayer) for (let i = 0; i < 3000; i++) await s.local.evaluate(path, input)
 }
 
 interface Repetition {
@@ -139,12 +151,13 @@ for (let r = 0; r < repeat; r++) {
     // alternate which side goes first so neither always follows the other
     const order = round % 2 === 0 ? [0, 1] : [1, 0]
     for (const i of order) timeSet(sides[i]!, set[i]!)
-    for (const i of order) await timeSdk(sides[i]!, sdk[i]!)
+    if (timeSdkLayer) for (const i of order) await timeSdk(sides[i]!, sdk[i]!)
   }
-  for (const [layer, samples] of [
+  const layers = [
     ['policy set', set],
     ['SDK (cache off)', sdk],
-  ] as const) {
+  ] as const
+  for (const [layer, samples] of timeSdkLayer ? layers : layers.slice(0, 1)) {
     const [a, b] = samples.map((s) => summarize(s))
     const row: Repetition = {
       layer,
@@ -161,6 +174,7 @@ for (let r = 0; r < repeat; r++) {
 }
 for (const layer of ['policy set', 'SDK (cache off)'] as const) {
   const ratios = repetitions.filter((r) => r.layer === layer).map((r) => r.ratio)
+  if (ratios.length === 0) continue
   console.log(`${layer}: median ratio ${median(ratios).toFixed(2)}× over ${ratios.length} repetitions`)
 }
 for (const s of sides) {

@@ -27,6 +27,7 @@ export interface EvaluationWorkerData {
   port: MessagePort
   initialMemoryPages: number | undefined
   maxMemoryPages: number | undefined
+  memoTable: boolean | undefined
 }
 
 /** The worker's first message: ready with its entrypoints, or why the module could not be loaded. */
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
   const options = {
     ...(init.initialMemoryPages === undefined ? {} : { initialMemoryPages: init.initialMemoryPages }),
     ...(init.maxMemoryPages === undefined ? {} : { maxMemoryPages: init.maxMemoryPages }),
+    ...(init.memoTable === undefined ? {} : { memoTable: init.memoTable }),
   }
   let policy: WasmPolicy
   try {

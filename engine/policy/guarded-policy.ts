@@ -103,6 +103,7 @@ function startThread(
     port: port2,
     initialMemoryPages: options.initialMemoryPages,
     maxMemoryPages: options.maxMemoryPages,
+    memoTable: options.memoTable,
   }
   let loaded: () => void = () => {}
   const pool = options.warmThreads ?? defaultWarmThreads()

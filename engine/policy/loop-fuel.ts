@@ -6,6 +6,19 @@
 // out to the thread. The rewrite decodes every instruction of every function body (to find the loops' headers);
 // a module using an instruction it does not know is left unmetered (undefined), never guessed at.
 
+import {
+  concat,
+  ExternalKind,
+  encodeU32,
+  importedGlobals,
+  Reader,
+  readSections,
+  Section,
+  section,
+  skipImmediates,
+  Unsupported,
+} from './wasm-binary.js'
+
 /** The name of the exported fuel global. */
 export const FUEL_EXPORT = 'clearance_fuel'
 /** The fuel global's value outside metered evaluations (it starts there): in effect unmetered. */
@@ -15,160 +28,6 @@ export const UNMETERED_FUEL = 0x7fffffff
  * stopped at a loop's header skips the epilogues that would have restored them, so the host puts them back.
  */
 export const SAVED_GLOBAL_PREFIX = 'clearance_global_'
-
-const Section = { import: 2, global: 6, export: 7, code: 10 } as const
-const ExternalKind = { global: 3 } as const
-
-class Unsupported extends Error {}
-
-class Reader {
-  constructor(
-    readonly bytes: Uint8Array,
-    public at = 0,
-  ) {}
-
-  byte(): number {
-    if (this.at >= this.bytes.byteLength) throw new Unsupported('truncated')
-    return this.bytes[this.at++]!
-  }
-
-  u32(): number {
-    let result = 0
-    let shift = 0
-    for (;;) {
-      const byte = this.byte()
-      result |= (byte & 0x7f) << shift
-      if ((byte & 0x80) === 0) return result >>> 0
-      shift += 7
-      if (shift > 28) throw new Unsupported('u32 too long')
-    }
-  }
-
-  /** Skips a signed LEB128 of up to `bits` bits. */
-  skipSigned(bits: number): void {
-    for (let read = 0; ; read += 7) {
-      if ((this.byte() & 0x80) === 0) return
-      if (read > bits) throw new Unsupported('integer too long')
-    }
-  }
-
-  skip(count: number): void {
-    this.at += count
-    if (this.at > this.bytes.byteLength) throw new Unsupported('truncated')
-  }
-
-  skipName(): void {
-    this.skip(this.u32())
-  }
-
-  skipLimits(): void {
-    const flags = this.byte()
-    this.u32()
-    if (flags & 1) this.u32()
-  }
-}
-
-function encodeU32(value: number): number[] {
-  const out: number[] = []
-  let rest = value >>> 0
-  do {
-    let byte = rest & 0x7f
-    rest >>>= 7
-    if (rest !== 0) byte |= 0x80
-    out.push(byte)
-  } while (rest !== 0)
-  return out
-}
-
-function section(id: number, content: Uint8Array | number[]): Uint8Array {
-  const body = content instanceof Uint8Array ? content : Uint8Array.from(content)
-  return concat([Uint8Array.from([id, ...encodeU32(body.byteLength)]), body])
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.byteLength
-  }
-  return out
-}
-
-/** Globals the module imports (they come first in the global index space). */
-function importedGlobals(content: Uint8Array): number {
-  const reader = new Reader(content)
-  let globals = 0
-  for (let count = reader.u32(); count > 0; count--) {
-    reader.skipName()
-    reader.skipName()
-    const kind = reader.byte()
-    if (kind === 0) reader.u32()
-    else if (kind === 1) {
-      reader.byte()
-      reader.skipLimits()
-    } else if (kind === 2) reader.skipLimits()
-    else if (kind === ExternalKind.global) {
-      reader.skip(2)
-      globals++
-    } else throw new Unsupported(`import kind ${kind}`)
-  }
-  return globals
-}
-
-/** Skips one instruction's immediates after its opcode; returns true when it was a loop (its header just read). */
-function skipImmediates(reader: Reader, opcode: number): boolean {
-  if (opcode <= 0x01 || opcode === 0x05 || opcode === 0x0b || opcode === 0x0f || opcode === 0x1a) return false
-  if (opcode === 0x1b || opcode === 0xd1 || (opcode >= 0x45 && opcode <= 0xc4)) return false
-  if (opcode >= 0x02 && opcode <= 0x04) {
-    reader.skipSigned(33)
-    return opcode === 0x03
-  }
-  if (opcode === 0x0c || opcode === 0x0d || opcode === 0x10 || opcode === 0xd2) {
-    reader.u32()
-    return false
-  }
-  if (opcode >= 0x20 && opcode <= 0x26) {
-    reader.u32()
-    return false
-  }
-  if (opcode === 0x0e) {
-    for (let count = reader.u32() + 1; count > 0; count--) reader.u32()
-    return false
-  }
-  if (opcode === 0x11) {
-    reader.u32()
-    reader.u32()
-    return false
-  }
-  if (opcode === 0x1c) {
-    reader.skip(reader.u32())
-    return false
-  }
-  if (opcode >= 0x28 && opcode <= 0x3e) {
-    if (reader.u32() & 0x40) throw new Unsupported('multi-memory')
-    reader.u32()
-    return false
-  }
-  if (opcode === 0x3f || opcode === 0x40) {
-    reader.u32()
-    return false
-  }
-  if (opcode === 0x41) reader.skipSigned(32)
-  else if (opcode === 0x42) reader.skipSigned(64)
-  else if (opcode === 0x43) reader.skip(4)
-  else if (opcode === 0x44) reader.skip(8)
-  else if (opcode === 0xd0) reader.byte()
-  else if (opcode === 0xfc) skipMiscImmediates(reader, reader.u32())
-  else throw new Unsupported(`opcode 0x${opcode.toString(16)}`)
-  return false
-}
-
-function skipMiscImmediates(_reader: Reader, sub: number): void {
-  // The saturating truncations have no immediates. The bulk memory and table instructions (8 and up) do work in
-  // proportion to their operands in one instruction, which the meter would not count: refused.
-  if (sub > 7) throw new Unsupported(`misc opcode ${sub}`)
-}
 
 /** A function body with the fuel check after every loop header. */
 function meterBody(body: Uint8Array, check: Uint8Array): Uint8Array {
@@ -220,14 +79,7 @@ export function meterLoops(wasm: Uint8Array): Uint8Array<ArrayBuffer> | undefine
 }
 
 function meter(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
-  const reader = new Reader(wasm, 8)
-  const sections: Array<{ id: number; content: Uint8Array }> = []
-  while (reader.at < wasm.byteLength) {
-    const id = reader.byte()
-    const size = reader.u32()
-    sections.push({ id, content: wasm.subarray(reader.at, reader.at + size) })
-    reader.skip(size)
-  }
+  const sections = readSections(wasm)
   const globals = sections.find((s) => s.id === Section.global)
   const exports = sections.find((s) => s.id === Section.export)
   const code = sections.find((s) => s.id === Section.code)

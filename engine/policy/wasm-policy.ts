@@ -16,6 +16,7 @@ import {
 import type * as OpaWasm from '@open-policy-agent/opa-wasm'
 import { ClearanceError, describeThrown, ErrorCodes } from '../errors.js'
 import { FUEL_EXPORT, SAVED_GLOBAL_PREFIX, UNMETERED_FUEL } from './loop-fuel.js'
+import { tableMemo } from './memo-table.js'
 import { evaluationFailure } from './opa-eval-errors.js'
 import { type DataExports, loadDataDocument } from './wasm-data.js'
 
@@ -97,7 +98,15 @@ export interface WasmPolicyOptions {
    * throws FuelExhausted, and the instance serves on (each evaluation starts OPA's heap over).
    */
   fuel?: number
+  /**
+   * Keep the module's memoization table as an array (memo-table.ts) instead of OPA's hash object: the same
+   * answers, with each rule reference a load instead of a hash lookup. Default true; false evaluates the module
+   * exactly as `opa build` wrote it (the benchmarks' baseline).
+   */
+  memoTable?: boolean
 }
+
+type ResolvedOptions = Required<Omit<WasmPolicyOptions, 'fuel'>> & { fuel: number | undefined }
 
 /** A metered evaluation ran out of fuel: it stopped part-way, and its work is to be done again without the meter. */
 export class FuelExhausted extends Error {
@@ -155,7 +164,7 @@ class InstantiatedPolicy implements WasmPolicy {
     private readonly module: WebAssembly.Module,
     /** The data document's bytes as given (on an evaluation thread, a view of memory shared with the caller). */
     private readonly data: Uint8Array,
-    private readonly options: Required<Omit<WasmPolicyOptions, 'fuel'>> & { fuel: number | undefined },
+    private readonly options: ResolvedOptions,
   ) {
     this.policy = policy
     this.exports = instanceOf(policy).exports as unknown as OpaExports
@@ -323,8 +332,9 @@ export async function loadWasmPolicy(
   options: WasmPolicyOptions = {},
 ): Promise<WasmPolicy> {
   const initialMemoryPages = options.initialMemoryPages ?? initialPagesFor(data.byteLength)
-  const resolved: Required<Omit<WasmPolicyOptions, 'fuel'>> & { fuel: number | undefined } = {
+  const resolved: ResolvedOptions = {
     fuel: options.fuel,
+    memoTable: options.memoTable ?? true,
     builtins: options.builtins ?? createBuiltins(),
     initialMemoryPages,
     maxMemoryPages: Math.max(
@@ -335,7 +345,9 @@ export async function loadWasmPolicy(
   let module: WebAssembly.Module
   let policy: LoadedPolicy
   try {
-    module = await WebAssembly.compile(asExactArrayBuffer(wasm))
+    // A module the rewrite does not recognise evaluates as built.
+    const rewritten = resolved.memoTable ? tableMemo(wasm) : undefined
+    module = await WebAssembly.compile(rewritten ?? asExactArrayBuffer(wasm))
     policy = await loadPolicy(
       module,
       { initial: resolved.initialMemoryPages, maximum: resolved.maxMemoryPages },

@@ -15,12 +15,12 @@
 # denied by default. Every lookup is by key in data.clearance.catalog: the cost of a decision does not depend on how
 # many services, grants or identities the catalog holds.
 #
-# Cost in OPA's wasm (the build Clearance runs): every reference to a rule is a call and a memo lookup, and only a
-# defined result is memoized. So helper booleans default to false (an undefined one ran again on every reference),
-# rules with several bodies that only ask "is any true" are else chains (the planner runs every body of a rule),
-# rules that apply to one kind of caller are grouped behind one memoized check, and the fast input check reads each
-# field once. bench/policy-ab.ts times a change against a baseline folder after checking both answer every scenario
-# alike.
+# Cost in OPA's wasm (the build Clearance runs): every reference to a rule is a call and a memo lookup (an array load in
+# Clearance, engine/policy/memo-table.ts; a hash lookup in OPA's own wasm runtime), and only a defined result is
+# memoized. So helper booleans default to false (an undefined one ran again on every reference), rules with several
+# bodies that only ask "is any true" are else chains (the planner runs every body of a rule), rules that apply to one
+# kind of caller are grouped behind one memoized check, and the fast input check reads each field once.
+# bench/policy-ab.ts times a change against a baseline folder after checking both answer every scenario alike.
 package clearance.authz
 
 # METADATA
