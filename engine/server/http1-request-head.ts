@@ -25,8 +25,6 @@ export type HeadReading = RequestHead | 'incomplete' | 'other'
 
 const HEAD_END = Buffer.from('\r\n\r\n')
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-/** Control characters other than horizontal tab (obs-text, 0x80–0xFF, is allowed as llhttp allows it). */
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/
 /** Visible ASCII only: no spaces, no control characters, no bytes past 0x7E. */
 const TARGET = /^\/[\x21-\x7e]*$/
 const DIGITS = /^[0-9]{1,15}$/
@@ -69,7 +67,7 @@ export function readRequestHead(bytes: Buffer, start: number, maxHeadBytes: numb
     const name = line.slice(0, colon)
     if (!TOKEN.test(name)) return 'other'
     const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '')
-    if (CONTROL.test(value)) return 'other'
+    if (hasControl(value)) return 'other'
     switch (name.toLowerCase()) {
       case 'host':
         if (host !== undefined) return 'other'
@@ -117,4 +115,13 @@ export function readRequestHead(bytes: Buffer, start: number, maxHeadBytes: numb
     keepAlive: connection !== 'close',
     bodyStart: end + HEAD_END.length,
   }
+}
+
+/** A control character other than horizontal tab (obs-text, 0x80–0xFF, passes, as llhttp lets it). */
+function hasControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i)
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true
+  }
+  return false
 }
