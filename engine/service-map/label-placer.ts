@@ -64,8 +64,13 @@ const AWAY_COST = 40
  */
 const LINE_COST = 3
 const LINE_PIECE = 24
-/** How many times the labels that still overlap something are placed again. */
+/**
+ * How many times the labels that still overlap something are placed again, and at most how many placings again in
+ * all: on a dense map (thousands of edges, nearly every label crossing some line) repairing them all would triple
+ * the time for little gain, so the budget goes to the labels placed first — the shortest edges'.
+ */
 const REPAIR_ROUNDS = 2
+const REPAIR_BUDGET = 500
 /** Covering a node costs more than covering another label: the node's name is what people read first. */
 const NODE_WEIGHT = 4
 
@@ -116,45 +121,60 @@ export function createLabelPlacer(nodes: Iterable<Box>): LabelPlacer {
     owner?: string
     /** A piece of an edge's line (x1, y1, x2, y2), which costs by the length of it under a label. */
     piece?: [number, number, number, number]
+    /** The last cost check that counted it: an obstacle in several cells is counted once. */
+    seen: number
   }
-  const cells = new Map<string, Obstacle[]>()
-  const keysOf = (box: Box): string[] => {
-    const keys: string[] = []
-    for (let cx = Math.floor(box.x / CELL); cx <= Math.floor((box.x + box.width) / CELL); cx++) {
-      for (let cy = Math.floor(box.y / CELL); cy <= Math.floor((box.y + box.height) / CELL); cy++) {
-        keys.push(`${cx},${cy}`)
-      }
+  // cells keyed by a number (column · 2²⁰ + row): no strings built in the hot loop
+  const cells = new Map<number, Obstacle[]>()
+  let check = 0
+  const eachCell = (box: Box, visit: (key: number) => void): void => {
+    const right = Math.floor((box.x + box.width) / CELL)
+    const bottom = Math.floor((box.y + box.height) / CELL)
+    for (let cx = Math.floor(box.x / CELL); cx <= right; cx++) {
+      for (let cy = Math.floor(box.y / CELL); cy <= bottom; cy++) visit(cx * 1_048_576 + cy)
     }
-    return keys
   }
   const add = (box: Box, weight: number, owner?: string, piece?: Obstacle['piece']): Obstacle => {
-    const entry: Obstacle = { box, weight }
+    const entry: Obstacle = { box, weight, seen: 0 }
     if (owner !== undefined) entry.owner = owner
     if (piece !== undefined) entry.piece = piece
-    for (const key of keysOf(box)) {
+    eachCell(box, (key) => {
       const list = cells.get(key)
       if (list === undefined) cells.set(key, [entry])
       else list.push(entry)
-    }
+    })
     return entry
   }
   const remove = (entry: Obstacle): void => {
-    for (const key of keysOf(entry.box)) {
+    eachCell(entry.box, (key) => {
       const list = cells.get(key)!
       list.splice(list.indexOf(entry), 1)
-    }
+    })
   }
-  const cost = (box: Box, owner: string | undefined): number => {
+  /** What covering `box` costs, counting up to `limit` (a spot that costs that much already lost). */
+  const cost = (box: Box, owner: string | undefined, limit = Number.POSITIVE_INFINITY): number => {
     let total = 0
-    const seen = new Set<Box>()
-    for (const key of keysOf(box)) {
-      for (const entry of cells.get(key) ?? []) {
-        if (seen.has(entry.box) || (owner !== undefined && entry.owner === owner)) continue
-        seen.add(entry.box)
-        total +=
-          entry.piece === undefined
-            ? overlap(box, entry.box) * entry.weight
-            : clippedLength(box, ...entry.piece) * entry.weight
+    const mark = ++check
+    const right = box.x + box.width
+    const bottom = box.y + box.height
+    const lastX = Math.floor(right / CELL)
+    const lastY = Math.floor(bottom / CELL)
+    for (let cx = Math.floor(box.x / CELL); cx <= lastX; cx++) {
+      for (let cy = Math.floor(box.y / CELL); cy <= lastY; cy++) {
+        const list = cells.get(cx * 1_048_576 + cy)
+        if (list === undefined) continue
+        for (const entry of list) {
+          if (entry.seen === mark) continue
+          entry.seen = mark
+          const b = entry.box
+          if (b.x > right || b.x + b.width < box.x || b.y > bottom || b.y + b.height < box.y) continue
+          if (owner !== undefined && entry.owner === owner) continue
+          total +=
+            entry.piece === undefined
+              ? overlap(box, b) * entry.weight
+              : clippedLength(box, ...entry.piece) * entry.weight
+          if (total >= limit) return total
+        }
       }
     }
     return total
@@ -185,7 +205,8 @@ export function createLabelPlacer(nodes: Iterable<Box>): LabelPlacer {
             height,
           }
           const away = Math.max(0, Math.abs(side) - 1) * AWAY_COST
-          const c = cost(box, owner) + away
+          if (away >= found.cost) continue
+          const c = cost(box, owner, found.cost - away) + away
           if (c < found.cost) found = { box, cost: c, away }
           if (found.cost === 0) return found
         }
@@ -223,13 +244,15 @@ export function createLabelPlacer(nodes: Iterable<Box>): LabelPlacer {
         const spot = best(r.curve, r.width, r.height, r.id)
         return { ...spot, entry: add(spot.box, 1, r.id) }
       })
-      for (let round = 0; round < REPAIR_ROUNDS; round++) {
+      let budget = REPAIR_BUDGET
+      for (let round = 0; round < REPAIR_ROUNDS && budget > 0; round++) {
         let moved = false
         for (const [i, r] of requests.entries()) {
           const current = placed[i]!
           // what it overlaps now, labels placed after it included (its own box and line are not counted)
           const now = cost(current.box, r.id) + current.away
           if (now === 0) continue
+          if (budget-- === 0) break
           remove(current.entry)
           const spot = best(r.curve, r.width, r.height, r.id)
           if (spot.cost < now) {
