@@ -107,6 +107,7 @@ export class MapView {
       (drawn === undefined || Math.abs(aspect / drawn - 1) > RESHAPE)
     ) {
       this.fitted = true
+      this.scale = 1
       this.draw()
     } else this.zoom('fit')
   }
