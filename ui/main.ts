@@ -94,7 +94,7 @@ windowSelect.addEventListener('change', () => {
 byId('zoom-in').addEventListener('click', () => view.zoom(1.25))
 byId('zoom-out').addEventListener('click', () => view.zoom(0.8))
 byId('zoom-fit').addEventListener('click', () => view.zoom('fit'))
-window.addEventListener('resize', () => view.zoom('fit'))
+window.addEventListener('resize', () => view.resize())
 
 load()
   .then(() => {

@@ -6,6 +6,8 @@ import { type EdgeTotals, shadowText, shadowTotal } from './traffic-window.js'
 
 /** Below this scale an 11px label is under 5px high: not worth laying out. */
 const FAR_SCALE = 0.4
+/** A window whose shape changed by more than this (width ÷ height, relative) gets the map redrawn to fill it. */
+const RESHAPE = 0.15
 
 export type Selection = { kind: 'node' | 'edge'; id: string } | undefined
 
@@ -16,6 +18,8 @@ export class MapView {
   private fitted = true
   /** What the current drawing holds: labels and meta lines, or the outline drawn when far out. */
   private detail: 'full' | 'outline' = 'full'
+  /** The container's width ÷ height the current drawing was stretched to fill. */
+  private aspect: number | undefined
   /** The counts last written, written again onto a redrawn map. */
   private totals = new Map<string, EdgeTotals>()
   selection: Selection
@@ -93,6 +97,27 @@ export class MapView {
     else this.applyScale()
   }
 
+  /** Fits the map to a resized window: redrawn when the window's shape changed, so that it fills its height. */
+  resize(): void {
+    const aspect = this.aspectNow()
+    const drawn = this.aspect
+    if (
+      this.snapshot !== undefined &&
+      aspect !== undefined &&
+      (drawn === undefined || Math.abs(aspect / drawn - 1) > RESHAPE)
+    ) {
+      this.fitted = true
+      this.scale = 1
+      this.draw()
+    } else this.zoom('fit')
+  }
+
+  /** The container's width ÷ height, when it has both. */
+  private aspectNow(): number | undefined {
+    const { clientWidth, clientHeight } = this.container
+    return clientWidth > 0 && clientHeight > 0 ? clientWidth / clientHeight : undefined
+  }
+
   /** The scale the map is shown at in a container `available` pixels wide. */
   private scaleAt(available: number, width: number): number {
     const fit = Math.min(1, (available - 4) / width)
@@ -125,10 +150,12 @@ export class MapView {
     const { graph, layout } = this.snapshot
     const available = this.container.clientWidth
     this.detail = this.detailAt(available)
+    this.aspect = this.aspectNow()
     this.container.innerHTML = renderMapSvg(graph, layout, {
       observed: [...this.observed.values()],
       interactive: true,
       detail: this.detail,
+      ...(this.aspect === undefined ? {} : { aspect: this.aspect }),
     })
     this.applyScale(available)
     this.annotate(this.totals)

@@ -1,8 +1,10 @@
 // Where everything sits on the map, computed by ELK (elkjs): zones are compound nodes ordered left to right by the
 // crossings the catalog allows (internet → edge → internal → restricted, management beside the internet), and
 // each zone lays out its own services — layered by ELK along the grants between them when the zone is small, in
-// rows when it is large (layering or packing a thousand nodes takes ELK seconds; rows take microseconds). Edges are not routed by ELK: the renderer draws them between the placed nodes,
-// so an observed call can be added to the picture without moving anything.
+// rows when it is large (layering or packing a thousand nodes takes ELK seconds; rows take microseconds). Zones
+// stand far enough apart for the labels of the calls between them. Edges are not routed by ELK: the renderer draws
+// them between the placed nodes (edge-ports.ts), so an observed call can be added without moving anything; and it
+// stretches the layout to the shape of its window (layout-stretch.ts).
 import type { ELK as ElkApi, ElkNode } from 'elkjs/lib/elk-api.js'
 import { type MapService, nodeMeta, type ServiceGraph, ZONE_ORDER } from './catalog-graph.js'
 
@@ -91,7 +93,7 @@ export async function layoutGraph(graph: ServiceGraph): Promise<MapLayout> {
         'elk.algorithm': 'layered',
         'elk.direction': 'DOWN',
         'elk.padding': '[top=44,left=24,bottom=24,right=24]',
-        'elk.spacing.nodeNode': '40',
+        'elk.spacing.nodeNode': '90',
         'elk.layered.spacing.nodeNodeBetweenLayers': '80',
       },
       children: members.map((s) => ({ id: s.id, width: nodeWidth(s), height: NODE_HEIGHT })),
@@ -115,7 +117,7 @@ export async function layoutGraph(graph: ServiceGraph): Promise<MapLayout> {
       'elk.direction': 'RIGHT',
       'elk.padding': '[top=16,left=16,bottom=16,right=16]',
       'elk.spacing.nodeNode': '48',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '190',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '180',
       'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
     },
     children: zones,

@@ -2,7 +2,10 @@
 // svg` writes it, so both show the same picture. Everything the picture shows is SVG text (names, teams, tags,
 // grants, crossings), readable by screen readers and tests. Browser-safe: this file imports only types.
 import { type MapEdge, type MapService, nodeMeta, type ServiceGraph } from './catalog-graph.js'
+import { LEGEND_LINE, legendSize, placeLegend } from './crossings-legend.js'
+import { edgeCurves } from './edge-ports.js'
 import { type Curve, createLabelPlacer } from './label-placer.js'
+import { stretchLayout } from './layout-stretch.js'
 import type { Box, MapLayout } from './map-layout.js'
 
 /** A call seen in traffic that the declared map does not draw. */
@@ -25,6 +28,11 @@ export interface SvgOptions {
    * pixels high (a thousand services); every node and edge keeps its full text as its accessible name.
    */
   detail?: 'full' | 'outline'
+  /**
+   * Width ÷ height of where the map is shown: a map wider than that is stretched downwards to fill it (zones and
+   * rows moved apart, nodes kept their size). Unset: drawn as laid out.
+   */
+  aspect?: number
 }
 
 const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -55,42 +63,18 @@ const STYLE = `
 .legend text{font:12px system-ui,sans-serif;fill:#37404a}
 `
 
-function center(box: Box): { x: number; y: number } {
-  return { x: box.x + box.width / 2, y: box.y + box.height / 2 }
-}
-
-/** Where the segment from the centre of `box` towards (tx, ty) leaves the box. */
-function border(box: Box, tx: number, ty: number): { x: number; y: number } {
-  const c = center(box)
-  const dx = tx - c.x
-  const dy = ty - c.y
-  if (dx === 0 && dy === 0) return c
-  const sx = dx === 0 ? Number.POSITIVE_INFINITY : box.width / 2 / Math.abs(dx)
-  const sy = dy === 0 ? Number.POSITIVE_INFINITY : box.height / 2 / Math.abs(dy)
-  const s = Math.min(sx, sy)
-  return { x: c.x + dx * s, y: c.y + dy * s }
-}
-
 const round = (n: number): number => Math.round(n * 10) / 10
 /** An edge label's line height and average character width (11px system-ui). */
 const LINE = 13
 const LABEL_CHAR_WIDTH = 6.1
+/** How much more crossing an undeclared call's thick red line costs a label than crossing a grey one. */
+const THICK_LINE = 3
 
-/** A gently curved path between two boxes (more curved when the reverse edge exists). */
-function curve(a: Box, b: Box, bend: number): { d: string; curve: Curve } {
-  const ca = center(a)
-  const cb = center(b)
-  const dx = cb.x - ca.x
-  const dy = cb.y - ca.y
-  const len = Math.hypot(dx, dy) || 1
-  const c = { x: (ca.x + cb.x) / 2 - (dy / len) * bend, y: (ca.y + cb.y) / 2 + (dx / len) * bend }
-  const p = border(a, c.x, c.y)
-  const q = border(b, c.x, c.y)
-  return {
-    d: `M${round(p.x)},${round(p.y)} Q${round(c.x)},${round(c.y)} ${round(q.x)},${round(q.y)}`,
-    curve: { p, c, q },
-  }
-}
+/** The straight distance from an edge's start to its end, which orders label placement. */
+const chord = (curve: Curve): number => Math.hypot(curve.q.x - curve.p.x, curve.q.y - curve.p.y)
+
+const pathOf = (curve: Curve): string =>
+  `M${round(curve.p.x)},${round(curve.p.y)} Q${round(curve.c.x)},${round(curve.c.y)} ${round(curve.q.x)},${round(curve.q.y)}`
 
 /** "payments.v1.Payments/Charge" → "Charge": the method is what tells grants apart on one edge. */
 export function shortOperation(operation: string): string {
@@ -115,7 +99,7 @@ function nodeLabel(service: MapService): string {
   return `Service ${service.name} in zone ${service.zone}, team ${service.team ?? 'none'}, highest classification ${service.classification}${service.tags.length > 0 ? `, tags ${service.tags.join(', ')}` : ''}${revoked}`
 }
 
-export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: SvgOptions = {}): string {
+export function renderMapSvg(graph: ServiceGraph, laidOut: MapLayout, options: SvgOptions = {}): string {
   const interactive = options.interactive === true
   const outline = interactive && options.detail === 'outline'
   const control = (label: string): string =>
@@ -123,33 +107,75 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
   // a file's hover text; on the page the accessible name says it and the details panel shows it (a thousand
   // <title> elements would double the nodes the browser builds)
   const tooltip = (label: string): string => (interactive ? '' : `<title>${esc(label)}</title>`)
-  const boxes: Record<string, Box> = { ...layout.nodes }
   const observed = options.observed ?? []
   // parties the catalog does not know get a column of their own, left of the map
   const unknown: string[] = []
   for (const edge of observed) {
     for (const id of [edge.from, edge.to])
-      if (boxes[id] === undefined && !unknown.includes(id)) unknown.push(id)
+      if (laidOut.nodes[id] === undefined && !unknown.includes(id)) unknown.push(id)
   }
   const unknownWidth = unknown.length > 0 ? 260 : 0
+  const unknownHeight = unknown.length > 0 ? 80 + unknown.length * 80 : 0
+  const zoneOf = new Map(graph.services.map((s) => [s.id, s.zone]))
+  // zones with edges inside them spread their rows apart: room for those edges' labels
+  const busy = new Set(
+    graph.edges.filter((e) => zoneOf.get(e.from) === zoneOf.get(e.to)).map((e) => zoneOf.get(e.from)),
+  )
+  const layout =
+    options.aspect === undefined
+      ? laidOut
+      : stretchLayout(laidOut, (laidOut.width + unknownWidth) / options.aspect, (zone) => busy.has(zone))
+  const boxes: Record<string, Box> = { ...layout.nodes }
   unknown.forEach((id, i) => {
     boxes[id] = { x: -unknownWidth + 20, y: 60 + i * 80, width: 220, height: 54 }
   })
-  const unknownHeight = unknown.length > 0 ? 80 + unknown.length * 80 : 0
+  const unknownZone: Box[] =
+    unknown.length > 0
+      ? [{ x: -unknownWidth + 6, y: 10, width: unknownWidth - 16, height: unknownHeight }]
+      : []
   const crossingLines = graph.boundaries.map(
     (b) => `${b.from} → ${b.to}: ${b.requires.length > 0 ? b.requires.join(', ') : 'no controls'}`,
   )
   const mapHeight = Math.max(layout.height, unknownHeight)
-  const footer = 40 + crossingLines.length * 18
   const width = layout.width + unknownWidth
-  const height = mapHeight + footer
+  // labels avoid the nodes, the zones' titles and each other
+  const labels = createLabelPlacer([
+    ...Object.values(boxes),
+    ...Object.values(layout.zones).map((z) => ({ x: z.x + 10, y: z.y + 8, width: 170, height: 24 })),
+  ])
+  const pairs = new Set([...graph.edges.map((e) => e.id), ...observed.map((e) => e.id)])
+  const curves = edgeCurves(
+    boxes,
+    [...graph.edges, ...observed].map((e) => ({
+      id: e.id,
+      from: e.from,
+      to: e.to,
+      // more curved when the reverse edge exists
+      bend: pairs.has(`${e.to}>${e.from}`) ? 34 : 14,
+    })),
+  )
+  // every line is known before any label is placed, so each label keeps off the lines drawn after it too
+  // an undeclared call's line is thick and red: text over it is harder to read than over a grey line
+  const thick = new Set(observed.filter((e) => e.kind === 'undeclared').map((e) => e.id))
+  if (!outline) for (const [id, curve] of curves) labels.line(id, curve, thick.has(id) ? THICK_LINE : 1)
+  const legendLines = ['Allowed zone crossings and the controls they require', ...crossingLines]
+  const legend = placeLegend(
+    legendSize(legendLines),
+    { x: -unknownWidth, y: 0, width, height: mapHeight },
+    [...Object.values(layout.zones), ...unknownZone],
+    labels,
+  )
+  if (legend !== undefined) labels.block(legend)
+  // no room for the list inside the map: it goes below
+  const legendAt = legend ?? { x: 16, y: mapHeight + 10 }
+  const height = legend === undefined ? mapHeight + 40 + crossingLines.length * LEGEND_LINE : mapHeight
   const out: string[] = []
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" class="service-map" viewBox="${-unknownWidth} 0 ${round(width)} ${round(height)}" width="${round(width)}" height="${round(height)}" role="group" aria-label="Service map of ${esc(graph.name)}">`,
     `<title>Service map of ${esc(graph.name)}</title><style>${STYLE}</style>`,
     '<defs>',
-    '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7682"/></marker>',
-    '<marker id="arrow-red" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#e0182d"/></marker>',
+    '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7682"/></marker>',
+    '<marker id="arrow-red" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="14" markerHeight="14" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#e0182d"/></marker>',
     '</defs>',
   )
   out.push('<g class="zones">')
@@ -171,55 +197,15 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
     )
   }
   out.push('</g><g class="edges">')
-  // labels avoid the nodes, the zones' titles and each other
-  const labels = createLabelPlacer([
-    ...Object.values(boxes),
-    ...Object.values(layout.zones).map((z) => ({ x: z.x + 10, y: z.y + 8, width: 170, height: 24 })),
-  ])
-  const pairs = new Set([...graph.edges.map((e) => e.id), ...observed.map((e) => e.id)])
-  const bendOf = (from: string, to: string): number => (pairs.has(`${to}>${from}`) ? 34 : 14)
-  if (!outline) {
-    // every line is known before any label is placed, so each label keeps off the lines drawn after it too
-    for (const edge of [...graph.edges, ...observed]) {
-      const a = boxes[edge.from]
-      const b = boxes[edge.to]
-      if (a !== undefined && b !== undefined)
-        labels.line(edge.id, curve(a, b, bendOf(edge.from, edge.to)).curve)
-    }
+  interface DrawnEdge {
+    id: string
+    from: string
+    to: string
+    classes: string
+    lines: string[]
+    label: string
   }
-  const drawEdge = (
-    id: string,
-    from: string,
-    to: string,
-    classes: string,
-    lines: string[],
-    label: string,
-  ) => {
-    const a = boxes[from]
-    const b = boxes[to]
-    if (a === undefined || b === undefined) return
-    const { d, curve: line } = curve(a, b, bendOf(from, to))
-    const red = classes.includes('undeclared')
-    // the page keeps a row under the label for the live counts
-    const rows = lines.length + (interactive ? 1 : 0)
-    const chars = Math.max(interactive ? 14 : 0, ...lines.map((l) => l.length))
-    const spot =
-      rows === 0 ? undefined : labels.place(line, chars * LABEL_CHAR_WIDTH + 8, rows * LINE + 4, id)
-    const cx = spot === undefined ? 0 : round(spot.x + spot.width / 2)
-    const top = spot?.y ?? 0
-    const counts = interactive ? ` data-lx="${cx}" data-ly="${round(top + 12 + lines.length * LINE)}"` : ''
-    out.push(
-      `<g class="edge ${classes}" data-edge="${esc(id)}" data-from="${esc(from)}" data-to="${esc(to)}"${counts}${control(label)}>`,
-      `${tooltip(label)}<path d="${d}" marker-end="url(#${red ? 'arrow-red' : 'arrow'})"/>`,
-    )
-    lines.forEach((text, i) => {
-      out.push(
-        `<text class="label" x="${cx}" y="${round(top + 11 + i * LINE)}" text-anchor="middle">${esc(text)}</text>`,
-      )
-    })
-    // the live counts' text is added by the page where data-lx/ly say, once there is traffic
-    out.push('</g>')
-  }
+  const drawn: DrawnEdge[] = []
   for (const edge of graph.edges) {
     const classes = ['declared']
     if (edge.expired) classes.push('expired')
@@ -229,19 +215,54 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
         `${g.operation}${g.purpose ? ` · ${g.purpose}` : ''}${g.expired ? ' (expired)' : g.expiresAt ? ` until ${g.expiresAt}` : ''}`,
     )
     const label = `${edge.deny ? `Explicit deny: ${edge.from} may not call ${edge.to}. ` : ''}${grants.length > 0 ? `Grant ${edge.from} to ${edge.to}: ${grants.join('; ')}` : ''}`
-    drawEdge(edge.id, edge.from, edge.to, classes.join(' '), outline ? [] : grantLines(edge), label)
+    const lines = outline ? [] : grantLines(edge)
+    drawn.push({ id: edge.id, from: edge.from, to: edge.to, classes: classes.join(' '), lines, label })
   }
   for (const edge of observed) {
     const fromLabel = edge.labels?.[edge.from] ?? edge.from
     const toLabel = edge.labels?.[edge.to] ?? edge.to
-    drawEdge(
-      edge.id,
-      edge.from,
-      edge.to,
-      `observed ${edge.kind}`,
-      [edge.kind === 'undeclared' ? 'observed, not declared' : 'observed (no grant)'],
-      `${edge.kind === 'undeclared' ? 'Undeclared call' : 'Call without a grant'} from ${fromLabel} to ${toLabel}`,
+    drawn.push({
+      id: edge.id,
+      from: edge.from,
+      to: edge.to,
+      classes: `observed ${edge.kind}`,
+      lines: [edge.kind === 'undeclared' ? 'observed, not declared' : 'observed (no grant)'],
+      label: `${edge.kind === 'undeclared' ? 'Undeclared call' : 'Call without a grant'} from ${fromLabel} to ${toLabel}`,
+    })
+  }
+  // labels of the shortest edges are placed first: they have the fewest spots to choose from, a long edge the most
+  const spots = labels.placeAll(
+    drawn
+      .filter((e) => curves.has(e.id) && e.lines.length + (interactive ? 1 : 0) > 0)
+      .map((e) => ({ e, length: chord(curves.get(e.id)!) }))
+      .sort((a, b) => a.length - b.length || (a.e.id < b.e.id ? -1 : a.e.id > b.e.id ? 1 : 0))
+      .map(({ e }) => ({
+        id: e.id,
+        curve: curves.get(e.id)!,
+        // the page keeps a row under the label for the live counts
+        width: Math.max(interactive ? 14 : 0, ...e.lines.map((l) => l.length)) * LABEL_CHAR_WIDTH + 8,
+        height: (e.lines.length + (interactive ? 1 : 0)) * LINE + 4,
+      })),
+  )
+  for (const { id, from, to, classes, lines, label } of drawn) {
+    const line = curves.get(id)
+    if (line === undefined) continue
+    const red = classes.includes('undeclared')
+    const spot = spots.get(id)
+    const cx = spot === undefined ? 0 : round(spot.x + spot.width / 2)
+    const top = spot?.y ?? 0
+    const counts = interactive ? ` data-lx="${cx}" data-ly="${round(top + 12 + lines.length * LINE)}"` : ''
+    out.push(
+      `<g class="edge ${classes}" data-edge="${esc(id)}" data-from="${esc(from)}" data-to="${esc(to)}"${counts}${control(label)}>`,
+      `${tooltip(label)}<path d="${pathOf(line)}" marker-end="url(#${red ? 'arrow-red' : 'arrow'})"/>`,
     )
+    lines.forEach((text, i) => {
+      out.push(
+        `<text class="label" x="${cx}" y="${round(top + 11 + i * LINE)}" text-anchor="middle">${esc(text)}</text>`,
+      )
+    })
+    // the live counts' text is added by the page where data-lx/ly say, once there is traffic
+    out.push('</g>')
   }
   out.push('</g><g class="nodes">')
   for (const service of graph.services) {
@@ -273,10 +294,11 @@ export function renderMapSvg(graph: ServiceGraph, layout: MapLayout, options: Sv
       `<title>${esc(label)}</title></g>`,
     )
   }
-  out.push(`</g><g class="crossings" transform="translate(16 ${round(mapHeight + 24)})">`)
-  out.push('<text class="head" x="0" y="0">Allowed zone crossings and the controls they require</text>')
-  crossingLines.forEach((line, i) => {
-    out.push(`<text x="0" y="${(i + 1) * 18}">${esc(line)}</text>`)
+  out.push(
+    `</g><g class="crossings" transform="translate(${round(legendAt.x + 4)} ${round(legendAt.y + 14)})">`,
+  )
+  legendLines.forEach((line, i) => {
+    out.push(`<text${i === 0 ? ' class="head"' : ''} x="0" y="${i * LEGEND_LINE}">${esc(line)}</text>`)
   })
   out.push('</g></svg>')
   return out.join('')

@@ -267,6 +267,52 @@ describe('the service map page in headless Chromium', () => {
     )
   })
 
+  it('draws edge labels clear of one another, of the nodes and of the undeclared calls’ lines, as the browser sets the text', async () => {
+    const clashes = await page.evaluate(() => {
+      type Rect = { x: number; y: number; width: number; height: number }
+      const meets = (a: Rect, b: Rect) =>
+        a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
+      const edges = [...document.querySelectorAll<SVGGElement>('g.edge')]
+      const labels = edges.flatMap((g) => {
+        // an empty text (no shadow changes) measures as a point at the origin
+        const boxes = [...g.querySelectorAll<SVGTextElement>('text')]
+          .filter((t) => t.textContent !== '')
+          .map((t) => t.getBBox())
+        if (boxes.length === 0) return []
+        const x = Math.min(...boxes.map((b) => b.x))
+        const y = Math.min(...boxes.map((b) => b.y))
+        const right = Math.max(...boxes.map((b) => b.x + b.width))
+        const bottom = Math.max(...boxes.map((b) => b.y + b.height))
+        return [{ id: g.dataset.edge!, box: { x, y, width: right - x, height: bottom - y } }]
+      })
+      const nodes = [...document.querySelectorAll<SVGGElement>('g.node')].map((g) => ({
+        id: g.dataset.node!,
+        box: g.querySelector('rect')!.getBBox(),
+      }))
+      const found: string[] = []
+      for (const [i, a] of labels.entries()) {
+        for (const b of labels.slice(i + 1)) if (meets(a.box, b.box)) found.push(`${a.id} overlaps ${b.id}`)
+        for (const node of nodes) if (meets(a.box, node.box)) found.push(`${a.id} covers ${node.id}`)
+        for (const g of document.querySelectorAll<SVGGElement>('g.edge.undeclared')) {
+          if (g.dataset.edge === a.id) continue
+          const path = g.querySelector('path')!
+          for (let d = 0; d < path.getTotalLength(); d += 2) {
+            const p = path.getPointAtLength(d)
+            if (meets(a.box, { x: p.x, y: p.y, width: 0.01, height: 0.01 })) {
+              found.push(`${g.dataset.edge} crosses ${a.id}`)
+              break
+            }
+          }
+        }
+      }
+      return { labels: labels.length, edges: edges.length, found }
+    })
+    // every declared and observed edge carries a label
+    expect(clashes.labels).toBe(clashes.edges)
+    expect(clashes.edges).toBeGreaterThanOrEqual(15)
+    expect(clashes.found).toEqual([])
+  })
+
   it('writes a screenshot of the map', async () => {
     await check(ordersCharge)
     await page.waitForTimeout(1_200)

@@ -38,4 +38,29 @@ describe('createLabelPlacer', () => {
     const mid = pointOn(curve, 0.5)
     expect(box).toEqual({ x: mid.x - 20, y: mid.y - 5, width: 40, height: 10 })
   })
+
+  it('moves a label placed early off the one spot a later label has, when the early one has room elsewhere', () => {
+    // B's edge is 10px long between two nodes: its label fits only on its own line, where A's label went first
+    const walls: Box[] = [
+      { x: 100, y: -80, width: 200, height: 62 },
+      { x: 100, y: 18, width: 200, height: 62 },
+    ]
+    const placer = createLabelPlacer(walls)
+    const a = { p: { x: 0, y: 0 }, c: { x: 200, y: 0 }, q: { x: 400, y: 0 } }
+    const b = { p: { x: 195, y: 0 }, c: { x: 200, y: 0 }, q: { x: 205, y: 0 } }
+    placer.line('a', a)
+    placer.line('b', b)
+    const placed = placer.placeAll([
+      { id: 'a', curve: a, width: 60, height: 20 },
+      { id: 'b', curve: b, width: 60, height: 20 },
+    ])
+    // B on its own line, A moved along its own
+    const onB = placed.get('b')!
+    expect(onB.y).toBe(-10)
+    expect(onB.x + 30).toBeGreaterThanOrEqual(195)
+    expect(onB.x + 30).toBeLessThanOrEqual(205)
+    expect(placed.get('a')!.y).toBe(-10)
+    expect(overlaps(placed.get('a')!, placed.get('b')!)).toBe(false)
+    for (const wall of walls) expect(overlaps(placed.get('a')!, wall)).toBe(false)
+  })
 })
