@@ -1,7 +1,7 @@
 // Where a decision's time goes in the server: runs `clearance serve` under `node --cpu-prof`, drives it with the
 // closed loop, stops it (the profile is written on exit) and sums self time per function and per area (policy
 // wasm, opa-wasm glue, Clearance's engine by folder, hono, @hono/node-server, Node's HTTP stack, GC, …) over the
-// samples taken while the load ran. Prints the tables; --keep leaves the .cpuprofile for Chrome DevTools.
+// samples the serving thread took while the load ran. Prints the tables; --keep leaves the .cpuprofile for Chrome DevTools.
 // --policy trivial|rbac profiles a neutral policy (bench/neutral-policies/, built by bench/neutral-policies.ts into
 // bench/out/neutral-<name>/) instead of the reference decision; --serve-args passes flags to `clearance serve`.
 // Usage: npx tsx bench/profile.ts [--seconds 10] [--connections 16] [--workers 1] [--top 20] [--keep dir] [--json f]
@@ -45,8 +45,13 @@ interface ProfileNode {
 /** Steps of a request whose inclusive time (with everything they call) the report names. */
 const INCLUSIVE: ReadonlyArray<{ label: string; test: (frame: CallFrame) => boolean }> = [
   {
-    label: 'read the request body (engine/http/request-body.ts readBodyBytes → hono c.req.arrayBuffer())',
-    test: (f) => f.functionName === 'readBodyBytes',
+    label: 'read the request head (fast connections: http1-request-head.ts readRequestHead)',
+    test: (f) => f.functionName === 'readRequestHead',
+  },
+  {
+    label:
+      "read the request body through Node's parser (request-body.ts readRequestBytes; connections handed over)",
+    test: (f) => f.functionName === 'readRequestBytes',
   },
   {
     label: 'parse the body and re-encode the input (parseJsonBytes, encodeJson)',
@@ -58,16 +63,12 @@ const INCLUSIVE: ReadonlyArray<{ label: string; test: (frame: CallFrame) => bool
     test: (f) => f.functionName === 'decide' && f.url.includes('observed-decider'),
   },
   {
-    label: 'opa_eval (policy.wasm)',
+    label: 'opa_eval (policy.wasm, on the serving thread)',
     test: (f) => f.functionName === 'opa_eval' && f.url.startsWith('wasm://'),
   },
   {
-    label: 'write the response (@hono/node-server responseViaResponseObject → socket)',
-    test: (f) => f.functionName === 'responseViaResponseObject',
-  },
-  {
-    label: 'materialize a web Request for hono (newRequestFromIncoming; mostly inside the body read above)',
-    test: (f) => f.functionName === 'newRequestFromIncoming',
+    label: 'write the response (the socket write system call)',
+    test: (f) => ['writeUtf8String', 'writeLatin1String', 'writeBuffer', 'writev'].includes(f.functionName),
   },
   { label: 'GC', test: (f) => f.functionName === '(garbage collector)' },
 ]
@@ -193,7 +194,11 @@ try {
 } finally {
   await server.stop(30_000)
 }
-const files = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile'))
+// The main thread's profile only (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile, thread 0): an evaluation
+// thread blocks in Atomics.wait between batches, which the profiler counts as busy time.
+const files = (await readdir(profileDir)).filter(
+  (name) => name.endsWith('.cpuprofile') && name.split('.')[4] === '0',
+)
 if (files.length === 0) throw new Error(`no .cpuprofile written to ${profileDir}`)
 const profiles = await Promise.all(
   files.map(async (name) => JSON.parse(await readFile(join(profileDir, name), 'utf8')) as CpuProfile),

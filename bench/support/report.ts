@@ -242,7 +242,7 @@ export interface ProfileResult {
 export function profileMarkdown(result: ProfileResult): string {
   const lines = [
     `\`node --cpu-prof\` on \`clearance serve\` under ${result.connections} connections for ${result.seconds} s ` +
-      `(${fmt(result.rps, 0)} decisions/s while profiled); self time as a share of the busy (non-idle) samples.`,
+      `(${fmt(result.rps, 0)} decisions/s while profiled); the serving thread's self time as a share of its busy (non-idle) samples (evaluation threads, which wait in Atomics.wait between batches, are left out).`,
     '',
     '| step of a request (inclusive: with everything it calls; steps may nest) | % of busy time |',
     '|---|---|',
