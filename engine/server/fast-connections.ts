@@ -24,6 +24,8 @@ export interface FastConnectionsOptions {
   headersTimeoutMs: number
   /** An idle connection between requests is closed after this long, plus Node's one second of grace. */
   keepAliveTimeoutMs: number
+  /** Node's limit on the request line and headers; a head this reader takes is within it and within 16 KiB. */
+  maxHeaderBytes: number
   /** Node's own connection handling, for a connection this module hands over. */
   handOver(socket: Socket): void
 }
@@ -34,7 +36,7 @@ export interface FastConnections {
   closeAll(): void
 }
 
-/** Heads longer than this go to Node's parser, which answers up to --max-header-bytes (431 past it). */
+/** Heads longer than this go to Node's parser, which answers up to its own limit (431 past it). */
 const MAX_HEAD_BYTES = 16 * 1024
 /** Answers under way on one connection before it is paused until they are written. */
 const MAX_PIPELINED = 32
@@ -50,6 +52,7 @@ export function createFastConnections(options: FastConnectionsOptions): FastConn
   const open = new Set<Socket>()
   const keepAliveHeader = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(options.keepAliveTimeoutMs / 1000)}\r\n\r\n`
   const idleMs = options.keepAliveTimeoutMs + KEEP_ALIVE_GRACE_MS
+  const maxHeadBytes = Math.min(MAX_HEAD_BYTES, options.maxHeaderBytes)
   let dateSecond = 0
   let dateHeader = ''
   const date = (): string => {
@@ -183,7 +186,7 @@ export function createFastConnections(options: FastConnectionsOptions): FastConn
           rest = bytes.subarray(at)
           return
         }
-        const head = readRequestHead(bytes, at, MAX_HEAD_BYTES)
+        const head = readRequestHead(bytes, at, maxHeadBytes)
         const end = typeof head === 'string' ? Number.NaN : head.bodyStart + head.contentLength
         const target = typeof head === 'string' ? undefined : leanDataPath(head.url, true)
         if (

@@ -128,6 +128,7 @@ function takeConnections(
     ...fast,
     headersTimeoutMs: options.headersTimeoutMs,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+    maxHeaderBytes: options.maxHeaderBytes ?? DEFAULTS.maxHeaderBytes,
     handOver: (socket) => {
       for (const listener of nodeListeners) listener.call(server, socket)
     },

@@ -123,6 +123,7 @@ describe('the memoization table as an array (memo-table.ts)', () => {
     expect(table.evaluate(id('maybe'), encodeJson({ n: 1 }))).toBe('[]')
     expect(table.evaluate(id('maybe'), encodeJson({ n: 5 }))).toBe('[{"result":10}]')
     // the metered module (the serving thread's) is rewritten too, with the same answers
+    expect(tableMemo(meterLoops(wasm)!)).toBeDefined()
     const metered = await loadWasmPolicy(meterLoops(wasm)!, encodeJson({ memo: { factor: 3 } }), {
       fuel: 100_000,
     })
@@ -136,6 +137,8 @@ describe('the memoization table as an array (memo-table.ts)', () => {
     const output = join(await tempDir(), 'memo-library.tar.gz')
     await buildBundle({ source, output, revision: 'rev-library' })
     const bundle = await loadBundleFromPath('library', output)
+    // the library's module is one the rewrite takes (not left as built, which would compare OPA's table to itself)
+    expect(tableMemo(bundle.modules[0]!.bytes)).toBeDefined()
     const data = bundle.dataJson ?? encodeJson(bundle.data)
     const table = await loadWasmPolicy(bundle.modules[0]!.bytes, data)
     const hash = await loadWasmPolicy(bundle.modules[0]!.bytes, data, { memoTable: false })

@@ -355,6 +355,59 @@ describe('lean route: authentication and the in-flight limit', () => {
     expect(served.taken).toEqual([true, true])
   })
 
+  it('holds fast connections to the same tokens, scopes and in-flight limit', async () => {
+    const authentication = {
+      mode: 'token' as const,
+      tokens: ['s3cret', { token: 'reader', scopes: new Set(['read'] as const) }],
+    }
+    const served = await serve(basic, { authentication, maxConcurrent: 1 }, undefined, true)
+    const path = '/v1/data/example/authz/allow'
+    const body = '{"input":{"user":"alice"}}'
+    const fresh = () => new Agent({ keepAlive: true })
+    const attempts: Array<[Record<string, string>, number]> = [
+      [{}, 401],
+      [{ authorization: 'Bearer wrong' }, 401],
+      [{ authorization: 'Bearer reader' }, 403],
+    ]
+    for (const [headers, status] of attempts) {
+      const agent = fresh()
+      const answer = await send(`${served.url}${path}`, { body, headers, agent })
+      agent.destroy()
+      expect(answer.status).toBe(status)
+      expect(JSON.parse(answer.body.toString()).result).toBeUndefined()
+    }
+    expect(served.fastAnswered).toBe(3)
+    // a request that has sent its headers but not its body goes to Node's parser and holds the one slot
+    const held = httpRequest(`${served.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-length': '26', authorization: 'Bearer s3cret' },
+      agent: fresh(),
+    })
+    const heldAnswer = new Promise<number>((resolve) =>
+      held.on('response', (res) => resolve(res.statusCode ?? 0)),
+    )
+    held.write('{"input":')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const agent = fresh()
+    const refused = await send(`${served.url}${path}`, {
+      body,
+      headers: { authorization: 'Bearer s3cret' },
+      agent,
+    })
+    expect(refused.status).toBe(429)
+    expect(served.fastAnswered).toBe(4)
+    held.end('{"user":"alice"}}')
+    expect(await heldAnswer).toBe(200)
+    const ok = await send(`${served.url}${path}`, {
+      body,
+      headers: { authorization: 'Bearer s3cret' },
+      agent,
+    })
+    agent.destroy()
+    expect(JSON.parse(ok.body.toString()).result).toBe(true)
+    expect(served.fastAnswered).toBe(5)
+  })
+
   it("redirects '//' and a trailing slash through hono, as OPA's router does", async () => {
     const served = await serve(basic, {})
     const body = '{"input":{"user":"alice"}}'
