@@ -352,8 +352,8 @@ class GuardedPolicy implements ClosablePolicy {
       // Costly: the threads evaluate it (one in 64 still runs here, to keep the average current).
       return undefined
     }
+    const started = performance.now()
     try {
-      const started = performance.now()
       const result = inline.evaluate(entrypoint, input)
       addInlineSample(cost, 1000 * (performance.now() - started))
       evaluationPlaces.servingThread++
@@ -371,7 +371,11 @@ class GuardedPolicy implements ClosablePolicy {
       // starts its heap over on every evaluation, wasm-policy.ts puts the globals back); after a trap it is
       // replaced.
       this.fuelGuard.exhausted(caller)
-      if (thrown instanceof FuelExhausted) evaluationPlaces.fuelExhausted++
+      if (thrown instanceof FuelExhausted) {
+        evaluationPlaces.fuelExhausted++
+        // what it cost before it stopped counts: an entrypoint that keeps running out goes to the threads first
+        addInlineSample(cost, 1000 * (performance.now() - started))
+      }
       if (!(thrown instanceof FuelExhausted)) this.renewInline()
       return undefined
     }
