@@ -45,7 +45,9 @@ describe('guarded wasm policy (evaluation on a worker thread under a time limit)
       inline: { fuel: 0 },
       timeoutMs: 1000,
       initialMemoryPages: 32,
-      maxMemoryPages: 2048,
+      // The runaway (`pairs`) allocates ~280 bytes a step, ~0.4 GB in its second: with a smaller ceiling it can
+      // run out of memory before the time limit these tests are about (denied either way). 1 GiB, as the default.
+      maxMemoryPages: 16 * 1024,
       threads: 1,
       overrunCooldownMs: 0,
     })
