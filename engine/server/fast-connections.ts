@@ -98,12 +98,7 @@ export function createFastConnections(options: FastConnectionsOptions): FastConn
     }
 
     const handOver = (): void => {
-      socket.removeListener('data', onData)
-      socket.removeListener('timeout', onTimeout)
-      socket.removeListener('close', onClose)
-      socket.removeListener('error', onError)
-      socket.removeListener('drain', onDrain)
-      socket.removeListener('end', onEnd)
+      for (const [event, listener] of listeners) socket.removeListener(event, listener)
       socket.setTimeout(0)
       open.delete(socket)
       if (rest !== undefined && rest.byteLength > 0) socket.unshift(rest)
@@ -212,13 +207,17 @@ export function createFastConnections(options: FastConnectionsOptions): FastConn
       read(rest === undefined ? chunk : Buffer.concat([rest, chunk]))
     }
 
+    // Attached here and taken off at the hand-over, when the socket becomes Node's.
+    const listeners: Array<[string, (chunk: Buffer) => void]> = [
+      ['timeout', onTimeout],
+      ['close', onClose],
+      ['error', onError],
+      ['drain', onDrain],
+      ['end', onEnd],
+      ['data', onData],
+    ]
     socket.setTimeout(options.headersTimeoutMs)
-    socket.on('timeout', onTimeout)
-    socket.on('close', onClose)
-    socket.on('error', onError)
-    socket.on('drain', onDrain)
-    socket.on('end', onEnd)
-    socket.on('data', onData)
+    for (const [event, listener] of listeners) socket.on(event, listener)
   }
 
   return {

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildPolicyBundle } from '../../helpers/policy-bundle.js'
+import { seededRandom } from '../../helpers/seeded-random.js'
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'clearance.js')
 const REQUESTS = 10_000
@@ -14,17 +15,6 @@ const CONCURRENCY = 16
 const MAX_BODY_BYTES = 256 * 1024
 /** Allowed RSS growth over the run: heap and wasm memory settle after warm-up; a leak would exceed this. */
 const RSS_BOUND_BYTES = 48 * 1024 * 1024
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -181,7 +171,7 @@ describe('API fuzz', () => {
   })
 
   it(`survives ${REQUESTS} hostile requests with OPA-shaped replies and bounded memory`, async () => {
-    const next = generator(prng(20261123))
+    const next = generator(seededRandom(20261123))
     const send = async (request: FuzzRequest): Promise<string | undefined> => {
       try {
         const res = await fetch(`${url}${request.path}`, {

@@ -19,23 +19,13 @@ import { createHttpHandlers } from '../../../engine/server/index.js'
 import { type Listening, listen } from '../../../engine/server/listen.js'
 import { silentLog } from '../../helpers/app.js'
 import { buildFixture } from '../../helpers/fixtures.js'
+import { seededRandom } from '../../helpers/seeded-random.js'
 
 const SEED = 20261203
 const CASES = 300
 const BATCH = 20
 const WAIT_MS = 500
 const GAP_MS = 150
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const BODY = '{"input":{"user":"alice"}}'
 const PLAIN_BODY = '{"input":{"plain":true}}'
@@ -170,7 +160,7 @@ describe('fast connections frame every request as Node does', () => {
 
   for (const oneWrite of [false, true]) {
     it(`answers ${CASES} mutated requests with a plain one behind (${oneWrite ? 'one write' : 'two writes'}) as Node does`, async () => {
-      const random = prng(SEED + (oneWrite ? 1 : 0))
+      const random = seededRandom(SEED + (oneWrite ? 1 : 0))
       const cases = Array.from({ length: CASES }, () => [mutated(random), PLAIN])
       let decided = 0
       let readAhead = 0

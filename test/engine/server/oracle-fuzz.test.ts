@@ -14,6 +14,7 @@ import { serveConfigFromOptions } from '../../../engine/config/config.js'
 import { type RunningServer, startServer } from '../../../engine/main.js'
 import { silentLog } from '../../helpers/app.js'
 import { buildPolicyBundle, POLICIES } from '../../helpers/policy-bundle.js'
+import { seededRandom } from '../../helpers/seeded-random.js'
 
 const SEED = 20261203
 const ROUNDS = 800
@@ -22,17 +23,6 @@ const DECISION = 'clearance/authz/decision'
 const AUTHZEN_DECISION = 'clearance/authzen/decision'
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const scenarios = (
   JSON.parse(readFileSync(join(POLICIES, 'scenarios.json'), 'utf8')) as { scenarios: Array<{ input: Json }> }
@@ -211,7 +201,7 @@ describe('oracle fuzz against OPA', () => {
   it(`finds no 5xx, crash or wrong allow in ${ROUNDS} mutated inputs × (Data API, batch, /v1/check)`, {
     timeout: 120_000,
   }, async () => {
-    const next = mutator(prng(SEED))
+    const next = mutator(seededRandom(SEED))
     const tally: Tally = { requests: 0, serverErrors: [], wrongAllows: [], allows: 0 }
     const round = async (): Promise<void> => {
       const input = next()
@@ -253,7 +243,7 @@ describe('oracle fuzz against OPA', () => {
   it(`finds no 5xx, crash or wrong allow in ${ROUNDS} mutated AuthZEN requests × (evaluation, evaluations)`, {
     timeout: 120_000,
   }, async () => {
-    const next = mutator(prng(SEED + 1), authzenRequests)
+    const next = mutator(seededRandom(SEED + 1), authzenRequests)
     const tally: Tally = { requests: 0, serverErrors: [], wrongAllows: [], allows: 0 }
     const round = async (): Promise<void> => {
       const request = next()

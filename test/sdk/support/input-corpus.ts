@@ -4,6 +4,7 @@
 // reaches the policy rather than the schema check.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { seededRandom } from '../../helpers/seeded-random.js'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
 
@@ -30,18 +31,6 @@ export function readCatalog(): Catalog {
 
 export function readInputSchema(): unknown {
   return JSON.parse(readFileSync(join(ROOT, 'policies', 'schema', 'input.schema.json'), 'utf8'))
-}
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 export function generateInputs(count: number, seed: number): Array<Record<string, unknown>> {
