@@ -8,10 +8,12 @@
 // opa_memoize_get`):
 //   opa_memoize_init  a zeroed frame on OPA's heap (reset on every evaluation, as before) becomes the current one
 //   opa_memoize_push  the same, remembering the current frame (`with` evaluates under a frame of its own)
-//   opa_memoize_pop   back to the remembered frame
+//   opa_memoize_pop   back to the remembered frame; the popped one is kept for the next push, so a `with` inside
+//                     a long iteration reuses one frame instead of taking a new one (frames are larger than OPA's
+//                     empty hash object) at every turn
 //   opa_memoize_insert / opa_memoize_get   a store / a load, 0 (not memoized) for an index outside the table
 // The semantics are OPA's: one value per index per frame, a later insert replacing an earlier one, 0 for none.
-// The current frame lives in a new mutable global. A module without these functions (or their names, or of
+// The current frame and the list of popped ones live in two new mutable globals. A module without these functions (or their names, or of
 // another shape) is left as it was (undefined).
 import {
   concat,
@@ -210,16 +212,24 @@ function rewrite(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
   const globalReader = new Reader(globals)
   const definedGlobals = globalReader.u32()
   const frame = encodeU32(firstDefinedGlobal + definedGlobals)
+  // popped frames, linked through their first word, for the next push to take
+  const spare = encodeU32(firstDefinedGlobal + definedGlobals + 1)
   const newGlobals = concat([
-    Uint8Array.from(encodeU32(definedGlobals + 1)),
+    Uint8Array.from(encodeU32(definedGlobals + 2)),
     globals.subarray(globalReader.at),
+    Uint8Array.from([I32, 0x01, Op.i32Const, 0x00, Op.end]),
     Uint8Array.from([I32, 0x01, Op.i32Const, 0x00, Op.end]),
   ])
 
-  // push: p = opa_malloc(size); zero it (from its end, 8 bytes at a time); p.prev = frame; frame = p
+  // push: p = a spare frame (spare = its link) or opa_malloc(size); zero it (from its end, 8 bytes at a time);
+  // p.prev = frame; frame = p
   const [p, i] = [0, 1]
   const push = body(2, [
+    ...[Op.globalGet, ...spare, Op.localTee, p, Op.if, VOID],
+    ...[Op.localGet, p, Op.i32Load, 0x02, 0x00, Op.globalSet, ...spare],
+    Op.else,
     ...[Op.i32Const, ...encodeS32(frameSize), Op.call, ...encodeU32(index.malloc), Op.localSet, p],
+    Op.end,
     ...[Op.i32Const, ...encodeS32(frameSize), Op.localSet, i],
     ...[Op.loop, VOID],
     ...[Op.localGet, p, Op.localGet, i, Op.i32Const, 8, Op.i32Sub, Op.localTee, i, Op.i32Add],
@@ -229,9 +239,19 @@ function rewrite(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
     ...[Op.localGet, p, Op.globalGet, ...frame, Op.i32Store, 0x02, 0x00],
     ...[Op.localGet, p, Op.globalSet, ...frame],
   ])
-  // init: a first frame with no previous one
-  const init = body(0, [Op.i32Const, 0x00, Op.globalSet, ...frame, Op.call, ...encodeU32(index.push)])
-  const pop = body(0, [Op.globalGet, ...frame, Op.i32Load, 0x02, 0x00, Op.globalSet, ...frame])
+  // init: a first frame with no previous one, and no spare (OPA's heap starts over with every evaluation)
+  const init = body(0, [
+    ...[Op.i32Const, 0x00, Op.globalSet, ...frame, Op.i32Const, 0x00, Op.globalSet, ...spare],
+    ...[Op.call, ...encodeU32(index.push)],
+  ])
+  // pop: p = frame; if p: frame = p.prev; p.link = spare; spare = p
+  const pop = body(1, [
+    ...[Op.globalGet, ...frame, Op.localTee, p, Op.if, VOID],
+    ...[Op.localGet, p, Op.i32Load, 0x02, 0x00, Op.globalSet, ...frame],
+    ...[Op.localGet, p, Op.globalGet, ...spare, Op.i32Store, 0x02, 0x00],
+    ...[Op.localGet, p, Op.globalSet, ...spare],
+    Op.end,
+  ])
   // the slot's address is left on the stack by `slot`, for index - lowest (in local 0) below `slots`
   const inRange = [
     ...[Op.localGet, 0, Op.i32Const, ...encodeS32(lowest), Op.i32Sub, Op.localTee, 0],
