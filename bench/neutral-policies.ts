@@ -14,8 +14,10 @@
 // measure the cache's best case, the rows with it off the evaluation. bench/decision-cache-hit-rate.ts measures what
 // hit rate a realistic input mix gets.
 // Usage: npx tsx bench/neutral-policies.ts [--policies trivial,rbac,reference] [--connections 16] [--seconds 5]
-//        [--rounds 2] [--rate-seconds 5] [--warmup 2] [--decisions 20000] [--serve-args "--decision-cache off"]
-//        [--json file]
+//        [--rounds 2] [--open-rounds <rounds>] [--rate-seconds 5] [--warmup 2] [--decisions 20000] [--serve-args "--decision-cache off"]
+//        [--also "--workers auto"] [--json file]
+// --also adds a `clearance` row with those flags (cache on and off) to the same rounds, e.g. to weigh `--workers
+// auto` against one process on the same machine at the same time.
 import { writeFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -47,20 +49,26 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '2' },
+    // The p99 cells are medians over the open-loop rounds: with three, one round the machine disturbed (the
+    // generator itself sending tens of ms late) does not decide the cell.
+    'open-rounds': { type: 'string' },
     'rate-seconds': { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     decisions: { type: 'string', default: '20000' },
     'serve-args': { type: 'string', default: '' },
+    also: { type: 'string', default: '' },
     json: { type: 'string' },
   },
 })
 const connections = Number(values.connections)
 const seconds = Number(values.seconds)
 const rounds = Number(values.rounds)
+const openRounds = Number(values['open-rounds'] ?? values.rounds)
 const rateSeconds = Number(values['rate-seconds'])
 const warmup = Number(values.warmup)
 const decisions = Number(values.decisions)
 const serveArgs = values['serve-args'].split(' ').filter((arg) => arg !== '')
+const alsoArgs = values.also.split(' ').filter((arg) => arg !== '')
 
 interface NeutralPolicy {
   name: string
@@ -115,6 +123,22 @@ async function httpRun(subject: NeutralPolicy): Promise<Omit<PolicyResult, 'inPr
     )
     servers.push(await startOpa({ opa, bundle: subject.rego }))
     servers.push(await startNodeHttpFloor())
+    if (alsoArgs.length > 0) {
+      servers.push(
+        await startClearance({
+          bundle: subject.wasm,
+          serveArgs: [...serveArgs, ...alsoArgs],
+          name: `clearance ${values.also}`,
+        }),
+      )
+      servers.push(
+        await startClearance({
+          bundle: subject.wasm,
+          serveArgs: [...serveArgs, ...alsoArgs, '--decision-cache', 'off'],
+          name: `clearance ${values.also} --decision-cache off`,
+        }),
+      )
+    }
     const url = `/v1/data/${subject.path}`
     const bodies = subject.inputs.map((input) => JSON.stringify({ input }))
     const answers = await Promise.all(
@@ -157,7 +181,7 @@ async function httpRun(subject: NeutralPolicy): Promise<Omit<PolicyResult, 'inPr
     // own code not yet optimized, its first connections): an unmeasured open loop against every server first, so
     // it is charged to none of them.
     for (const server of servers) await runOpenLoop(target(server), { rate, seconds: warmup })
-    for (let round = 0; round < rounds; round++) {
+    for (let round = 0; round < openRounds; round++) {
       const order = servers.map((_, i) => i)
       if (round % 2 === 1) order.reverse()
       for (const i of order) {

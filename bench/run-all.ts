@@ -68,6 +68,8 @@ const plan = quick
         '3',
         '--rounds',
         '2',
+        '--open-rounds',
+        '3',
         '--rate-seconds',
         '3',
         '--warmup',
