@@ -21,7 +21,8 @@ export function createEvaluationScope(clock: () => bigint): EvaluationScope {
 
   const reset = (): void => {
     now = undefined
-    cache.clear()
+    // Map#clear allocates a new table even for an empty map: most evaluations read no clock and cache nothing.
+    if (cache.size > 0) cache.clear()
   }
   const queueReset = (): void => {
     if (resetQueued) return
