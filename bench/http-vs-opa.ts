@@ -3,7 +3,7 @@
 // concurrency (the most decisions/s each sustains; rounds alternate the servers so both see the same machine), then
 // an open loop at half of OPA's rate for the latency each gives when neither is saturated. Both loops first run
 // unmeasured against every server (`--warmup` seconds each), so no server is charged for the generator's warm-up.
-// Usage: npx tsx bench/http-vs-opa.ts [--connections 16] [--seconds 5] [--rounds 2] [--rate-seconds 5]
+// Usage: npx tsx bench/http-vs-opa.ts [--connections 16] [--seconds 5] [--rounds 2] [--open-rounds <rounds>] [--rate-seconds 5]
 //        [--warmup 2] [--workers 0|n] [--unguarded] [--controls] [--catalog N] [--json file]
 // --unguarded adds a Clearance server with --eval-timeout-ms 0 (evaluation on the serving thread, no time limit):
 // the cost of the per-evaluation time guard.
@@ -15,6 +15,7 @@ import { type BenchBundle, catalogBundle, decisionPath, referenceBundle } from '
 import { canonical, writeJson } from './support/json-output.js'
 import { type LoadTarget, runClosedLoop, runOpenLoop } from './support/load.js'
 import { type HttpResult, type HttpServerResult, httpMarkdown, summarizeHttp } from './support/report.js'
+import { roundOrder } from './support/round-order.js'
 import { type ServerProcess, startClearance, startHttpFloor, startOpa } from './support/servers.js'
 import { median } from './support/stats.js'
 
@@ -23,6 +24,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '2' },
+    // open-loop rounds; the p99 is their median, so with three one disturbed round does not decide it
+    'open-rounds': { type: 'string' },
     'rate-seconds': { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     workers: { type: 'string', default: '0' },
@@ -35,6 +38,7 @@ const { values } = parseArgs({
 const connections = Number(values.connections)
 const seconds = Number(values.seconds)
 const rounds = Number(values.rounds)
+const openRounds = Number(values['open-rounds'] ?? values.rounds)
 const rateSeconds = Number(values['rate-seconds'])
 const warmup = Number(values.warmup)
 const workers = Number(values.workers)
@@ -90,9 +94,7 @@ try {
   }))
   for (const server of servers) await runClosedLoop(target(server), { connections, seconds: warmup })
   for (let round = 0; round < rounds; round++) {
-    const order = servers.map((_, i) => i)
-    if (round % 2 === 1) order.reverse()
-    for (const i of order) {
+    for (const i of roundOrder(servers.length, round)) {
       const serverCpu = servers[i]!.cpuMs()
       const clientCpu = process.cpuUsage()
       const started = performance.now()
@@ -114,10 +116,8 @@ try {
   const rate = Math.max(1, Math.round(median(results[opaIndex]!.closed.map((r) => r.rps)) / 2))
   // unmeasured: the first open loop of a process carries the generator's own warm-up, whatever the server
   for (const server of servers) await runOpenLoop(target(server), { rate, seconds: warmup })
-  for (let round = 0; round < rounds; round++) {
-    const order = servers.map((_, i) => i)
-    if (round % 2 === 1) order.reverse()
-    for (const i of order) {
+  for (let round = 0; round < openRounds; round++) {
+    for (const i of roundOrder(servers.length, round)) {
       const result = await runOpenLoop(target(servers[i]!), { rate, seconds: rateSeconds })
       results[i]!.open.push(result)
       process.stderr.write(

@@ -2,7 +2,7 @@
 // RBAC example (users, roles and grants in data) and the reference decision (policies/). For each policy:
 //   HTTP    `clearance serve` and `opa run --server` side by side, with the HTTP floor (a bare node:http server that
 //           reads the body and answers a constant, bench/support/node-http-floor-server.ts): a closed loop at fixed
-//           concurrency (rounds alternate the servers so all see the same machine), then an open loop at half of
+//           concurrency (the servers take turns in an order rotated each round, so all see the same machine), then an open loop at half of
 //           OPA's rate (bench/support/open-loop.ts), against the floor too: its p50/p99 is what the generator and
 //           Node cost a server doing nothing, the noise floor under every other row. Both loops are warmed up
 //           against every server before the measured rounds (`--warmup` seconds each), so no server is charged
@@ -40,6 +40,7 @@ import { canonical, writeJson } from './support/json-output.js'
 import { runClosedLoop, runOpenLoop } from './support/load.js'
 import { neutralMarkdown, OPA, type PolicyResult, type ServerRow } from './support/neutral-report.js'
 import { opaBench } from './support/opa-bench.js'
+import { roundOrder } from './support/round-order.js'
 import { type ServerProcess, startClearance, startNodeHttpFloor, startOpa } from './support/servers.js'
 import { median, summarize } from './support/stats.js'
 
@@ -159,9 +160,7 @@ async function httpRun(subject: NeutralPolicy): Promise<Omit<PolicyResult, 'inPr
     const target = (server: ServerProcess) => ({ url: server.url, path: url, bodies })
     for (const server of servers) await runClosedLoop(target(server), { connections, seconds: warmup })
     for (let round = 0; round < rounds; round++) {
-      const order = servers.map((_, i) => i)
-      if (round % 2 === 1) order.reverse()
-      for (const i of order) {
+      for (const i of roundOrder(servers.length, round)) {
         const serverCpu = servers[i]!.cpuMs()
         const clientCpu = process.cpuUsage()
         const started = performance.now()
@@ -182,9 +181,7 @@ async function httpRun(subject: NeutralPolicy): Promise<Omit<PolicyResult, 'inPr
     // it is charged to none of them.
     for (const server of servers) await runOpenLoop(target(server), { rate, seconds: warmup })
     for (let round = 0; round < openRounds; round++) {
-      const order = servers.map((_, i) => i)
-      if (round % 2 === 1) order.reverse()
-      for (const i of order) {
+      for (const i of roundOrder(servers.length, round)) {
         const result = await runOpenLoop(target(servers[i]!), { rate, seconds: rateSeconds })
         rows[i]!.open.push(result)
         process.stderr.write(

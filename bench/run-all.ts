@@ -59,6 +59,8 @@ const plan = quick
         '2',
         '--rate-seconds',
         '3',
+        '--open-rounds',
+        '3',
         '--warmup',
         '1',
       ],

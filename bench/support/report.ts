@@ -60,8 +60,8 @@ export function httpMarkdown(result: HttpResult): string {
   const opa = rows.find((row) => row.name.startsWith('opa'))
   const lines = [
     `POST /v1/data/${result.path}, ${result.connections} connections, ${result.rounds} × ${result.seconds} s rounds ` +
-      `(servers alternating), then an open loop at ${fmt(result.rate, 0)} req/s (half OPA's max). Medians of the ` +
-      `rounds. Same answer from both: ${result.sameAnswer ? 'yes' : 'NO'}.`,
+      `(servers taking turns, the order rotated each round), then open-loop rounds at ${fmt(result.rate, 0)} req/s ` +
+      `(half OPA's max). Medians of the rounds. Same answer from both: ${result.sameAnswer ? 'yes' : 'NO'}.`,
     '',
     '| server | decisions/s | p50 ms | p99 ms | server CPU µs/decision | load generator CPU % | p50 ms @ rate | p99 ms @ rate | failed | RSS MiB | vs OPA decisions/s | vs OPA decisions per CPU-s | vs OPA p99 @ rate |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
